@@ -1,0 +1,207 @@
+r"""Batch Normalization of one layer: forward (train and eval mode) and backward.
+
+Lecture notation, for a mini-batch of ``m`` examples and the pre-activations ``z`` of layer l::
+
+    mu      = 1/m · Σ_i z_i                         (per unit)
+    sigma2  = 1/m · Σ_i (z_i − mu)²                 (biased, as every framework normalises)
+    z_norm  = (z − mu) / √(sigma2 + eps)
+    z_tilde = gamma · z_norm + beta                 (beta replaces the bias b^[l])
+
+Shapes: ``z`` is ``(m, n_units)``; ``gamma``, ``beta``, ``mu``, ``sigma2`` are ``(n_units,)``.
+The internal ``_forward``/``_backward`` also accept leading batch axes ``(..., m, n_units)``
+(statistics over axis −2), which lets the simulator evaluate many test batches in one pass.
+
+m = 1 in train mode is allowed and is a lesson of its own: mu equals the single example, so
+z_norm is exactly 0 and the output is beta whatever the input.
+
+Batch Renormalization (Ioffe, 2017) is the same layer with ``z_hat = z_norm·r + d`` in place of
+z_norm, where r = clip(σ_B/σ, 1/r_max, r_max) and d = clip((μ_B − μ)/σ, −d_max, d_max) use the
+running estimates μ, σ and are treated as constants in the gradient. With r_max = 1 and
+d_max = 0 it is exactly plain BN.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class BNCache(NamedTuple):
+    """What backward needs, by name. Arrays are ``(n_units,)`` unless said otherwise."""
+
+    z_norm: np.ndarray  # (m, n_units): (z − mu)/√(sigma2 + eps)
+    z_hat: np.ndarray  # (m, n_units): what gamma multiplies (z_norm, or z_norm·r + d)
+    mu: np.ndarray  # batch mean
+    sigma2: np.ndarray  # biased batch variance
+    gamma: np.ndarray
+    eps: float
+    r: np.ndarray | None  # Batch Renorm scale correction (None for plain BN)
+    d: np.ndarray | None  # Batch Renorm shift correction (None for plain BN)
+
+    @property
+    def sigma2_unbiased(self) -> np.ndarray:
+        """Unbiased batch variance m/(m−1)·sigma2 (NaN where m = 1)."""
+        m = self.z_norm.shape[-2]
+        return self.sigma2 * m / (m - 1) if m > 1 else np.full_like(self.sigma2, np.nan)
+
+
+# ---------------------------------------------------------------- validation helpers
+def _as_2d(name: str, a) -> np.ndarray:
+    a = np.asarray(a, dtype=float)
+    if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (m, n_units) with m ≥ 1 and n_units ≥ 1; "
+            f"got shape {a.shape}."
+        )
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains NaN or inf; only finite values are allowed.")
+    return a
+
+
+def _as_units(name: str, a, n_units: int) -> np.ndarray:
+    a = np.asarray(a, dtype=float)
+    if a.ndim == 0:
+        a = np.full(n_units, float(a))
+    if a.shape != (n_units,):
+        raise ValueError(
+            f"{name} must have shape ({n_units},) to match z's {n_units} units (or be a "
+            f"scalar); got shape {a.shape}."
+        )
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains NaN or inf; only finite values are allowed.")
+    return a
+
+
+def _check_eps(eps: float) -> float:
+    eps = float(eps)
+    if not np.isfinite(eps) or eps <= 0:
+        raise ValueError(f"eps must be a finite number > 0 (e.g. 1e-5); got {eps}.")
+    return eps
+
+
+# ---------------------------------------------------------------- fast internals (no checks)
+def _forward(z, gamma, beta, eps, running=None, r_max=1.0, d_max=0.0):
+    """Train-mode BN on ``z`` ``(..., m, n)``; statistics over axis −2. No validation.
+
+    ``running = (mean, var)`` switches on Batch Renorm with the given clip limits.
+    """
+    inv_m = 1.0 / z.shape[-2]
+    mu = np.add.reduce(z, axis=-2, keepdims=True) * inv_m
+    zc = z - mu
+    sigma2 = np.add.reduce(zc * zc, axis=-2, keepdims=True) * inv_m
+    std = np.sqrt(sigma2 + eps)
+    z_norm = zc / std
+    r = d = None
+    z_hat = z_norm
+    if running is not None:
+        r_mean, r_var = running
+        r_std = np.sqrt(r_var + eps)
+        r = np.clip(std / r_std, 1.0 / r_max, r_max)
+        d = np.clip((mu - r_mean) / r_std, -d_max, d_max)
+        z_hat = z_norm * r + d
+    out = gamma * z_hat + beta
+    mu, sigma2 = mu[..., 0, :], sigma2[..., 0, :]
+    if r is not None:
+        r, d = r[..., 0, :], d[..., 0, :]
+    return out, BNCache(z_norm, z_hat, mu, sigma2, gamma, eps, r, d)
+
+
+def _backward(dz_tilde, cache: BNCache):
+    """Backward of :func:`_forward` for 2-D ``z``; gradients flow through mu and sigma2."""
+    m = dz_tilde.shape[0]
+    dgamma = np.add.reduce(dz_tilde * cache.z_hat, axis=0)
+    dbeta = np.add.reduce(dz_tilde, axis=0)
+    scale = cache.gamma / np.sqrt(cache.sigma2 + cache.eps)
+    if cache.r is not None:
+        scale = scale * cache.r  # r and d are constants in the gradient
+    zn = cache.z_norm
+    dz = (scale / m) * (m * dz_tilde - dbeta - zn * np.add.reduce(dz_tilde * zn, axis=0))
+    return dz, dgamma, dbeta
+
+
+# ---------------------------------------------------------------- public API
+def forward_train(z, gamma, beta, eps: float = 1e-5) -> tuple[np.ndarray, BNCache]:
+    """Train-mode BN: normalise with the statistics of this mini-batch.
+
+    z_tilde = gamma · (z − mu)/√(sigma2 + eps) + beta, with mu and the *biased* sigma2 of ``z``.
+
+    Parameters
+    ----------
+    z : (m, n_units) pre-activations of one mini-batch; m = 1 gives z_norm = 0, output beta.
+    gamma, beta : (n_units,) or scalars.
+    eps : > 0.
+
+    Returns
+    -------
+    z_tilde : (m, n_units)
+    cache : BNCache with ``mu``, ``sigma2`` (biased), ``z_norm`` and what backward needs.
+    """
+    z = _as_2d("z", z)
+    gamma = _as_units("gamma", gamma, z.shape[1])
+    beta = _as_units("beta", beta, z.shape[1])
+    return _forward(z, gamma, beta, _check_eps(eps))
+
+
+def forward_eval(z, gamma, beta, mean, var, eps: float = 1e-5) -> np.ndarray:
+    """Eval-mode BN: normalise with fixed (running) statistics, so each example stands alone.
+
+    z_tilde = gamma · (z − mean)/√(var + eps) + beta.
+
+    Shapes: ``z`` (m, n_units); ``gamma``, ``beta``, ``mean``, ``var`` (n_units,) or scalars;
+    ``var`` ≥ 0. Returns ``z_tilde`` (m, n_units).
+    """
+    z = _as_2d("z", z)
+    n = z.shape[1]
+    gamma, beta = _as_units("gamma", gamma, n), _as_units("beta", beta, n)
+    mean, var = _as_units("mean", mean, n), _as_units("var", var, n)
+    if np.any(var < 0):
+        raise ValueError("var must be ≥ 0 for every unit (it is a variance).")
+    return gamma * (z - mean) / np.sqrt(var + _check_eps(eps)) + beta
+
+
+def forward_renorm(
+    z, gamma, beta, running_mean, running_var, r_max: float = 3.0, d_max: float = 5.0,
+    eps: float = 1e-5,
+) -> tuple[np.ndarray, BNCache]:
+    """Train-mode Batch Renormalization (Ioffe, 2017).
+
+    z_hat = z_norm · r + d with r = clip(σ_B/σ, 1/r_max, r_max), d = clip((μ_B − μ)/σ, ±d_max),
+    σ = √(running_var + eps), μ = running_mean; z_tilde = gamma · z_hat + beta. r and d are
+    constants for the gradient. r_max = 1, d_max = 0 is plain BN.
+
+    Shapes as :func:`forward_train`; ``running_mean``, ``running_var`` are (n_units,).
+    Returns ``(z_tilde, cache)``; ``cache.r`` and ``cache.d`` hold the corrections.
+    """
+    z = _as_2d("z", z)
+    n = z.shape[1]
+    gamma, beta = _as_units("gamma", gamma, n), _as_units("beta", beta, n)
+    rm, rv = _as_units("running_mean", running_mean, n), _as_units("running_var", running_var, n)
+    if np.any(rv < 0):
+        raise ValueError("running_var must be ≥ 0 for every unit (it is a variance).")
+    if not (np.isfinite(r_max) and r_max >= 1):
+        raise ValueError(f"r_max must be a finite number ≥ 1; got {r_max}.")
+    if not (np.isfinite(d_max) and d_max >= 0):
+        raise ValueError(f"d_max must be a finite number ≥ 0; got {d_max}.")
+    return _forward(z, gamma, beta, _check_eps(eps), (rm, rv), float(r_max), float(d_max))
+
+
+def backward(dz_tilde, cache: BNCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of train-mode BN (and Batch Renorm), through mu and sigma2.
+
+    dz = gamma/(m·√(sigma2 + eps)) · (m·dy − Σdy − z_norm·Σ(dy·z_norm))   (times r for renorm)
+    dgamma = Σ dy·z_hat,  dbeta = Σ dy   (sums over the m examples).
+
+    Shapes: ``dz_tilde`` (m, n_units) like the forward output. Returns ``(dz, dgamma, dbeta)``.
+    """
+    if not isinstance(cache, BNCache):
+        raise ValueError("cache must be the BNCache returned by forward_train/forward_renorm.")
+    dz_tilde = np.asarray(dz_tilde, dtype=float)
+    if dz_tilde.shape != cache.z_norm.shape:
+        raise ValueError(
+            f"dz_tilde must have the forward output's shape {cache.z_norm.shape}; "
+            f"got {dz_tilde.shape}."
+        )
+    if not np.all(np.isfinite(dz_tilde)):
+        raise ValueError("dz_tilde contains NaN or inf; only finite values are allowed.")
+    return _backward(dz_tilde, cache)

@@ -1,0 +1,1 @@
+"""Figure builders: pure functions ``data -> plotly.graph_objects.Figure``. No Streamlit here."""

@@ -1,0 +1,51 @@
+"""One colour per concept across all pages, colour-blind safe (Okabe–Ito), and a base layout
+readable on a 1280×720 projector in light and dark theme (no black or white traces; the
+background is left to the theme)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+# Okabe–Ito palette
+ORANGE, SKY, GREEN, YELLOW = "#E69F00", "#56B4E9", "#009E73", "#F0E442"
+BLUE, VERMILLION, PURPLE, GREY = "#0072B2", "#D55E00", "#CC79A7", "#999999"
+
+COLORS = {
+    "batch": ORANGE,  # a mini-batch statistic μ_B, σ²_B
+    "running": BLUE,  # the running (EMA) estimate
+    "bias_corrected": SKY,  # the bias-corrected EMA
+    "cumulative": PURPLE,  # cumulative average (PyTorch momentum=None)
+    "population": GREEN,  # population ("precise") statistic of the current network
+    "with_bn": BLUE,
+    "without_bn": VERMILLION,
+    "noisy_bn": PURPLE,
+    "renorm": GREEN,
+    "class0": SKY,
+    "class1": VERMILLION,
+    "train": BLUE,
+    "test": VERMILLION,
+    "neutral": GREY,
+}
+DASH = {"population": "dash", "bias_corrected": "dot", "cumulative": "dashdot"}
+# diverging class-probability scale for decision boundaries, class 0 → class 1
+PROBA_SCALE = [[0.0, SKY], [0.5, "rgba(153,153,153,0.15)"], [1.0, VERMILLION]]
+
+FONT_SIZE = 16
+
+
+def base_layout(fig: go.Figure, *, title: str | None = None, x_title: str | None = None,
+                y_title: str | None = None, height: int = 380) -> go.Figure:
+    """Projector-friendly fonts, compact margins, legend on top; returns ``fig``."""
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=FONT_SIZE + 2)) if title else None,
+        font=dict(size=FONT_SIZE),
+        height=height,
+        margin=dict(l=60, r=20, t=60 if title else 30, b=50),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        hovermode="closest",
+    )
+    if x_title is not None:
+        fig.update_xaxes(title_text=x_title)
+    if y_title is not None:
+        fig.update_yaxes(title_text=y_title)
+    return fig

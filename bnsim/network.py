@@ -1,0 +1,279 @@
+r"""A small MLP with Batch Normalization where the lecture puts it.
+
+For each hidden layer l = 1..L (lecture notation, weights W^[l] of shape (n_l, n_{l−1})):
+
+    z^[l] = W^[l] a^[l−1]            (no bias b^[l] where BN follows: β^[l] replaces it)
+    z̃^[l] = BN(z^[l]) = γ^[l]·z_norm + β^[l]
+    a^[l] = g(z̃^[l])                  g = ReLU, tanh or sigmoid
+
+and without BN, z^[l] = W^[l] a^[l−1] + b^[l], a^[l] = g(z^[l]). The output layer is
+softmax(W_out a^[L] + b_out) with cross-entropy loss. Arrays carry examples in rows:
+``X`` is (m, n_in), so z = a @ W.T is (m, n_l).
+
+Forward modes:
+
+* ``"train"``: batch statistics of this mini-batch (the caller updates running statistics
+  from the returned ``batch_stats``);
+* ``"eval"``: the running statistics, so each example stands alone;
+* ``"batch"``: the batch statistics of a given test batch; running statistics untouched.
+  ``X`` may then carry leading axes (..., k, n_in) — many test batches of size k in one pass.
+* ``"renorm"``: Batch Renormalization in training (needs ``running`` and ``renorm``).
+
+Parameters live in a dict: ``W1, gamma1, beta1`` (BN layer) or ``W1, b1`` (plain layer), …,
+``W_out, b_out``. Running statistics: ``mean1, var1, …`` for every BN layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from bnsim import batchnorm
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+MODES = ("train", "eval", "batch", "renorm")
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """The architecture. ``bn[l−1]`` says whether hidden layer l has BN."""
+
+    hidden: tuple[int, ...] = (16, 16)  # units per hidden layer, 1–4 layers of 2–64 units
+    bn: tuple[bool, ...] = (True, True)
+    activation: str = "relu"
+    n_in: int = 2
+    n_out: int = 2
+    eps: float = 1e-5
+    widths: tuple[int, ...] = field(init=False, repr=False)
+
+    def __post_init__(self):
+        hidden, bn = tuple(int(h) for h in self.hidden), tuple(bool(b) for b in self.bn)
+        if not 1 <= len(hidden) <= 4:
+            raise ValueError(f"hidden must list 1 to 4 layers; got {len(hidden)}.")
+        if any(not 2 <= h <= 64 for h in hidden):
+            raise ValueError(f"each hidden layer must have 2 to 64 units; got {hidden}.")
+        if len(bn) != len(hidden):
+            raise ValueError(f"bn needs one flag per hidden layer ({len(hidden)}); got {len(bn)}.")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}; got {self.activation!r}.")
+        if self.n_in < 1 or self.n_out < 2:
+            raise ValueError(f"need n_in ≥ 1 and n_out ≥ 2; got {self.n_in}, {self.n_out}.")
+        if not (np.isfinite(self.eps) and self.eps > 0):
+            raise ValueError(f"eps must be a finite number > 0; got {self.eps}.")
+        object.__setattr__(self, "hidden", hidden)
+        object.__setattr__(self, "bn", bn)
+        object.__setattr__(self, "widths", (self.n_in, *hidden))
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.hidden)
+
+
+def init_params(net: NetConfig, seed: int = 0) -> dict[str, np.ndarray]:
+    """He (ReLU) or Xavier (tanh, sigmoid) initialisation; γ = 1, β = 0; seeded."""
+    rng = np.random.default_rng(seed)
+    gain = 2.0 if net.activation == "relu" else 1.0
+    p: dict[str, np.ndarray] = {}
+    for l in range(1, net.n_layers + 1):
+        n_prev, n = net.widths[l - 1], net.widths[l]
+        p[f"W{l}"] = rng.standard_normal((n, n_prev)) * np.sqrt(gain / n_prev)
+        if net.bn[l - 1]:
+            p[f"gamma{l}"], p[f"beta{l}"] = np.ones(n), np.zeros(n)
+        else:
+            p[f"b{l}"] = np.zeros(n)
+    n_last = net.widths[-1]
+    p["W_out"] = rng.standard_normal((net.n_out, n_last)) * np.sqrt(1.0 / n_last)
+    p["b_out"] = np.zeros(net.n_out)
+    return p
+
+
+def flatten(params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """One flat copy of all parameters and a dict of views into it (same keys and shapes), so
+    an optimiser can update every parameter with a few vector operations."""
+    flat = np.concatenate([p.ravel() for p in params.values()])
+    views, o = {}, 0
+    for k, p in params.items():
+        views[k] = flat[o:o + p.size].reshape(p.shape)
+        o += p.size
+    return flat, views
+
+
+def init_running(net: NetConfig) -> dict[str, np.ndarray]:
+    """Running statistics as the frameworks start them: mean 0, variance 1."""
+    r: dict[str, np.ndarray] = {}
+    for l in range(1, net.n_layers + 1):
+        if net.bn[l - 1]:
+            r[f"mean{l}"], r[f"var{l}"] = np.zeros(net.widths[l]), np.ones(net.widths[l])
+    return r
+
+
+class LayerCache(NamedTuple):
+    a_prev: np.ndarray  # (m, n_{l−1}) input of the layer
+    z: np.ndarray  # (m, n_l) pre-activation before BN
+    bn: batchnorm.BNCache | None  # None without BN (or in eval mode)
+    noise_scale: np.ndarray | None  # noisy-BN scale applied to z̃ (None: no noise)
+    a: np.ndarray  # (m, n_l) activation output
+
+
+class NetCache(NamedTuple):
+    layers: list[LayerCache]
+    a_last: np.ndarray  # input of the output layer
+
+
+def _act(name: str, x):
+    if name == "relu":
+        return np.maximum(x, 0.0)
+    if name == "tanh":
+        return np.tanh(x)
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # sigmoid, overflow-free
+
+
+def _act_grad(name: str, a):
+    """g'(·) written with the activation output a."""
+    if name == "relu":
+        return a > 0
+    if name == "tanh":
+        return 1.0 - a * a
+    return a * (1.0 - a)
+
+
+def forward(params, X, net: NetConfig, mode: str = "train", running=None, renorm=None,
+            noise=None):
+    """Logits (..., m, n_out) and a :class:`NetCache` for :func:`backward` (2-D X only).
+
+    ``running``: dict of running statistics (needed by "eval" and "renorm").
+    ``renorm``: (r_max, d_max) for "renorm". ``noise``: {l: (scale, shift)} arrays (n_l,)
+    applied after BN as z̃·scale + shift ("noisy BN"). No validation here: this is the hot path;
+    :func:`predict_proba` and the trainer validate their inputs.
+    """
+    a = X
+    act = net.activation
+    layers = []
+    for l in range(1, net.n_layers + 1):
+        z = a @ params[f"W{l}"].T
+        cache_bn = None
+        nscale = None
+        if net.bn[l - 1]:
+            g, b = params[f"gamma{l}"], params[f"beta{l}"]
+            if mode == "eval":
+                zt = g * (z - running[f"mean{l}"]) / np.sqrt(running[f"var{l}"] + net.eps) + b
+            elif mode == "renorm":
+                rs = (running[f"mean{l}"], running[f"var{l}"])
+                zt, cache_bn = batchnorm._forward(z, g, b, net.eps, rs, *renorm)
+            else:
+                zt, cache_bn = batchnorm._forward(z, g, b, net.eps)
+            if noise is not None and l in noise:
+                nscale, nshift = noise[l]
+                zt = zt * nscale + nshift
+        else:
+            zt = z + params[f"b{l}"]
+        a_prev, a = a, _act(act, zt)
+        layers.append(LayerCache(a_prev, z, cache_bn, nscale, a))
+    logits = a @ params["W_out"].T + params["b_out"]
+    return logits, NetCache(layers, a)
+
+
+def backward(dlogits, cache: NetCache, params, net: NetConfig) -> dict[str, np.ndarray]:
+    """Gradients of the loss for every parameter, same keys as ``params``.
+
+    ``dlogits`` (m, n_out) is dLoss/dlogits. Through BN layers the gradient flows through the
+    batch statistics μ_B and σ²_B (train mode; Batch Renorm treats r, d as constants).
+    """
+    grads: dict[str, np.ndarray] = {}
+    grads["W_out"] = dlogits.T @ cache.a_last
+    grads["b_out"] = dlogits.sum(axis=0)
+    da = dlogits @ params["W_out"]
+    act = net.activation
+    for l in range(net.n_layers, 0, -1):
+        lc = cache.layers[l - 1]
+        dzt = da * _act_grad(act, lc.a)
+        if net.bn[l - 1]:
+            if lc.noise_scale is not None:
+                dzt = dzt * lc.noise_scale
+            dz, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm._backward(dzt, lc.bn)
+        else:
+            dz = dzt
+            grads[f"b{l}"] = dz.sum(axis=0)
+        grads[f"W{l}"] = dz.T @ lc.a_prev
+        if l > 1:
+            da = dz @ params[f"W{l}"]
+    return grads
+
+
+def softmax_xent(logits, y):
+    """Mean cross-entropy of softmax(logits) against int labels y; returns (loss, dlogits).
+
+    ``logits`` (m, K), ``y`` (m,). dlogits = (softmax − one_hot(y))/m.
+    """
+    m = logits.shape[0]
+    shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
+    e = np.exp(shifted)
+    s = np.add.reduce(e, axis=1)
+    rows = np.arange(m)
+    loss = float(np.add.reduce(np.log(s) - shifted[rows, y])) / m
+    dlogits = e / s[:, None]
+    dlogits[rows, y] -= 1.0
+    dlogits *= 1.0 / m
+    return loss, dlogits
+
+
+def softmax(logits):
+    """Class probabilities along the last axis."""
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _check_X(X, net: NetConfig, min_rows: int = 1) -> np.ndarray:
+    X = np.asarray(X, dtype=float)
+    if X.ndim < 2 or X.shape[-1] != net.n_in or X.shape[-2] < min_rows:
+        raise ValueError(
+            f"X must have shape (..., m, {net.n_in}) with m ≥ {min_rows}; got {X.shape}."
+        )
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X contains NaN or inf; only finite values are allowed.")
+    return X
+
+
+def predict_proba(params, X, net: NetConfig, mode: str = "eval", running=None, renorm=None):
+    """Class probabilities (..., m, n_out) in ``mode`` "eval" or "batch" (see module doc).
+
+    In "batch" mode each slice X[..., :, :] is one test batch whose own μ and σ² normalise it:
+    a batch of k = 1 gives z_norm = 0, so every example gets the same output.
+    """
+    if mode not in ("eval", "batch"):
+        raise ValueError(f"mode must be 'eval' or 'batch' for prediction; got {mode!r}.")
+    X = _check_X(X, net)
+    if mode == "eval" and running is None and any(net.bn):
+        raise ValueError("eval mode needs the running statistics (running=...).")
+    logits, _ = forward(params, X, net, mode, running, renorm)
+    return softmax(logits)
+
+
+def population_stats(params, X, net: NetConfig):
+    """"Precise" statistics of every hidden layer's pre-BN z over a whole data set ``X``.
+
+    The network runs in "batch" mode on all of X with frozen weights, so layer l's z is
+    normalised below it by the population statistics of the lower layers too.
+    Returns {l: (mean, var_biased, var_unbiased)}, arrays (n_l,), for every hidden layer.
+    """
+    X = _check_X(X, net, min_rows=2)
+    _, cache = forward(params, X, net, "batch")
+    n = X.shape[0]
+    out = {}
+    for l, lc in enumerate(cache.layers, start=1):
+        mean, var = lc.z.mean(axis=0), lc.z.var(axis=0)
+        out[l] = (mean, var, var * n / (n - 1))
+    return out
+
+
+def recalibrate(params, X, net: NetConfig, unbiased: bool = False) -> dict[str, np.ndarray]:
+    """AdaBN-style test-time recalibration: new running statistics estimated on ``X`` (e.g.
+    the shifted test inputs); no weight changes. Returns a new running-statistics dict."""
+    stats = population_stats(params, X, net)
+    r = {}
+    for l, (mean, var_b, var_u) in stats.items():
+        if net.bn[l - 1]:
+            r[f"mean{l}"], r[f"var{l}"] = mean, (var_u if unbiased else var_b)
+    return r

@@ -1,0 +1,31 @@
+"""Cached training, keyed on scalar parameters only.
+
+Training is the only expensive step; everything a view-only control changes is computed from
+the returned trace without retraining. The trace is shared between reruns and sessions, so
+callers must treat it as read-only.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from bnsim import data
+from bnsim.network import NetConfig
+from bnsim.train import TrainConfig, TrainTrace, train
+
+
+@st.cache_resource(max_entries=24, show_spinner="Training the network…")
+def train_on_dataset(
+    dataset: str, noise: float, n_train: int, data_seed: int,
+    hidden: tuple[int, ...], bn: tuple[bool, ...], activation: str,
+    optimizer: str, lr: float, batch_size: int, steps: int, seed: int,
+    convention: str = "pytorch", norm: str = "bn", sampling: str = "iid",
+    bn_noise: float = 0.0, n_test: int = 400,
+) -> tuple[TrainTrace, tuple]:
+    """Train on a toy dataset; returns (trace, (X, y, X_test, y_test))."""
+    X, y, Xt, yt = data.train_test(dataset, n_train, n_test, noise, data_seed)
+    net = NetConfig(hidden=hidden, bn=bn, activation=activation)
+    cfg = TrainConfig(steps=steps, batch_size=batch_size, optimizer=optimizer, lr=lr,
+                      seed=seed, convention=convention, norm=norm, sampling=sampling,
+                      bn_noise=bn_noise)
+    return train(net, X, y, Xt, yt, cfg), (X, y, Xt, yt)

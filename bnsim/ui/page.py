@@ -1,0 +1,42 @@
+"""Page scaffolding: header, friendly errors, takeaway, CSV download."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pandas as pd
+import streamlit as st
+
+
+def setup(title: str, intro: str) -> None:
+    """``set_page_config`` (wide), title and a short introduction."""
+    st.set_page_config(layout="wide", page_title=f"{title} — bnsim")
+    st.title(title)
+    st.markdown(intro)
+
+
+@contextlib.contextmanager
+def friendly(what: str = "this view"):
+    """Turn a core ``ValueError`` (or anything unexpected) into a message instead of a
+    traceback, and stop the page there."""
+    try:
+        yield
+    except ValueError as err:
+        st.error(f"Can't compute {what} with these settings: {err}", icon=":material/block:")
+        st.stop()
+    except Exception as err:  # noqa: BLE001 - nothing may show a traceback to a class
+        st.error(f"Something went wrong computing {what} ({type(err).__name__}: {err}). "
+                 "Try other settings or a preset.", icon=":material/error:")
+        st.stop()
+
+
+def takeaway(text: str) -> None:
+    """One sentence under a figure that quotes the numbers just computed."""
+    st.markdown(f":material/lightbulb: {text}")
+
+
+def download_csv(df: pd.DataFrame, filename: str, label: str = "Download the data (CSV)",
+                 key: str | None = None) -> None:
+    st.download_button(label, df.to_csv(index=False).encode(), file_name=filename,
+                       mime="text/csv", key=key or f"csv_{filename}",
+                       icon=":material/download:")

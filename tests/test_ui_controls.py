@@ -1,0 +1,62 @@
+"""The shared control machinery: URL binding, invalid URL values, presets."""
+
+import ast
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).parent / "apps" / "controls_app.py")
+
+
+DEFAULTS = {"beta": 0.9, "opt": "adam", "steps": 1000, "bc": False, "est": ["ema"]}
+
+
+def _values(at) -> dict:
+    text = next(m.value for m in at.markdown if m.value.startswith("VALUES"))
+    return ast.literal_eval(text.removeprefix("VALUES "))
+
+
+def _run(qp=None):
+    at = AppTest.from_file(APP)
+    if qp:
+        at.query_params.update(qp)
+    return at.run()
+
+
+def test_defaults_and_keys_not_labels():
+    at = _run()
+    assert not at.exception
+    assert _values(at) == DEFAULTS
+    assert not [c for c in at.caption if "ignored" in c.value]
+
+
+def test_url_sets_the_controls():
+    at = _run({"beta": "0.5", "opt": "Gradient descent", "steps": "20", "bc": "true",
+               "est": ["Cumulative", "Population"]})
+    assert _values(at) == {"beta": 0.5, "opt": "gd", "steps": 20, "bc": True,
+                           "est": ["cum", "pop"]}
+
+
+@pytest.mark.parametrize("qp, bad", [
+    ({"beta": "abc"}, "beta=abc"),
+    ({"beta": "1.5"}, "beta=1.5"),
+    ({"beta": "nan"}, "beta=nan"),
+    ({"opt": "sgd"}, "opt=sgd"),
+    ({"steps": "99999"}, "steps=99999"),
+    ({"bc": "maybe"}, "bc=maybe"),
+    ({"est": "zzz"}, "est=['zzz']"),
+])
+def test_garbage_url_values_fall_back_with_a_visible_note(qp, bad):
+    at = _run(qp)
+    assert not at.exception
+    assert _values(at) == DEFAULTS
+    notes = [c.value for c in at.caption]
+    assert any(bad in n and "allowed" in n for n in notes), notes
+
+
+def test_preset_sets_named_controls_and_resets_the_others():
+    at = _run({"steps": "20"})
+    at.button(key="_preset_0").click().run()
+    assert _values(at) == {"beta": 0.999, "opt": "gd", "steps": 1000, "bc": False,
+                           "est": ["ema", "pop"]}
