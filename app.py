@@ -4,32 +4,31 @@ from pathlib import Path
 
 import streamlit as st
 
+from bnsim.notation import BN_EQUATIONS
+
 st.set_page_config(layout="wide", page_title="bnsim — Batch Normalization simulator")
 
 st.title("bnsim — Batch Normalization, simulated")
 
 st.markdown(
     "Batch Normalization sits inside a layer, between the linear step and the activation: "
-    "the pre-activations $z$ of a mini-batch are normalized to $z_\\text{norm}$ (mean 0, "
+    "the pre-activations $z^{[l]}$ of a mini-batch are normalized to $z_\\text{norm}$ (mean 0, "
     "variance 1), then rescaled and shifted to $\\tilde z = \\gamma\\, z_\\text{norm} + \\beta$ "
-    "before the activation $g(\\tilde z)$ is applied. $\\gamma$ and $\\beta$ are learned like "
-    "weights, so the layer can still choose any mean and variance it needs, and $\\beta$ takes "
-    "over the job of the bias $b$, which the mean subtraction would cancel anyway. It works "
-    "because every layer sees inputs with a stable distribution even while earlier layers keep "
-    "learning (less covariate shift), which allows larger learning rates, and because the "
-    "statistics of each mini-batch add a little noise, a mild regularizer. At test time there "
-    "may be only one example, so $\\mu$ and $\\sigma^2$ come from an exponentially weighted "
-    "average of the mini-batch statistics collected during training."
+    "before the activation $g(\\tilde z)$. $\\gamma$ and $\\beta$ are learned like weights, so "
+    "the layer can still choose any mean and variance it needs, and $\\beta$ replaces the bias "
+    "$b^{[l]}$, which the mean subtraction would cancel anyway."
+)
+st.markdown(
+    "**Why does it help?** The lecture's argument: each layer sees inputs whose mean and "
+    "variance stay put while earlier layers learn (less *covariate shift*), and the statistics "
+    "of each mini-batch add a little noise, a slight regularizing side effect. Later work "
+    "(Santurkar et al., 2018) found that reducing covariate shift is not the whole story: BN "
+    "mainly makes the optimization landscape smoother, which allows larger learning rates. "
+    "**At test time** there may be a single example, so $\\mu$ and $\\sigma^2$ come from an "
+    "exponentially weighted average of the mini-batch statistics collected during training."
 )
 
-st.latex(
-    r"""
-    \mu = \frac{1}{m}\sum_{i=1}^{m} z^{(i)} \qquad
-    \sigma^2 = \frac{1}{m}\sum_{i=1}^{m} \left(z^{(i)} - \mu\right)^2 \qquad
-    z_\text{norm}^{(i)} = \frac{z^{(i)} - \mu}{\sqrt{\sigma^2 + \varepsilon}} \qquad
-    \tilde z^{(i)} = \gamma\, z_\text{norm}^{(i)} + \beta
-    """
-)
+st.latex(r"\qquad ".join(BN_EQUATIONS))
 
 st.header("Lessons")
 
