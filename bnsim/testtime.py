@@ -1,0 +1,384 @@
+r"""Test time: a trained BN network with running statistics vs with test-batch statistics.
+
+At test time a BN layer can normalise z with
+
+* the **running** estimates (eval mode), so each example stands alone::
+
+      z_norm = (z − μ̂)/√(σ̂² + ε),  z̃ = γ·z_norm + β
+
+* the statistics of the **test batch** it arrives in (batch-statistics mode), so its prediction
+  depends on its k − 1 batch-mates. With k = 1 the batch mean is the example itself:
+  z_norm = 0 and z̃ = β in every BN layer, so every input gets the same output.
+
+Everything here is vectorised with the leading-axis support of :func:`bnsim.network.forward`:
+``X`` of shape (B, k, 2) is B test batches of size k, predicted without any loop over batches
+(one array pass, or a few cache-sized blocks of whole batches: see :func:`proba_batch`).
+All random draws are seeded (``np.random.default_rng``). Labels ``y`` are ints in {0, 1};
+"p" is the predicted probability of class 1.
+
+The running estimate for any EMA coefficient β_EMA is recomputed from the batch statistics the
+trainer recorded (:func:`ema_running`); with plain BN the running estimate never feeds back into
+training, so this is exactly what training with that β_EMA would have stored.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from bnsim import network, running
+from bnsim.network import NetConfig
+
+KS = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # test batch sizes of the accuracy-vs-k curve
+MIXES = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))  # share of class 1 in a skewed batch
+MAX_ROWS = 2048  # examples per block of a batch-mode pass (a block's arrays stay in cache)
+
+
+# ---------------------------------------------------------------- basic predictions
+def proba_eval(params, net: NetConfig, run, X) -> np.ndarray:
+    """p(class 1) in eval mode (running statistics ``run``); X (..., m, 2) -> (..., m)."""
+    logits, _ = network.forward(params, X, net, "eval", run)
+    return network.softmax(logits)[..., 1]
+
+
+def proba_batch(params, net: NetConfig, Xb, max_rows: int | None = None) -> np.ndarray:
+    """p(class 1) in batch-statistics mode; ``Xb`` (B, k, 2) = B test batches -> (B, k).
+
+    Each Xb[b] is normalised by its own μ_B and σ²_B in every BN layer. ``max_rows`` None:
+    one array pass; else blocks of whole batches with about ``max_rows`` examples each (a
+    loop over blocks, never over batches), which keeps the temporaries in the CPU cache and
+    is 2–3× faster on large inputs than one pass.
+    """
+    B, k = Xb.shape[0], Xb.shape[1]
+    step = max(B, 1) if max_rows is None else max(1, max_rows // k)
+    out = np.empty((B, k))
+    for c in range(0, B, step):
+        logits, _ = network.forward(params, Xb[c:c + step], net, "batch")
+        out[c:c + step] = network.softmax(logits)[..., 1]
+    return out
+
+
+def accuracy(p, y) -> float:
+    """Share of examples whose thresholded p(class 1) (≥ 0.5) equals the label."""
+    return float(np.mean((np.asarray(p) >= 0.5) == np.asarray(y, dtype=bool)))
+
+
+def eval_accuracy(params, net: NetConfig, run, X, y) -> float:
+    """Eval-mode accuracy of the network on (X, y)."""
+    return accuracy(proba_eval(params, net, run, X), y)
+
+
+# ---------------------------------------------------------------- seeded draws
+def _choose(rng: np.random.Generator, pool: np.ndarray, B: int, n: int) -> np.ndarray:
+    """(B, n) indices from ``pool``: n distinct ones per row if the pool is big enough,
+    else drawn with replacement (a batch larger than its class pool repeats examples)."""
+    pool = np.asarray(pool)
+    if n == 0:
+        return np.empty((B, 0), dtype=np.intp)
+    if n <= len(pool):
+        return pool[np.argsort(rng.random((B, len(pool))), axis=1)[:, :n]]
+    return pool[rng.integers(0, len(pool), (B, n))]
+
+
+def mix_counts(mix: float, k: int) -> tuple[int, int]:
+    """(class-0, class-1) counts of a batch of k with a share ``mix`` of class 1 (rounded)."""
+    n1 = int(round(float(mix) * k))
+    return k - n1, n1
+
+
+def draw_mixed(y, k: int, mix: float | None, B: int, rng: np.random.Generator,
+               exclude: int | None = None) -> np.ndarray:
+    """(B, k) test-set indices: B batches of k, each with the class mix ``mix`` (share of
+    class 1), or drawn at random from the whole test set if ``mix`` is None. ``exclude``: an
+    index never drawn. Within a batch no example repeats unless its class pool is too small."""
+    y = np.asarray(y)
+    keep = np.ones(len(y), bool)
+    if exclude is not None:
+        keep[exclude] = False
+    if mix is None:
+        return _choose(rng, np.flatnonzero(keep), B, k)
+    n0, n1 = mix_counts(mix, k)
+    parts = [_choose(rng, np.flatnonzero(keep & (y == c)), B, n)
+             for c, n in ((0, n0), (1, n1)) if n]
+    return np.concatenate(parts, axis=1) if parts else np.empty((B, 0), dtype=np.intp)
+
+
+# ---------------------------------------------------------------- decision boundaries
+class Grid(NamedTuple):
+    xs: np.ndarray  # (n,)
+    ys: np.ndarray  # (n,)
+    points: np.ndarray  # (n·n, 2); points[i·n + j] = (xs[j], ys[i])
+
+
+def extent(*Xs, pad: float = 0.3, step: float = 0.5) -> tuple[float, float, float, float]:
+    """(x0, x1, y0, y1) around all points of the arrays ``Xs`` (each (m, 2)), padded and
+    rounded outward to multiples of ``step`` so that the axes stay put between reruns."""
+    A = np.concatenate([np.asarray(X, dtype=float) for X in Xs])
+    lo, hi = A.min(axis=0) - pad, A.max(axis=0) + pad
+    lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
+    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+
+def make_grid(ext, n: int = 50) -> Grid:
+    """An n × n grid over ``ext`` = (x0, x1, y0, y1)."""
+    xs, ys = np.linspace(ext[0], ext[1], n), np.linspace(ext[2], ext[3], n)
+    gx, gy = np.meshgrid(xs, ys)
+    return Grid(xs, ys, np.c_[gx.ravel(), gy.ravel()])
+
+
+def boundary_eval(params, net: NetConfig, run, grid: Grid) -> np.ndarray:
+    """(n, n) eval-mode p(class 1) at every grid point; each point stands alone."""
+    n = len(grid.xs)
+    return proba_eval(params, net, run, grid.points).reshape(n, n)
+
+
+def predict_with_mates(params, net: NetConfig, points, mates,
+                       max_rows: int | None = MAX_ROWS) -> np.ndarray:
+    """(G,) batch-statistics p(class 1) of each of ``points`` (G, 2), each predicted inside
+    its own test batch of k = 1 + len(mates) examples: itself and the same k − 1 batch-mates
+    ``mates`` (k − 1, 2). One (G, k, 2) array of batches (in blocks of ``max_rows``)."""
+    points = np.asarray(points, dtype=float)
+    mates = np.asarray(mates, dtype=float).reshape(-1, points.shape[-1])
+    Xb = np.empty((len(points), 1 + len(mates), points.shape[-1]))
+    Xb[:, 0] = points
+    Xb[:, 1:] = mates
+    return proba_batch(params, net, Xb, max_rows)[:, 0]
+
+
+def boundary_batch(params, net: NetConfig, grid: Grid, mates) -> np.ndarray:
+    """(n, n) batch-statistics p(class 1): each grid point is predicted inside a test batch of
+    k = 1 + len(mates) examples — itself and the same k − 1 batch-mates ``mates`` (k − 1, 2)
+    (see :func:`predict_with_mates`). With no mates (k = 1) the map is flat."""
+    n = len(grid.xs)
+    return predict_with_mates(params, net, grid.points, mates).reshape(n, n)
+
+
+# ---------------------------------------------------------------- accuracy vs test batch size
+def random_batchings(n: int, k: int, n_batchings: int, rng: np.random.Generator) -> np.ndarray:
+    """(R, n // k, k) indices: R random batchings of a test set of n examples, each a random
+    permutation cut into n // k batches of k (the n mod k left over are not used)."""
+    if not 1 <= k <= n:
+        raise ValueError(f"test batch size k must be from 1 to the test-set size {n}; got {k}.")
+    perm = rng.permuted(np.broadcast_to(np.arange(n), (n_batchings, n)), axis=1)
+    nb = n // k
+    return perm[:, :nb * k].reshape(n_batchings, nb, k)
+
+
+class AccVsK(NamedTuple):
+    ks: np.ndarray  # (K,) test batch sizes
+    acc: np.ndarray  # (K, R) batch-statistics accuracy of each random batching
+    eval_acc: float  # eval-mode (running statistics) accuracy on the test set
+    table: pd.DataFrame  # k, mean, std, p05, p95, eval_acc, n_batches
+
+
+def accuracy_vs_k(params, net: NetConfig, run, X, y, ks=KS, n_batchings: int = 50,
+                  seed: int = 0, max_rows: int | None = MAX_ROWS) -> AccVsK:
+    """Batch-statistics test accuracy for each test batch size k over ``n_batchings`` random
+    batchings of (X, y): all batchings of one k form ONE array of shape (R·(n // k), k, 2),
+    predicted by :func:`proba_batch` without any loop over batches (in cache-sized blocks,
+    or in a single pass with ``max_rows=None``). Sizes k larger than the test set are
+    skipped."""
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    n = len(y)
+    if n_batchings < 1:
+        raise ValueError(f"n_batchings must be ≥ 1; got {n_batchings}.")
+    ks = np.array([k for k in ks if 1 <= k <= n], dtype=int)
+    rng = np.random.default_rng(seed)
+    acc = np.empty((len(ks), n_batchings))
+    for i, k in enumerate(ks):
+        idx = random_batchings(n, int(k), n_batchings, rng)  # (R, nb, k)
+        R, nb, _ = idx.shape
+        p = proba_batch(params, net, X[idx.reshape(R * nb, k)], max_rows).reshape(R, nb * k)
+        acc[i] = np.mean((p >= 0.5) == y[idx.reshape(R, nb * k)].astype(bool), axis=1)
+    ev = eval_accuracy(params, net, run, X, y)
+    table = pd.DataFrame({
+        "k": ks, "mean": acc.mean(axis=1), "std": acc.std(axis=1),
+        "p05": np.percentile(acc, 5, axis=1), "p95": np.percentile(acc, 95, axis=1),
+        "eval_acc": ev, "n_batches": n // ks,
+    })
+    return AccVsK(ks, acc, ev, table)
+
+
+class Collapse(NamedTuple):
+    cls: int  # the one class every example gets with k = 1
+    p: float  # its p(class 1)
+    share: float  # share of the test set in that class = the accuracy with k = 1
+    majority: float  # majority-class rate of the test set
+
+
+def collapse(params, net: NetConfig, y) -> Collapse:
+    """What a test batch of one predicts: z_norm = 0, z̃ = β in every BN layer, so the output
+    is the same for any input (computed on the origin; any input gives the same)."""
+    p = float(proba_batch(params, net, np.zeros((1, 1, net.n_in)))[0, 0])
+    y = np.asarray(y)
+    cls = int(p >= 0.5)
+    share1 = float(np.mean(y == 1))
+    return Collapse(cls, p, share1 if cls else 1.0 - share1, max(share1, 1.0 - share1))
+
+
+# ---------------------------------------------------------------- same example, new neighbours
+def neighbours(params, net: NetConfig, X, i: int, k: int, n_draws: int = 200,
+               seed: int = 0) -> np.ndarray:
+    """(n_draws,) p(class 1) of test example ``i`` in ``n_draws`` random test batches of size
+    k: itself plus k − 1 other test examples drawn at random (one array pass)."""
+    X = np.asarray(X, dtype=float)
+    if not 0 <= i < len(X):
+        raise ValueError(f"test point must be from 0 to {len(X) - 1}; got {i}.")
+    if not 1 <= k <= len(X):
+        raise ValueError(f"test batch size k must be from 1 to {len(X)}; got {k}.")
+    rng = np.random.default_rng(seed)
+    mates = _choose(rng, np.delete(np.arange(len(X)), i), n_draws, k - 1)
+    Xb = np.concatenate([np.broadcast_to(X[i], (n_draws, 1, X.shape[1])), X[mates]], axis=1)
+    return proba_batch(params, net, Xb, MAX_ROWS)[:, 0]
+
+
+# ---------------------------------------------------------------- skewed test batches
+def skewed(params, net: NetConfig, run, X, y, k: int, mixes=MIXES, n_batches: int = 50,
+           seed: int = 0) -> pd.DataFrame:
+    """Accuracy on test batches of size k whose share of class 1 is each of ``mixes``:
+    batch statistics (each batch normalised by itself) vs running statistics (eval mode, on
+    the very same examples). All mixes are drawn at once and go through the network together
+    (chunked array passes, no loop per batch).
+
+    Returns columns mix (asked), actual_mix (round(mix·k)/k), batch_mean, batch_p05,
+    batch_p95, running_mean (means over the ``n_batches`` batches).
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if not 1 <= k <= len(y):
+        raise ValueError(f"test batch size k must be from 1 to {len(y)}; got {k}.")
+    rng = np.random.default_rng(seed)
+    mixes = np.asarray(mixes, dtype=float)
+    idx = np.stack([draw_mixed(y, k, m, n_batches, rng) for m in mixes])  # (M, B, k)
+    M = len(mixes)
+    Xb = X[idx.reshape(M * n_batches, k)]
+    p = proba_batch(params, net, Xb, MAX_ROWS).reshape(M, n_batches, k)
+    truth = y[idx].astype(bool)
+    acc_b = np.mean((p >= 0.5) == truth, axis=2)
+    p_eval = proba_eval(params, net, run, X)
+    acc_r = np.mean((p_eval[idx] >= 0.5) == truth, axis=2)
+    return pd.DataFrame({
+        "mix": mixes, "actual_mix": [mix_counts(m, k)[1] / k for m in mixes],
+        "batch_mean": acc_b.mean(axis=1), "batch_p05": np.percentile(acc_b, 5, axis=1),
+        "batch_p95": np.percentile(acc_b, 95, axis=1), "running_mean": acc_r.mean(axis=1),
+    })
+
+
+# ---------------------------------------------------------------- how good is the estimate?
+def batch_variances(trace) -> np.ndarray:
+    """(T, L, U) the batch variances the trace's convention averages: unbiased for PyTorch
+    (m > 1), biased for Keras and the lecture."""
+    if trace.cfg.convention == "pytorch" and trace.cfg.batch_size > 1:
+        return trace.batch_var_unbiased
+    return trace.batch_var
+
+
+def ema_running(trace, ema_beta: float, bias_correction: bool = False):
+    """Running (μ̂, σ̂²) after every step for EMA coefficient β_EMA, recomputed from the
+    recorded batch statistics: v_t = β_EMA·v_{t−1} + (1 − β_EMA)·θ_t with v_0 = 0 (mean) and
+    1 (variance) as the frameworks start; optionally bias-corrected. Returns two (T, L, U)."""
+    mean = running.ema(trace.batch_mean, ema_beta, init=0.0, bias_correction=bias_correction)
+    var = running.ema(batch_variances(trace), ema_beta, init=1.0,
+                      bias_correction=bias_correction)
+    return mean, var
+
+
+def running_dict(net: NetConfig, mean_lu, var_lu) -> dict[str, np.ndarray]:
+    """Running-statistics dict {mean{l}, var{l}} of the BN layers from (L, U) arrays."""
+    r = {}
+    for l in range(1, net.n_layers + 1):
+        if net.bn[l - 1]:
+            n = net.hidden[l - 1]
+            r[f"mean{l}"] = np.array(mean_lu[l - 1, :n])
+            r[f"var{l}"] = np.maximum(np.array(var_lu[l - 1, :n]), 0.0)
+    return r
+
+
+ESTIMATORS = {
+    "ema": "EMA after step t",
+    "ema_bc": "bias-corrected EMA",
+    "population": "population statistics",
+}
+
+
+def running_estimate_accuracy(trace, X, X_test, y_test, ema_beta: float) -> pd.DataFrame:
+    """Eval-mode test accuracy of the network after t training steps, normalised with
+    (a) the EMA after step t with β_EMA, (b) the bias-corrected EMA, (c) the population
+    statistics of that network over the training set ``X``.
+
+    Evaluated at every parameter snapshot (weights after t = s − 1 steps, t ≥ 1) and at the
+    end (t = T, final weights). Returns a tidy frame: t, estimator (key of ESTIMATORS), acc.
+    """
+    net = trace.net
+    T = len(trace.loss)
+    if T == 0:
+        raise ValueError("the network has not completed a single training step.")
+    ema = ema_running(trace, ema_beta)
+    ema_bc = ema_running(trace, ema_beta, bias_correction=True)
+    rows = []
+
+    def add(t, params, pop):
+        for key, (m, v) in (("ema", (ema[0][t - 1], ema[1][t - 1])),
+                            ("ema_bc", (ema_bc[0][t - 1], ema_bc[1][t - 1])),
+                            ("population", pop)):
+            run = running_dict(net, m, v)
+            rows.append((t, key, eval_accuracy(params, net, run, X_test, y_test)))
+
+    for i, s in enumerate(trace.snapshot_steps):
+        t = int(s) - 1
+        if 1 <= t < T:
+            add(t, trace.snapshots[i][0], (trace.pop_mean[i], trace.pop_var[i]))
+    final = network.population_stats(trace.params, X, net)
+    U = max(net.hidden)
+    pm, pv = np.full((net.n_layers, U), np.nan), np.full((net.n_layers, U), np.nan)
+    for l, (m, v, _) in final.items():
+        pm[l - 1, :len(m)], pv[l - 1, :len(v)] = m, v
+    add(T, trace.params, (pm, pv))
+    return pd.DataFrame(rows, columns=["t", "estimator", "acc"])
+
+
+# ---------------------------------------------------------------- plain BN vs Batch Renorm
+def compare_norms(traces: dict, last: int = 100) -> pd.DataFrame:
+    """One row per trained variant {name: TrainTrace}: train-mode mini-batch accuracy (mean
+    of the last ``last`` steps, batch statistics), eval-mode accuracy on the training and test
+    sets (final), and the gap train-mode − eval-mode test accuracy."""
+    rows = []
+    for name, tr in traces.items():
+        train_mode = float(np.mean(tr.acc[-last:])) if len(tr.acc) else np.nan
+        ev_train = float(tr.train_eval_acc[-1]) if len(tr.train_eval_acc) else np.nan
+        ev_test = float(tr.test_acc[-1]) if len(tr.test_acc) else np.nan
+        rows.append((name, train_mode, ev_train, ev_test, train_mode - ev_test))
+    return pd.DataFrame(rows, columns=["variant", "train_mode_acc", "eval_train_acc",
+                                       "eval_test_acc", "gap"])
+
+
+def norm_curves(traces: dict, window: int = 50) -> pd.DataFrame:
+    """Tidy curves per variant: at each evaluation step, eval-mode test accuracy and the
+    train-mode mini-batch accuracy averaged over the last ``window`` steps."""
+    parts = []
+    for name, tr in traces.items():
+        if not len(tr.eval_steps):
+            continue
+        c = np.cumsum(np.r_[0.0, tr.acc])
+        t = tr.eval_steps
+        lo = np.maximum(t - window, 0)
+        parts.append(pd.DataFrame({"variant": name, "step": t,
+                                   "eval_test_acc": tr.test_acc,
+                                   "train_mode_acc": (c[t] - c[lo]) / (t - lo)}))
+    cols = ["variant", "step", "eval_test_acc", "train_mode_acc"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+
+# ---------------------------------------------------------------- a usable network
+def usable(trace):
+    """(params, running, step) to evaluate: the final network, or after divergence the
+    latest snapshot whose weights and running statistics are all finite (None if none)."""
+    cands = [(trace.params, trace.running_stats, len(trace.loss))]
+    if trace.diverged:
+        cands = [(p, r, int(s) - 1) for s, (p, r) in
+                 zip(trace.snapshot_steps[::-1], trace.snapshots[::-1], strict=True)]
+    for p, r, s in cands:
+        if all(np.all(np.isfinite(v)) for d in (p, r) for v in d.values()):
+            return p, r, s
+    return None

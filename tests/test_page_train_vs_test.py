@@ -1,0 +1,201 @@
+"""The "Train vs test" page through Streamlit's AppTest (short trainings via the URL)."""
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import bnsim.ui.cache as shared_cache
+import bnsim.ui.cache_train_vs_test as page_cache
+from bnsim import testtime
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "2_Train_vs_test.py")
+FAST = {"steps": "200"}
+TABS = ["Boundaries", "Test batch size", "Same point, new neighbours", "Skewed test batches",
+        "Running estimate", "Batch Renorm"]
+
+
+def _run(qp=None, tab=None):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params.update({**FAST, **(qp or {})})
+    if tab:
+        at.session_state["tab"] = tab
+    return at.run()
+
+
+def _takeaways(at) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith(":material/lightbulb:")]
+
+
+def _charts(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def _arr(v) -> np.ndarray:
+    """A Plotly array from the chart JSON (plain list, or typed {dtype, bdata, shape})."""
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(n) for n in str(v.get("shape", len(a))).split(",")])
+    return np.asarray(v, dtype=float)
+
+
+def _pct(text: str, after: str) -> float:
+    return float(re.search(re.escape(after) + r"\s*([\d.]+)%", text).group(1)) / 100
+
+
+def test_default_page_shows_the_two_boundaries():
+    at = _run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == TABS
+    charts = _charts(at)
+    assert len(charts) == 2  # lazy tabs: only the open one is computed
+    assert [[d["type"] for d in c["data"]].count("heatmap") for c in charts] == [1, 1]
+    (text,) = _takeaways(at)
+    assert "batch statistics" in text and "running statistics" in text
+    assert at.latex and "hat" in at.latex[0].value
+    for w in at.sidebar:
+        if getattr(w, "key", None) and not w.key.startswith("_"):
+            assert w.help, w.key  # every control explains itself
+
+
+def test_every_control_is_bound_to_the_url():
+    at = _run({"k": "8", "mix": "30", "point": "5", "repeats": "20", "tseed": "3",
+               "ema_beta": "0.99", "batch": "16", "sampling": "one class each"})
+    assert not at.exception
+    vals = {k: at.session_state[k] for k in ("k", "mix", "point", "repeats", "tseed",
+                                             "ema_beta", "batch", "sampling")}
+    assert vals == {"k": 8, "mix": 30, "point": 5, "repeats": 20, "tseed": 3, "ema_beta": 0.99,
+                    "batch": "16", "sampling": "one class each"}
+
+
+def test_a_test_batch_of_one_collapses_to_the_majority_rate():
+    at = _run({"k": "1"}, tab="Test batch size")
+    assert not at.exception
+    (info,) = [i.value for i in at.info]
+    assert "Why k = 1 collapses" in info and "z_norm = 0" in info and "β" in info
+    assert _pct(info, "in the test set:") == pytest.approx(0.5)  # 200/200 test set
+    chart = _charts(at)[0]
+    mean = next(d for d in chart["data"] if d.get("name") == "batch statistics (mean)")
+    assert _arr(mean["x"])[0] == 1 and _arr(mean["y"])[0] == pytest.approx(0.5)
+    (text,) = _takeaways(at)
+    assert "k = 1" in text and _pct(text, "classify") == pytest.approx(0.5)
+
+
+def test_k_one_flattens_the_batch_map():
+    at = _run({"k": "1"})
+    heat = [d for c in _charts(at) for d in c["data"] if d["type"] == "heatmap"]
+    z_batch = _arr(heat[1]["z"])
+    assert z_batch.shape == (50, 50) and np.ptp(z_batch) == 0.0
+    assert np.ptp(_arr(heat[0]["z"])) > 0.9
+    assert any("Why k = 1 collapses" in i.value for i in at.info)
+
+
+@pytest.fixture
+def count_training(monkeypatch):
+    calls = []
+    for mod in (shared_cache, page_cache):
+        real = mod.train
+        monkeypatch.setattr(mod, "train", lambda *a, _r=real, **kw: calls.append(1) or _r(*a,
+                                                                                        **kw))
+    return calls
+
+
+def test_test_batch_controls_never_retrain(count_training):
+    at = _run({"seed": "97"}, tab="Skewed test batches")  # a seed no other test trains
+    assert not at.exception and len(count_training) == 1
+    before = _takeaways(at)[0]
+    at.slider(key="k").set_value(8).run()
+    at.slider(key="mix").set_value(100).run()
+    at.number_input(key="point").set_value(3).run()
+    at.slider(key="repeats").set_value(20).run()
+    at.number_input(key="tseed").set_value(4).run()
+    at.slider(key="ema_beta").set_value(0.999).run()
+    assert not at.exception and len(count_training) == 1
+    after = _takeaways(at)[0]
+    assert before != after and "k = 8" in after and "100% class 1" in after
+    at.selectbox(key="batch").set_value("16").run()  # a training control does retrain
+    assert len(count_training) == 2
+
+
+def test_preset_sets_controls_and_opens_its_tab():
+    at = _run()
+    at.button(key="_preset_1").click().run()  # "A test batch of only cats"
+    assert not at.exception
+    assert at.session_state["tab"] == "Skewed test batches"
+    assert at.session_state["k"] == 32 and at.session_state["mix"] == 100
+    (text,) = _takeaways(at)
+    assert "100% class 1" in text
+    assert _pct(text, "batch statistics classify") < _pct(text, "running statistics") - 0.1
+
+
+def test_garbage_in_the_url_is_reported_not_raised():
+    at = _run({"k": "999", "dataset": "mnist", "point": "-3"})
+    assert not at.exception
+    notes = " ".join(c.value for c in at.caption)
+    assert "k=999" in notes and "dataset=mnist" in notes and "point=-3" in notes
+    assert at.session_state["k"] == 32
+
+
+def test_same_point_new_neighbours_follows_the_chosen_point():
+    at = _run({"point": "5", "k": "4"}, tab="Same point, new neighbours")
+    assert not at.exception
+    (text,) = _takeaways(at)
+    assert "Test point #5" in text and "k = 4" in text
+    pick, hist = _charts(at)
+    ring = pick["data"][-1]
+    assert ring["name"] == "point #5"
+    assert hist["data"][0]["type"] == "histogram" and len(_arr(hist["data"][0]["x"])) == 4 * 50
+
+
+def test_running_estimate_tab_shows_framework_momentum():
+    at = _run({"ema_beta": "0.99"}, tab="Running estimate")
+    assert not at.exception
+    md = " ".join(m.value for m in at.markdown)
+    assert "momentum=0.010" in md and "momentum=0.990" in md
+    assert any("beta_{\\text{EMA}}" in x.value for x in at.latex)
+    (text,) = _takeaways(at)
+    assert "After 200 steps" in text
+
+
+def test_batch_renorm_tab_compares_tiny_batches():
+    at = _run({"batch": "4"}, tab="Batch Renorm")
+    assert not at.exception
+    (text,) = _takeaways(at)
+    assert "m = 4" in text and "Batch Renorm" in text
+    bars = [d for d in _charts(at)[0]["data"] if d["type"] == "bar"]
+    assert [b["name"] for b in bars] == ["Plain BN", "Batch Renorm"]
+
+
+def test_diverged_training_warns_and_falls_back(monkeypatch):
+    real = page_cache.trained
+
+    def diverged(key):
+        trace, d = real(key)
+        bad = type(trace)(**{**vars(trace), "diverged": True, "diverged_at": 150,
+                             "params": {k: v * np.nan for k, v in trace.params.items()}})
+        return bad, d
+
+    monkeypatch.setattr(page_cache, "trained", diverged)
+    at = _run({"seed": "96"}, tab="Test batch size")
+    assert not at.exception
+    assert any("diverged" in w.value for w in at.warning)
+    _, _, step = testtime.usable(diverged(page_cache.TrainKey(steps=200, seed=96))[0])
+    assert any(f"after step {step}" in w.value for w in at.warning)
+    (text,) = _takeaways(at)
+    assert "nan" not in text.lower()
+
+
+@pytest.mark.parametrize("k", [32, 3])
+def test_chosen_k_is_marked_on_the_curve(k):
+    at = _run({"k": str(k)}, tab="Test batch size")
+    data = _charts(at)[0]["data"]
+    mark = next(d for d in data if d.get("name") == f"your k = {k}")
+    mean = next(d for d in data if d.get("name") == "batch statistics (mean)")
+    (text,) = _takeaways(at)
+    assert _arr(mark["y"])[0] == pytest.approx(_pct(text, "classify"), abs=5e-4)
+    if k == 32:  # on the curve itself: the same batchings
+        assert _arr(mark["y"])[0] == _arr(mean["y"])[list(_arr(mean["x"])).index(32)]
