@@ -1,0 +1,448 @@
+r"""Covariate shift as the lecture argues it, made measurable (numpy and pandas only).
+
+Four toy examples, one section each:
+
+1. **Input covariate shift** ("trained on black cats, tested on coloured cats"): one fixed
+   labelling rule, training inputs in one region, test inputs moved by a shift. Networks with
+   and without BN are trained once on the training region; :func:`shift_sweep` then measures
+   their accuracy on test sets moved by every shift, and the accuracy of the BN network after
+   AdaBN recalibration (its BN statistics re-estimated on the shifted test inputs, weights
+   untouched — :func:`bnsim.network.recalibrate`).
+2. **Internal covariate shift**: the distribution of a hidden layer's inputs over training steps,
+   from the parameter snapshots of a :class:`bnsim.train.TrainTrace` (:func:`layer_values`,
+   :func:`band`, :func:`histograms`, :func:`moments`), and one number per run, :func:`drift`.
+3. **Mini-batch noise**: how much μ_B and σ²_B of a fixed network vary from mini-batch to
+   mini-batch as the batch size m grows, against the 1/√m law, and how far train-mode outputs
+   (batch statistics) are from eval-mode outputs (:func:`batch_noise`, :func:`mean_spread_law`).
+4. **Noisy BN**: no BN, BN, and BN followed by random per-step scale and shift (which re-creates
+   covariate shift on purpose), several seeds each, trained in stacked passes
+   (:func:`noisy_comparison`, :func:`noisy_summary`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from bnsim import data, network
+from bnsim.network import NetConfig
+from bnsim.stacked import StackedTrace, train_stacked
+from bnsim.train import TrainConfig
+
+# ---------------------------------------------------------------- 1. input covariate shift
+SHIFTS = np.round(np.arange(0.0, 5.0001, 0.25), 2)  # the sweep: 0, 0.25, …, 5
+MODELS = ("no_bn", "bn", "adabn")
+MODEL_LABELS = {"no_bn": "Without BN", "bn": "With BN",
+                "adabn": "With BN + AdaBN recalibration"}
+
+
+@dataclass
+class ShiftModels:
+    """Networks trained on the training region of each rule (runs share the inputs X_train).
+
+    ``plain[i]`` are the weights of the network without BN for ``rules[i]``; ``bn[i]`` is
+    (weights, running statistics) of the network with BN on every hidden layer."""
+
+    rules: tuple[str, ...]
+    net_plain: NetConfig
+    net_bn: NetConfig
+    plain: list
+    bn: list
+    X_train: np.ndarray  # (n, 2)
+    y_train: np.ndarray  # (len(rules), n)
+    diverged: dict  # {(rule, "no_bn" | "bn"): bool}
+
+    def index(self, rule: str) -> int:
+        return self.rules.index(rule)
+
+
+def train_shift_models(rules: Sequence[str], hidden: tuple[int, ...], activation: str,
+                       cfg: TrainConfig, spread: float = 0.8, n_train: int = 400,
+                       data_seed: int = 0) -> ShiftModels:
+    """Train, for every rule, one network without and one with BN on the *training* region of
+    :func:`bnsim.data.make_shift` (the training inputs do not depend on the shift or the rule,
+    only on ``spread``, ``n_train`` and ``data_seed``). Two stacked passes, one per architecture,
+    all rules in each (:func:`bnsim.stacked.train_stacked` with per-run labels)."""
+    rules = tuple(rules)
+    if not rules:
+        raise ValueError("need at least one rule.")
+    sets = [data.make_shift(r, 0.0, n_train, 2, spread, 1.0, 0.0, data_seed) for r in rules]
+    X = sets[0].X_train
+    Y = np.stack([s.y_train for s in sets])
+    n = len(hidden)
+    net_plain = NetConfig(hidden=hidden, bn=(False,) * n, activation=activation)
+    net_bn = NetConfig(hidden=hidden, bn=(True,) * n, activation=activation)
+    seeds = [cfg.seed] * len(rules)
+    quiet = replace(cfg, bn_noise=0.0, eval_every=cfg.steps, n_snapshots=1)
+    plain = train_stacked(net_plain, X, Y, cfg=quiet, seeds=seeds)
+    bn = train_stacked(net_bn, X, Y, cfg=quiet, seeds=seeds)
+    diverged = {}
+    for i, r in enumerate(rules):
+        diverged[(r, "no_bn")] = bool(plain.diverged_at[i])
+        diverged[(r, "bn")] = bool(bn.diverged_at[i])
+    return ShiftModels(rules, net_plain, net_bn, plain.params,
+                       list(zip(bn.params, bn.running_stats, strict=True)), X, Y, diverged)
+
+
+def shifted_sets(rule: str, shifts, spread: float, test_scale: float, n_train: int,
+                 n_test: int, data_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Test inputs and labels for every shift: X (G, n_test, 2), y (G, n_test). The same seed
+    draws the same noise at every shift, so the clouds only move."""
+    sets = [data.make_shift(rule, float(s), n_train, n_test, spread, test_scale, 0.0, data_seed)
+            for s in shifts]
+    return np.stack([d.X_test for d in sets]), np.stack([d.y_test for d in sets])
+
+
+def predict(models: ShiftModels, rule: str, model: str, X) -> np.ndarray:
+    """Class-1 probability (..., k) of ``model`` for inputs X (..., k, 2).
+
+    ``"no_bn"`` and ``"bn"`` use the network as trained (BN in eval mode with the running
+    statistics from training). ``"adabn"`` re-estimates the BN statistics on each slice
+    X[..., :, :] (the shifted test set) — "batch" mode over the whole slice, which is the same
+    as :func:`bnsim.network.recalibrate` on that slice followed by eval mode."""
+    i = models.index(rule)
+    if model == "no_bn":
+        p = network.predict_proba(models.plain[i], X, models.net_plain, "eval")
+    elif model == "bn":
+        params, running = models.bn[i]
+        p = network.predict_proba(params, X, models.net_bn, "eval", running)
+    elif model == "adabn":
+        p = network.predict_proba(models.bn[i][0], X, models.net_bn, "batch")
+    else:
+        raise ValueError(f"model must be one of {MODELS}; got {model!r}.")
+    return p[..., 1]
+
+
+@dataclass
+class ShiftSweep:
+    """Accuracy on shifted test sets. ``table``: one row per shift with columns ``shift``,
+    ``no_bn``, ``bn``, ``adabn`` (test accuracy), ``majority`` (accuracy of always answering the
+    test set's majority class) and ``class1`` (fraction of class 1). ``train_dist``: accuracy
+    of each model on a fresh sample of the *training* distribution (shift 0, same scale)."""
+
+    table: pd.DataFrame
+    train_dist: dict
+
+
+def shift_sweep(models: ShiftModels, rule: str, spread: float, test_scale: float = 1.0,
+                n_train: int = 400, n_test: int = 400, data_seed: int = 0,
+                shifts=SHIFTS) -> ShiftSweep:
+    """Accuracy of every model in :data:`MODELS` at every shift (one vectorised pass each)."""
+    Xs, ys = shifted_sets(rule, shifts, spread, test_scale, n_train, n_test, data_seed)
+    table = {"shift": np.asarray(shifts, dtype=float)}
+    for m in MODELS:
+        table[m] = np.mean((predict(models, rule, m, Xs) > 0.5) == ys, axis=1)
+    frac1 = ys.mean(axis=1)
+    table["majority"] = np.maximum(frac1, 1 - frac1)
+    table["class1"] = frac1
+    X0, y0 = shifted_sets(rule, [0.0], spread, 1.0, n_train, n_test, data_seed)
+    train_dist = {m: float(np.mean((predict(models, rule, m, X0[0]) > 0.5) == y0[0]))
+                  for m in MODELS}
+    return ShiftSweep(pd.DataFrame(table), train_dist)
+
+
+def rule_comparison(models: ShiftModels, shift: float, spread: float, test_scale: float,
+                    n_train: int = 400, n_test: int = 400, data_seed: int = 0) -> pd.DataFrame:
+    """Test accuracy of every model for every rule at one shift: columns rule, model, accuracy,
+    majority."""
+    rows = []
+    for rule in models.rules:
+        Xs, ys = shifted_sets(rule, [shift], spread, test_scale, n_train, n_test, data_seed)
+        frac1 = ys.mean()
+        for m in MODELS:
+            acc = float(np.mean((predict(models, rule, m, Xs[0]) > 0.5) == ys[0]))
+            rows.append({"rule": rule, "model": m, "accuracy": acc,
+                         "majority": max(frac1, 1 - frac1)})
+    return pd.DataFrame(rows)
+
+
+def decision_grid(models: ShiftModels, rule: str, model: str, X_test, xlim, ylim,
+                  n: tuple[int, int] = (110, 80)):
+    """Probability of class 1 on a grid (ny, nx) for the boundary plot, and the true rule there.
+
+    For ``"adabn"`` the BN statistics come from the test inputs ``X_test`` (n_test, 2)
+    (:func:`bnsim.network.recalibrate`), then every grid point goes through eval mode.
+    Returns (xs (nx,), ys (ny,), proba (ny, nx), truth (ny, nx))."""
+    xs, ys = np.linspace(*xlim, n[0]), np.linspace(*ylim, n[1])
+    gx, gy = np.meshgrid(xs, ys)
+    G = np.c_[gx.ravel(), gy.ravel()]
+    if model == "adabn":
+        params = models.bn[models.index(rule)][0]
+        running = network.recalibrate(params, X_test, models.net_bn)
+        p = network.predict_proba(params, G, models.net_bn, "eval", running)[:, 1]
+    else:
+        p = predict(models, rule, model, G)
+    truth = data.label_rule(rule, G)
+    return xs, ys, p.reshape(gx.shape), truth.reshape(gx.shape)
+
+
+# ---------------------------------------------------------------- 2. internal covariate shift
+QUANTITIES = {"a_prev": "a^[l−1], the inputs of layer l", "z": "z^[l], before BN",
+              "z_tilde": "z̃^[l], after BN"}
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def layer_values(snapshots, X, net: NetConfig, l: int, quantity: str = "a_prev") -> np.ndarray:
+    """Values of one quantity of hidden layer ``l`` (1-based) over the whole data set ``X``
+    (n, n_in), for every snapshot: array (S, n, units).
+
+    ``snapshots`` is a list of (params, running) as in ``TrainTrace.snapshots``. The network
+    runs in "batch" mode on all of X (frozen weights), as in ``TrainTrace.pop_mean``: this is
+    the distribution a layer sees during training at that step, without mini-batch noise.
+    ``quantity``: "a_prev" the layer's inputs a^[l−1] (for l = 1 the data X itself), "z" the
+    pre-activation z^[l] = W^[l] a^[l−1] (before BN), "z_tilde" what the activation receives,
+    z̃^[l] = γ·z_norm + β with BN or z^[l] + b^[l] without."""
+    if quantity not in QUANTITIES:
+        raise ValueError(f"quantity must be one of {sorted(QUANTITIES)}; got {quantity!r}.")
+    if not 1 <= l <= net.n_layers:
+        raise ValueError(f"layer must be 1 to {net.n_layers}; got {l}.")
+    out = []
+    for params, _ in snapshots:
+        _, cache = network.forward(params, X, net, "batch")
+        lc = cache.layers[l - 1]
+        if quantity == "a_prev":
+            v = lc.a_prev
+        elif quantity == "z":
+            v = lc.z
+        elif net.bn[l - 1]:
+            v = params[f"gamma{l}"] * lc.bn.z_norm + params[f"beta{l}"]
+        else:
+            v = lc.z + params[f"b{l}"]
+        out.append(v)
+    return np.stack(out)
+
+
+def band(values: np.ndarray, quantiles=QUANTILES) -> np.ndarray:
+    """Quantiles over examples: (S, n, units) -> (S, units, len(quantiles))."""
+    return np.moveaxis(np.quantile(values, quantiles, axis=1), 0, -1)
+
+
+def moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit mean and standard deviation (biased) over examples: two arrays (S, units)."""
+    return values.mean(axis=1), values.std(axis=1)
+
+
+def histograms(values: np.ndarray, bins: int = 40, lo: float | None = None,
+               hi: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Histogram of one unit at every snapshot on shared bin edges: values (S, n) ->
+    (edges (bins+1,), density (S, bins)), each row a probability density. The default range
+    is the 0.5–99.5 % range over all snapshots, so a few outliers do not squash the picture."""
+    v = np.asarray(values, dtype=float)
+    if lo is None or hi is None:
+        q_lo, q_hi = np.quantile(v, [0.005, 0.995])
+        lo = q_lo if lo is None else lo
+        hi = q_hi if hi is None else hi
+    if not hi > lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = np.linspace(lo, hi, bins + 1)
+    width = edges[1] - edges[0]
+    idx = np.clip(((v - lo) / width).astype(int), 0, bins - 1)
+    inside = (v >= lo) & (v <= hi)
+    counts = np.zeros((v.shape[0], bins))
+    rows = np.broadcast_to(np.arange(v.shape[0])[:, None], v.shape)
+    np.add.at(counts, (rows[inside], idx[inside]), 1.0)
+    return edges, counts / (v.shape[1] * width)
+
+
+def drift(mean, std) -> float:
+    r"""One number for how much a layer's input distribution moved during a run.
+
+    ``mean`` and ``std`` are (S, units): the mean m_j(s) and standard deviation d_j(s) of unit
+    j over the training set at snapshot s = 1..S (e.g. from :func:`moments`; NaN columns, the
+    padding of narrower layers, are ignored). With the total variation of each unit's path
+
+        TV_j = Σ_{s=1}^{S−1} |m_j(s+1) − m_j(s)| + |d_j(s+1) − d_j(s)|,
+
+    the drift is
+
+        D = mean_j TV_j / mean_{j,s} d_j(s),
+
+    the total distance the units' means and standard deviations travelled, in units of the
+    layer's typical standard deviation. D = 0 for a distribution whose mean and spread never
+    change; a mean walking steadily from 0 to 1 at standard deviation 1 gives D = 1. D is
+    unchanged when all values are scaled by one positive factor or shifted by one constant, and
+    it depends on the snapshot steps (compare runs recorded at the same steps). It sees only
+    mean and spread: a change of shape at fixed mean and variance does not count.
+    """
+    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    if mean.shape != std.shape or mean.ndim != 2 or mean.shape[0] < 2:
+        raise ValueError(f"mean and std must both be (S ≥ 2, units); got {mean.shape}, "
+                         f"{std.shape}.")
+    keep = ~(np.all(np.isnan(mean), axis=0) | np.all(np.isnan(std), axis=0))
+    mean, std = mean[:, keep], std[:, keep]
+    if mean.shape[1] == 0 or np.isnan(mean).any() or np.isnan(std).any():
+        return float("nan")
+    tv = np.abs(np.diff(mean, axis=0)).sum(axis=0) + np.abs(np.diff(std, axis=0)).sum(axis=0)
+    scale = std.mean()
+    if scale == 0:
+        return 0.0 if np.all(tv == 0) else float("inf")
+    return float(tv.mean() / scale)
+
+
+# ---------------------------------------------------------------- 3. mini-batch noise
+BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
+
+
+@dataclass
+class BatchNoise:
+    """μ_B and σ²_B of every hidden layer's z^[l] over many mini-batches of every size, and
+    train- vs eval-mode outputs for the same examples. M sizes, B batches, n_l units."""
+
+    sizes: np.ndarray  # (M,)
+    mu: list  # per layer l = 1..L: (M, B, n_l) μ_B per batch and unit
+    sigma2: list  # per layer: (M, B, n_l) σ²_B (biased)
+    pop_mean: list  # per layer: (n_l,) μ of z^[l] over the whole set (batch mode, all N)
+    pop_var: list  # per layer: (n_l,) biased
+    n_examples: int  # N, the size of the set the batches are drawn from
+    out_diff: np.ndarray  # (M,) mean |p_train − p_eval| of the class-1 probability
+    flips: np.ndarray  # (M,) fraction of examples whose predicted class differs
+
+    def spread(self, l: int) -> tuple[np.ndarray, np.ndarray]:
+        """Standard deviation over batches of μ_B and of σ²_B in layer l: two arrays (M, n_l)."""
+        return self.mu[l - 1].std(axis=1), self.sigma2[l - 1].std(axis=1)
+
+
+def mean_spread_law(sigma, m, N: int | None = None):
+    r"""Standard deviation of the mean of m examples drawn without replacement from N values
+    whose (biased) standard deviation is σ:  σ/√m · √((N − m)/(N − 1)). Without ``N``
+    (infinitely many examples, or drawing with replacement) it is the 1/√m law σ/√m."""
+    m = np.asarray(m, dtype=float)
+    out = np.asarray(sigma, dtype=float) / np.sqrt(m)
+    if N is not None:
+        out = out * np.sqrt((N - m) / (N - 1))
+    return out
+
+
+def sample_batches(N: int, m: int, B: int, rng: np.random.Generator) -> np.ndarray:
+    """B index arrays of m distinct examples out of N (each a uniformly random m-subset, as a
+    batch within the trainer's epochs is): (B, m)."""
+    if not 1 <= m <= N:
+        raise ValueError(f"batch size must be 1 to {N}; got {m}.")
+    keys = rng.random((B, N))
+    if m == N:
+        return np.argsort(keys, axis=1)
+    return np.argpartition(keys, m - 1, axis=1)[:, :m]
+
+
+def batch_noise(params, net: NetConfig, X, sizes=BATCH_SIZES, n_batches: int = 400,
+                seed: int = 0) -> BatchNoise:
+    """For a fixed network (``params``), draw ``n_batches`` mini-batches of every size in
+    ``sizes`` from X (N, n_in) and record μ_B and σ²_B of every layer's z^[l] as training
+    sees them (lower BN layers normalised by the same mini-batch), all batches of one size in
+    one vectorised pass. "Eval mode" here uses the population statistics of X (precise BN),
+    so the output difference is the mini-batch noise alone, not a lagging running average."""
+    X = np.asarray(X, dtype=float)
+    N = len(X)
+    sizes = np.array([int(m) for m in sizes if 2 <= m <= N])
+    if not len(sizes):
+        raise ValueError(f"no batch size between 2 and the {N} examples.")
+    rng = np.random.default_rng(seed)
+    pop = network.population_stats(params, X, net)
+    pop_running = network.recalibrate(params, X, net)
+    p_eval = network.predict_proba(params, X, net, "eval", pop_running)
+    L = net.n_layers
+    mus, s2s = [[] for _ in range(L)], [[] for _ in range(L)]
+    diffs, flips = [], []
+    for m in sizes:
+        idx = sample_batches(N, int(m), n_batches, rng)
+        logits, cache = network.forward(params, X[idx], net, "batch")
+        for l, lc in enumerate(cache.layers):
+            mu = lc.z.mean(axis=1)
+            mus[l].append(mu)
+            s2s[l].append(np.mean((lc.z - mu[:, None, :]) ** 2, axis=1))
+        p_train = network.softmax(logits)
+        pe = p_eval[idx]
+        diffs.append(float(np.mean(np.abs(p_train[..., 1] - pe[..., 1]))))
+        flips.append(float(np.mean(p_train.argmax(-1) != pe.argmax(-1))))
+    return BatchNoise(sizes, [np.stack(v) for v in mus], [np.stack(v) for v in s2s],
+                      [pop[l][0] for l in range(1, L + 1)], [pop[l][1] for l in range(1, L + 1)],
+                      N, np.array(diffs), np.array(flips))
+
+
+# ---------------------------------------------------------------- 4. noisy BN
+VARIANTS = ("no_bn", "bn", "noisy_bn")
+VARIANT_LABELS = {"no_bn": "No BN", "bn": "BN", "noisy_bn": "Noisy BN"}
+
+
+@dataclass
+class NoisyComparison:
+    """Three variants × several seeds. ``plain`` holds the no-BN runs (one per seed);
+    ``bn`` the BN runs then the noisy-BN runs (seeds in the same order)."""
+
+    seeds: tuple[int, ...]
+    noise: float
+    plain: StackedTrace
+    bn: StackedTrace
+
+    def runs(self, variant: str) -> tuple[StackedTrace, list[int]]:
+        """The trace holding ``variant`` and the run indices (one per seed) in it."""
+        k = len(self.seeds)
+        if variant == "no_bn":
+            return self.plain, list(range(k))
+        if variant == "bn":
+            return self.bn, list(range(k))
+        if variant == "noisy_bn":
+            return self.bn, list(range(k, 2 * k))
+        raise ValueError(f"variant must be one of {VARIANTS}; got {variant!r}.")
+
+
+def noisy_comparison(X, y, X_test, y_test, hidden: tuple[int, ...], activation: str,
+                     cfg: TrainConfig, noise: float, seeds: Sequence[int],
+                     pop_rows: int | None = 250) -> NoisyComparison:
+    """Train no BN, BN and noisy BN (BN then z̃·(1 + σ·ξ₁) + σ·ξ₂ per unit, fresh standard
+    normal ξ every step, σ = ``noise``; ``TrainConfig.bn_noise``) for every seed, with the same
+    data, optimiser, learning rate and steps. Two stacked passes: the no-BN runs, and the BN
+    and noisy-BN runs together (same architecture). Evaluated once, after the last step; the
+    snapshot statistics behind :func:`noisy_summary`'s drift are taken over the first
+    ``pop_rows`` training examples (None: all)."""
+    if not (np.isfinite(noise) and 0 < noise <= 5):
+        raise ValueError(f"noise must be in (0, 5]; got {noise!r}.")
+    seeds = tuple(int(s) for s in seeds)
+    n = len(hidden)
+    net_plain = NetConfig(hidden=hidden, bn=(False,) * n, activation=activation)
+    net_bn = NetConfig(hidden=hidden, bn=(True,) * n, activation=activation)
+    cfg = replace(cfg, bn_noise=0.0, eval_every=cfg.steps)  # only the final accuracy is shown
+    plain = train_stacked(net_plain, X, y, X_test, y_test, cfg, seeds, pop_rows=pop_rows)
+    bn = train_stacked(net_bn, X, y, X_test, y_test, cfg, seeds * 2,
+                       [0.0] * len(seeds) + [float(noise)] * len(seeds), pop_rows=pop_rows)
+    return NoisyComparison(seeds, float(noise), plain, bn)
+
+
+def smooth(x, window: int) -> np.ndarray:
+    """Trailing moving average over the last ``window`` values along the last axis (shorter
+    at the start; NaN stays NaN)."""
+    x = np.asarray(x, dtype=float)
+    window = max(int(window), 1)
+    c = np.cumsum(np.nan_to_num(x), axis=-1)
+    out = c.copy()
+    out[..., window:] = c[..., window:] - c[..., :-window]
+    counts = np.minimum(np.arange(1, x.shape[-1] + 1), window)
+    out = out / counts
+    return np.where(np.isnan(x), np.nan, out)
+
+
+def noisy_summary(cmp: NoisyComparison, layer: int, tail: float = 0.1) -> pd.DataFrame:
+    """One row per variant and seed: final eval-mode test and training accuracy, mean
+    mini-batch loss over the last ``tail`` of the steps, whether it diverged, and the
+    :func:`drift` of what the activation of hidden layer ``layer`` receives (z̃^[l] after BN
+    and the noise of that step; z^[l] + b^[l] without BN) over the training set at the
+    snapshot steps."""
+    rows = []
+    for v in VARIANTS:
+        tr, idx = cmp.runs(v)
+        T = tr.loss.shape[1]
+        last = slice(T - max(1, int(round(T * tail))), T)
+        for seed, r in zip(cmp.seeds, idx, strict=True):
+            rows.append({
+                "variant": v, "seed": seed,
+                "test_acc": float(tr.test_acc[r, -1]),
+                "train_acc": float(tr.train_eval_acc[r, -1]),
+                "final_loss": float(np.nanmean(tr.loss[r, last])) if not tr.diverged_at[r]
+                else float("nan"),
+                "diverged": bool(tr.diverged_at[r]),
+                "drift": drift(tr.out_mean[r, :, layer - 1], tr.out_std[r, :, layer - 1]),
+            })
+    return pd.DataFrame(rows)

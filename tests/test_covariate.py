@@ -1,0 +1,359 @@
+"""Core of the "Covariate shift" page: shift data, AdaBN recalibration, noisy BN, the drift
+measure, mini-batch noise, and the stacked trainer against the sequential one."""
+
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from bnsim import covariate as cv
+from bnsim import data, network, stacked
+from bnsim.network import NetConfig
+from bnsim.train import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return data.train_test("moons", 300, 200, 0.1, 0)
+
+
+@pytest.fixture(scope="module")
+def shift_models():
+    cfg = TrainConfig(steps=150, batch_size=32, lr=0.02)
+    return cv.train_shift_models(("sine", "circle", "linear"), (12, 12), "relu", cfg)
+
+
+# ---------------------------------------------------------------- shift data
+def test_training_inputs_ignore_shift_scale_and_rule():
+    """What lets the page move the test cloud without retraining."""
+    a = data.make_shift("sine", 0.0, 200, 50, 0.8, 1.0, 0.0, 5)
+    for rule, shift, scale in (("circle", 4.0, 2.0), ("linear", 2.5, 0.5)):
+        b = data.make_shift(rule, shift, 200, 50, 0.8, scale, 0.0, 5)
+        np.testing.assert_array_equal(a.X_train, b.X_train)
+
+
+def test_shifted_sets_only_move_and_labels_follow_the_rule():
+    shifts = [0.0, 1.0, 3.5]
+    for rule in data.RULES:
+        Xs, ys = cv.shifted_sets(rule, shifts, 0.8, 1.5, 100, 80, 2)
+        for g, s in enumerate(shifts):
+            np.testing.assert_allclose(Xs[g] - Xs[0], np.broadcast_to([s, s / 2], (80, 2)),
+                                       atol=1e-12)
+            np.testing.assert_array_equal(ys[g], data.label_rule(rule, Xs[g]))
+    # test_scale scales the cloud about its centre
+    X1, _ = cv.shifted_sets("sine", [2.0], 0.8, 1.0, 100, 80, 2)
+    X2, _ = cv.shifted_sets("sine", [2.0], 0.8, 2.0, 100, 80, 2)
+    centre = np.array([-1.5 + 2.0, 1.0])
+    np.testing.assert_allclose(X2[0] - centre, 2.0 * (X1[0] - centre), atol=1e-12)
+
+
+# ---------------------------------------------------------------- AdaBN recalibration
+def test_recalibration_replaces_statistics_and_leaves_weights_untouched(moons):
+    X, y, Xt, yt = moons
+    tr = train(NetConfig(), X, y, cfg=TrainConfig(steps=100))
+    before = {k: v.copy() for k, v in tr.params.items()}
+    run_before = {k: v.copy() for k, v in tr.running_stats.items()}
+    X_new = 3.0 * Xt + np.array([4.0, -2.0])
+    new = network.recalibrate(tr.params, X_new, tr.net)
+    for k in before:  # weights untouched, not even in place
+        np.testing.assert_array_equal(tr.params[k], before[k])
+    for k in run_before:
+        np.testing.assert_array_equal(tr.running_stats[k], run_before[k])
+    assert set(new) == set(run_before)
+    # replaced by the statistics of z on the new inputs, layer by layer (independent recompute)
+    a = X_new
+    for l in (1, 2):
+        z = a @ tr.params[f"W{l}"].T
+        np.testing.assert_allclose(new[f"mean{l}"], z.mean(axis=0), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(new[f"var{l}"], z.var(axis=0), rtol=1e-12)
+        zn = (z - z.mean(0)) / np.sqrt(z.var(0) + tr.net.eps)
+        a = np.maximum(tr.params[f"gamma{l}"] * zn + tr.params[f"beta{l}"], 0)
+    assert not np.allclose(new["mean1"], run_before["mean1"])
+
+
+def test_recalibration_undoes_a_change_of_mean_and_scale(moons):
+    """With BN right after the first linear layer, AdaBN on X·c + δ gives exactly the outputs
+    the network gives X itself with its own statistics (z = Wx shifts and scales per unit)."""
+    X, y, _, _ = moons
+    tr = train(NetConfig(), X, y, cfg=TrainConfig(steps=100))
+    own = network.predict_proba(tr.params, X, tr.net, "eval", network.recalibrate(
+        tr.params, X, tr.net))
+    moved = 2.5 * X + np.array([3.0, 1.5])
+    adabn = network.predict_proba(tr.params, moved, tr.net, "eval",
+                                  network.recalibrate(tr.params, moved, tr.net))
+    np.testing.assert_allclose(adabn, own, atol=1e-4)  # up to ε in √(σ² + ε)
+    stale = network.predict_proba(tr.params, moved, tr.net, "eval", tr.running_stats)
+    assert np.abs(stale - own).max() > 0.1
+
+
+def test_adabn_predictions_equal_recalibrate_then_eval(shift_models):
+    Xs, _ = cv.shifted_sets("sine", [0.0, 2.0, 4.0], 0.8, 1.0, 400, 100, 0)
+    fast = cv.predict(shift_models, "sine", "adabn", Xs)
+    params = shift_models.bn[0][0]
+    for g in range(3):
+        run = network.recalibrate(params, Xs[g], shift_models.net_bn)
+        slow = network.predict_proba(params, Xs[g], shift_models.net_bn, "eval", run)[:, 1]
+        np.testing.assert_allclose(fast[g], slow, atol=1e-12)
+
+
+def test_shift_sweep_columns(shift_models):
+    sw = cv.shift_sweep(shift_models, "linear", 0.8, 1.0, 400, 120, 0)
+    t = sw.table
+    assert list(t["shift"]) == list(cv.SHIFTS)
+    Xs, ys = cv.shifted_sets("linear", cv.SHIFTS, 0.8, 1.0, 400, 120, 0)
+    params, run = shift_models.bn[2]
+    p = network.predict_proba(params, Xs, shift_models.net_bn, "eval", run)[..., 1]
+    np.testing.assert_allclose(t["bn"], np.mean((p > 0.5) == ys, axis=1))
+    np.testing.assert_allclose(t["class1"], ys.mean(axis=1))
+    assert np.all(t["majority"] >= 0.5)
+    for m in cv.MODELS:
+        assert 0.0 <= sw.train_dist[m] <= 1.0
+    # the linear rule moves along its own boundary: AdaBN recovers the training accuracy
+    assert t["adabn"].min() > sw.train_dist["bn"] - 0.05
+
+
+def test_decision_grid_shapes_and_truth(shift_models):
+    Xt, _ = cv.shifted_sets("circle", [2.0], 0.8, 1.0, 400, 100, 0)
+    xs, ys, p, truth = cv.decision_grid(shift_models, "circle", "adabn", Xt[0], (-5, 7),
+                                        (-3, 5), n=(30, 20))
+    assert p.shape == truth.shape == (20, 30) and np.all((p >= 0) & (p <= 1))
+    gx, gy = np.meshgrid(xs, ys)
+    np.testing.assert_array_equal(truth, np.hypot(gx, gy) < 1.5)
+
+
+# ---------------------------------------------------------------- the drift measure
+def _line(S, a, b):
+    return np.linspace(a, b, S)[:, None] * np.ones((1, 3))
+
+
+@pytest.mark.parametrize("mean, std, expected", [
+    (np.zeros((5, 3)), np.ones((5, 3)), 0.0),  # nothing moves
+    (_line(11, 0, 1), np.ones((11, 3)), 1.0),  # mean walks 0 → 1 at std 1
+    (np.zeros((9, 3)), _line(9, 1, 3), 1.0),  # std grows 1 → 3: TV 2, average std 2
+    (np.array([[0.0], [1.0], [0.0], [1.0]]), np.ones((4, 1)), 3.0),  # back and forth
+    (np.array([[0.0, 0.0], [2.0, 0.0]]), np.ones((2, 2)), 1.0),  # mean over units
+])
+def test_drift_known_answers(mean, std, expected):
+    assert cv.drift(mean, std) == pytest.approx(expected)
+
+
+def test_drift_is_invariant_to_rescaling_and_ignores_padding():
+    rng = np.random.default_rng(0)
+    vals = rng.normal(size=(20, 50, 4)).cumsum(axis=0)
+    d = cv.drift(*cv.moments(vals))
+    assert d == pytest.approx(cv.drift(*cv.moments(3.0 * vals - 7.0)))
+    m, s = cv.moments(vals)
+    padded_m = np.c_[m, np.full((20, 2), np.nan)]
+    padded_s = np.c_[s, np.full((20, 2), np.nan)]
+    assert cv.drift(padded_m, padded_s) == pytest.approx(d)
+    assert cv.drift(np.array([[0.0], [1.0]]), np.zeros((2, 1))) == float("inf")
+    with pytest.raises(ValueError, match="mean and std"):
+        cv.drift(np.zeros((1, 3)), np.ones((1, 3)))
+
+
+# ---------------------------------------------------------------- a layer over training
+def test_layer_values_match_the_trace_and_bn_pins_mean_and_variance(moons):
+    X, y, _, _ = moons
+    tr = train(NetConfig(hidden=(8, 6)), X, y, cfg=TrainConfig(steps=80, n_snapshots=10))
+    z = cv.layer_values(tr.snapshots, X, tr.net, 2, "z")
+    np.testing.assert_allclose(z.mean(axis=1), tr.pop_mean[:, 1, :6], atol=1e-10)
+    np.testing.assert_allclose(z.var(axis=1), tr.pop_var[:, 1, :6], rtol=1e-10)
+    np.testing.assert_array_equal(cv.layer_values(tr.snapshots, X, tr.net, 1, "a_prev")[3], X)
+    zt = cv.layer_values(tr.snapshots, X, tr.net, 2, "z_tilde")
+    beta = np.array([p["beta2"] for p, _ in tr.snapshots])
+    gamma = np.array([p["gamma2"] for p, _ in tr.snapshots])
+    np.testing.assert_allclose(zt.mean(axis=1), beta, atol=1e-12)
+    s2 = z.var(axis=1)
+    np.testing.assert_allclose(zt.var(axis=1), gamma ** 2 * s2 / (s2 + tr.net.eps), rtol=1e-9)
+    with pytest.raises(ValueError, match="quantity"):
+        cv.layer_values(tr.snapshots, X, tr.net, 1, "weights")
+
+
+def test_band_and_histograms():
+    rng = np.random.default_rng(1)
+    vals = rng.normal(size=(6, 2000, 3)) * np.arange(1, 7)[:, None, None]
+    q = cv.band(vals)
+    assert q.shape == (6, 3, 5) and np.all(np.diff(q, axis=-1) >= 0)
+    np.testing.assert_allclose(q[:, :, 2], np.median(vals, axis=1))
+    edges, dens = cv.histograms(vals[:, :, 0], bins=30, lo=-40, hi=40)
+    assert dens.shape == (6, 30)
+    np.testing.assert_allclose(dens.sum(axis=1) * (edges[1] - edges[0]), 1.0)
+
+
+# ---------------------------------------------------------------- mini-batch noise
+def test_mean_spread_law_closed_form():
+    np.testing.assert_allclose(cv.mean_spread_law(2.0, [1, 4, 16]), [2.0, 1.0, 0.5])
+    np.testing.assert_allclose(cv.mean_spread_law(2.0, [1, 100], N=100), [2.0, 0.0])
+
+
+def test_sample_batches_are_distinct_uniform_subsets():
+    rng = np.random.default_rng(0)
+    idx = cv.sample_batches(50, 7, 4000, rng)
+    assert idx.shape == (4000, 7)
+    assert all(len(set(r)) == 7 for r in idx[:200])
+    counts = np.bincount(idx.ravel(), minlength=50)
+    assert counts.min() > 0.8 * 4000 * 7 / 50 and counts.max() < 1.2 * 4000 * 7 / 50
+
+
+def test_batch_noise_follows_the_law_in_layer_one(moons):
+    X, y, _, _ = moons
+    tr = train(NetConfig(), X, y, cfg=TrainConfig(steps=100))
+    B = 1500
+    bn = cv.batch_noise(tr.params, tr.net, X, (2, 8, 32, 128), n_batches=B, seed=1)
+    sd_mu, _ = bn.spread(1)
+    law = cv.mean_spread_law(np.sqrt(bn.pop_var[0]), bn.sizes[:, None], len(X))
+    np.testing.assert_allclose(sd_mu, law, rtol=0.1)  # the sd of an sd estimate is ~1/√(2B)
+    np.testing.assert_allclose(bn.mu[0].mean(axis=1), np.broadcast_to(bn.pop_mean[0],
+                                                                      (4, 16)),
+                               atol=4 * law.max() / np.sqrt(B))
+    assert bn.out_diff[0] > 3 * bn.out_diff[-1] > 0
+    assert bn.flips[0] >= bn.flips[-1]
+
+
+def test_a_batch_of_everything_is_eval_mode(moons):
+    X, y, _, _ = moons
+    tr = train(NetConfig(), X, y, cfg=TrainConfig(steps=50))
+    bn = cv.batch_noise(tr.params, tr.net, X[:40], (40,), n_batches=3)
+    assert bn.out_diff[0] < 1e-9 and bn.flips[0] == 0
+    np.testing.assert_allclose(bn.spread(2)[0], 0.0, atol=1e-12)
+
+
+# ---------------------------------------------------------------- stacked = sequential
+@pytest.mark.parametrize("net, opt, noise", [
+    (NetConfig(hidden=(10, 8), bn=(True, True)), "adam", [0.0, 0.4, 0.0]),
+    (NetConfig(hidden=(6, 5, 4), bn=(False, False, False), activation="tanh"), "momentum",
+     None),
+    (NetConfig(hidden=(8, 6), bn=(True, False), activation="sigmoid"), "rmsprop",
+     [0.3, 0.0, 0.2]),
+    (NetConfig(hidden=(8,), bn=(True,)), "gd", [0.0, 0.0, 0.0]),
+])
+def test_stacked_runs_equal_sequential_train(moons, net, opt, noise):
+    X, y, Xt, yt = moons
+    cfg = TrainConfig(steps=120, batch_size=16, optimizer=opt, lr=0.05, convention="keras")
+    seeds = [0, 7, 3]
+    st = stacked.train_stacked(net, X, y, Xt, yt, cfg, seeds, noise)
+    for r, s in enumerate(seeds):
+        tr = train(net, X, y, Xt, yt, replace(cfg, seed=s, bn_noise=noise[r] if noise else 0))
+        np.testing.assert_allclose(st.loss[r], tr.loss, rtol=1e-12, atol=1e-14)
+        np.testing.assert_array_equal(st.acc[r], tr.acc)
+        np.testing.assert_array_equal(st.eval_steps, tr.eval_steps)
+        np.testing.assert_allclose(st.test_acc[r], tr.test_acc)
+        np.testing.assert_allclose(st.train_eval_acc[r], tr.train_eval_acc)
+        np.testing.assert_allclose(st.test_loss[r], tr.test_loss, rtol=1e-10)
+        for k, v in tr.params.items():
+            np.testing.assert_allclose(st.params[r][k], v, rtol=1e-10, atol=1e-12)
+        for k, v in tr.running_stats.items():
+            np.testing.assert_allclose(st.running_stats[r][k], v, rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(st.snapshot_steps, tr.snapshot_steps)
+        if not (noise and noise[r]):  # population statistics without noise, as train()'s
+            np.testing.assert_allclose(st.pop_mean[r], tr.pop_mean, atol=1e-10)
+            np.testing.assert_allclose(st.pop_var[r], tr.pop_var, rtol=1e-9, atol=1e-12)
+
+
+def test_stacked_per_run_labels_and_class_batches():
+    d = [data.make_shift(r, 0.0, 200, 2, seed=1) for r in ("sine", "circle", "linear")]
+    Y = np.stack([s.y_train for s in d])
+    net = NetConfig(hidden=(8, 8))
+    cfg = TrainConfig(steps=60, batch_size=8, sampling="by_class")
+    st = stacked.train_stacked(net, d[0].X_train, Y, cfg=cfg, seeds=[4, 4, 4])
+    for r in range(3):
+        tr = train(net, d[0].X_train, Y[r], cfg=replace(cfg, seed=4))
+        np.testing.assert_allclose(st.loss[r], tr.loss, rtol=1e-12)
+    assert not np.allclose(st.loss[0], st.loss[1])
+
+
+def test_stacked_divergence_matches_train(moons):
+    X, y, _, _ = moons
+    net = NetConfig(hidden=(16,), bn=(False,))
+    cfg = TrainConfig(steps=100, optimizer="gd", lr=10.0, batch_size=32)
+    Xbig = X * np.array([1e3, 1.0])
+    st = stacked.train_stacked(net, Xbig, y, cfg=cfg, seeds=[0, 1])
+    for r, s in enumerate((0, 1)):
+        tr = train(net, Xbig, y, cfg=replace(cfg, seed=s))
+        assert tr.diverged and st.diverged_at[r] == tr.diverged_at
+        n = tr.diverged_at - 1
+        np.testing.assert_allclose(st.loss[r, :n], tr.loss, rtol=1e-12)
+        assert np.all(np.isnan(st.loss[r, n:]))
+        for k, v in tr.params.items():
+            np.testing.assert_allclose(st.params[r][k], v, rtol=1e-12)
+
+
+def test_stacked_output_statistics_closed_form(moons):
+    """The BN-layer shortcut (mean β·s + h, std |γ·s|·√(σ²/(σ²+ε))) against a direct forward."""
+    X, _, _, _ = moons
+    rng = np.random.default_rng(3)
+    net = NetConfig(hidden=(6, 5), bn=(True, False))
+    inits = [network.init_params(net, s) for s in (0, 1)]
+    params = {k: np.stack([p[k] for p in inits]) for k in inits[0]}
+    params["gamma1"] = rng.normal(size=(2, 6))
+    params["beta1"] = rng.normal(size=(2, 6))
+    noise = {1: (1 + 0.5 * rng.normal(size=(2, 6)), 0.5 * rng.normal(size=(2, 6)))}
+    out = np.full((4, 2, 2, 6), np.nan)
+    stacked._population(params, X, net, noise, out)
+    _, layers = stacked._forward(params, X, net, "batch", noise)
+    for l in (0, 1):
+        zt = layers[l][6]
+        n = zt.shape[-1]
+        np.testing.assert_allclose(out[2, :, l, :n], zt.mean(axis=1), atol=1e-12)
+        np.testing.assert_allclose(out[3, :, l, :n], zt.std(axis=1), rtol=1e-9)
+
+
+def test_stacked_rejects_bad_input(moons):
+    X, y, _, _ = moons
+    with pytest.raises(ValueError, match="one value per run"):
+        stacked.train_stacked(NetConfig(), X, y, seeds=[0, 1], bn_noise=[0.1])
+    with pytest.raises(ValueError, match="noisy BN needs"):
+        stacked.train_stacked(NetConfig(bn=(False, False)), X, y, seeds=[0], bn_noise=[0.2])
+    with pytest.raises(ValueError, match="Batch Renorm"):
+        stacked.train_stacked(NetConfig(), X, y, cfg=TrainConfig(norm="renorm"))
+    with pytest.raises(ValueError, match="bn_noise"):
+        stacked.train_stacked(NetConfig(), X, y, seeds=[0], bn_noise=[-1.0])
+
+
+# ---------------------------------------------------------------- noisy BN
+def test_noise_injection_changes_training_and_is_seeded(moons):
+    X, y, Xt, yt = moons
+    cfg = TrainConfig(steps=80, batch_size=16)
+    a = train(NetConfig(), X, y, Xt, yt, replace(cfg, bn_noise=0.3))
+    b = train(NetConfig(), X, y, Xt, yt, replace(cfg, bn_noise=0.3))
+    plain = train(NetConfig(), X, y, Xt, yt, cfg)
+    other = train(NetConfig(), X, y, Xt, yt, replace(cfg, bn_noise=0.3, seed=1))
+    np.testing.assert_array_equal(a.loss, b.loss)
+    assert not np.allclose(a.loss, plain.loss)
+    assert not np.allclose(a.loss, other.loss)
+
+
+def test_noisy_comparison_summary(moons):
+    X, y, Xt, yt = moons
+    cfg = TrainConfig(steps=200, batch_size=32, n_snapshots=30)
+    cmp = cv.noisy_comparison(X, y, Xt, yt, (12, 12), "relu", cfg, 0.5, [0, 1])
+    summ = cv.noisy_summary(cmp, 1)
+    assert list(summ["variant"]) == ["no_bn"] * 2 + ["bn"] * 2 + ["noisy_bn"] * 2
+    assert list(summ["seed"]) == [0, 1] * 3
+    # the BN runs are the plain train() runs; the noisy runs are train() with bn_noise
+    tr, idx = cmp.runs("noisy_bn")
+    ref = train(NetConfig(hidden=(12, 12)), X, y, Xt, yt, replace(cfg, seed=1, bn_noise=0.5))
+    np.testing.assert_allclose(tr.loss[idx[1]], ref.loss, rtol=1e-12)
+    assert summ.loc[5, "test_acc"] == ref.test_acc[-1]  # noisy BN, seed 1
+    # the injected per-step noise moves z̃ far more than learning does
+    d = summ.groupby("variant")["drift"].mean()
+    assert d["noisy_bn"] > 5 * d["bn"]
+    with pytest.raises(ValueError, match="noise"):
+        cv.noisy_comparison(X, y, Xt, yt, (4,), "relu", cfg, 0.0, [0])
+
+
+def test_smooth():
+    x = np.array([1.0, 2.0, 3.0, 4.0, np.nan])
+    np.testing.assert_allclose(cv.smooth(x, 2)[:4], [1.0, 1.5, 2.5, 3.5])
+    assert np.isnan(cv.smooth(x, 2)[4])
+    np.testing.assert_array_equal(cv.smooth(x[:4], 1), x[:4])
+
+
+def test_core_modules_import_neither_streamlit_nor_plotly():
+    code = ("import sys\nimport bnsim.covariate, bnsim.stacked\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('streamlit', 'plotly')]\n"
+            "sys.exit(1 if bad else 0)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr

@@ -1,0 +1,69 @@
+"""The "Covariate shift" page in headless Chromium: tabs, a view slider, presets."""
+
+import pytest
+
+from tests.browser_helpers import (
+    assert_no_exception,
+    goto_and_wait,
+    plotly_data_signature,
+    press_slider,
+    slider_state,
+    wait_for_idle,
+    wait_for_plotly,
+    wait_for_plotly_change,
+)
+
+pytestmark = pytest.mark.browser
+
+FAST = "steps=200"  # small training runs keep the browser tests quick
+
+
+def _open_tab(page, label: str) -> None:
+    page.get_by_role("tab", name=label).click()
+    page.wait_for_function(
+        "(l) => [...document.querySelectorAll('[role=tab]')].some("
+        "t => t.getAttribute('aria-selected') === 'true' && t.innerText.includes(l))", arg=label)
+    wait_for_idle(page)
+
+
+def _slider_labels(page) -> list[str]:
+    return page.locator("[data-testid=stSidebar] [data-testid=stSlider] [role=group]") \
+        .evaluate_all("gs => gs.map(g => g.getAttribute('aria-label'))")
+
+
+def test_shift_slider_moves_the_test_cloud_and_tabs_keep_their_controls(page, streamlit_server):
+    goto_and_wait(page, f"{streamlit_server}/Covariate_shift?{FAST}", timeout=120000)
+    assert_no_exception(page)
+    wait_for_plotly(page, 2)  # scene, accuracy vs shift, rules
+    assert "Shift of the test inputs" in _slider_labels(page)
+    before = plotly_data_signature(page, 0)
+    press_slider(page, "Shift of the test inputs", "ArrowLeft")
+    wait_for_plotly_change(page, before, 0, timeout=60000)
+    assert slider_state(page, "Shift of the test inputs")[0] == 2.75
+    assert_no_exception(page)
+
+    _open_tab(page, "Noisy BN")
+    wait_for_plotly(page, 1, timeout=120000)
+    assert_no_exception(page)
+    labels = _slider_labels(page)
+    assert "Noise σ after BN" in labels and "Shift of the test inputs" not in labels
+    assert "tab=Noisy" in page.url
+
+    _open_tab(page, "Black cats → coloured cats")
+    wait_for_plotly(page, 0)
+    assert slider_state(page, "Shift of the test inputs")[0] == 2.75  # kept while away
+    assert_no_exception(page)
+
+
+def test_preset_opens_its_tab(page, streamlit_server):
+    goto_and_wait(page, f"{streamlit_server}/Covariate_shift?{FAST}", timeout=120000)
+    page.get_by_role("button", name="Layer 3's view").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[role=tab]')].some(t => "
+        "t.getAttribute('aria-selected') === 'true' && t.innerText.includes('moving inputs'))",
+        timeout=60000)
+    wait_for_idle(page, timeout=120000)
+    wait_for_plotly(page, 1, timeout=120000)
+    assert_no_exception(page)
+    assert slider_state(page, "Layer l")[0] == 3
+    assert page.get_by_text("Drift D of a^[2] with BN").is_visible()

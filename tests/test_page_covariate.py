@@ -1,0 +1,147 @@
+"""The "Covariate shift" page through Streamlit's AppTest: every tab, presets, URL values,
+and that view controls never retrain (training is counted, caches cleared first)."""
+
+import re
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import bnsim.covariate
+import bnsim.ui.cache
+
+APP = str(Path(__file__).resolve().parents[1] / "pages" / "3_Covariate_shift.py")
+TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise",
+        "Noisy BN")
+FAST = {"steps": "200"}  # small training runs keep the page tests quick
+NUMBER = re.compile(r"\d+\.\d+|\d+ ?%")
+
+
+def _run(qp=None):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update({**FAST, **(qp or {})})
+    return at.run()
+
+
+def _takeaways(at) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith(":material/lightbulb:")]
+
+
+def _counter(monkeypatch, module, name):
+    """Count calls of module.name (a training function) from now on, with empty caches."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    calls = []
+    real = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("tab, charts", [(TABS[0], 3), (TABS[1], 2), (TABS[2], 3),
+                                         (TABS[3], 2)])
+def test_every_tab_runs_and_quotes_its_numbers(tab, charts):
+    at = _run({"tab": tab})
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == charts
+    notes = _takeaways(at)
+    assert notes and all(NUMBER.search(n) for n in notes), notes
+    assert not at.error and not at.warning
+    assert at.get("download_button")
+
+
+def test_black_cats_tab_is_honest_about_the_shift():
+    at = _run({"tab": TABS[0], "shift": "3.0"})
+    text = _takeaways(at)[0]
+    assert "does not repair input shift" in text and "AdaBN recalibration" in text
+    body = " ".join(m.value for m in at.markdown)
+    assert "sine" in body and "circle" in body
+    assert re.search(r"line x₂ > x₁/2.*\*\*\d+%\*\*", body)
+
+
+def test_shift_rule_and_scale_never_retrain_but_spread_does(monkeypatch):
+    calls = _counter(monkeypatch, bnsim.covariate, "train_stacked")
+    at = _run({"tab": TABS[0]})
+    first = len(calls)
+    assert first == 2  # with and without BN, all three rules in each stacked pass
+    before = _takeaways(at)[0]
+    at.slider(key="shift").set_value(1.0).run()
+    at.selectbox(key="rule").set_value("Line: x₂ > x₁/2").run()
+    at.slider(key="tscale").set_value(1.5).run()
+    at.radio(key="model").set_value("BN + AdaBN").run()
+    assert not at.exception
+    assert len(calls) == first
+    assert _takeaways(at)[0] != before
+    at.slider(key="spread").set_value(1.0).run()
+    assert len(calls) == first + 2
+
+
+def test_layer_and_batch_views_never_retrain(monkeypatch):
+    calls = _counter(monkeypatch, bnsim.ui.cache, "train")
+    at = _run({"tab": TABS[1]})
+    assert len(calls) == 2  # the same network with and without BN
+    at.slider(key="layer").set_value(3).run()
+    at.radio(key="qty").set_value("z̃^[l]").run()
+    at.slider(key="unit").set_value(5).run()
+    at.radio(key="style").set_value("histograms").run()
+    at.toggle(key="logx").set_value(False).run()
+    assert not at.exception
+    assert "z̃^[3]" in _takeaways(at)[0]
+    # the mini-batch tab studies the same trained BN network
+    at2 = _run({"tab": TABS[2]})
+    at2.selectbox(key="m1").set_value("2").run()
+    at2.slider(key="nlayer").set_value(2).run()
+    assert not at2.exception
+    assert len(calls) == 2
+
+
+def test_noisy_bn_retrains_only_for_training_controls(monkeypatch):
+    calls = _counter(monkeypatch, bnsim.covariate, "train_stacked")
+    at = _run({"tab": TABS[3], "nseeds": "2"})
+    assert len(calls) == 2  # no BN; BN and noisy BN stacked together
+    text = _takeaways(at)[0]
+    assert "σ = 0.5" in text and "mean of 2 seed(s)" in text
+    assert "Santurkar" in " ".join(m.value for m in at.markdown)
+    at.slider(key="smooth").set_value(10).run()
+    at.slider(key="dlayer").set_value(1).run()
+    assert len(calls) == 2
+    at.slider(key="sigma").set_value(0.2).run()
+    assert len(calls) == 4 and "σ = 0.2" in _takeaways(at)[0]
+
+
+@pytest.mark.parametrize("preset, tab_text, check", [
+    (0, "does not repair", {"rule": "Sine: x₂ > sin(1.5·x₁)", "shift": 3.0}),
+    (1, "a^[2]", {"layer": 3, "layers": 3}),
+    (2, "m = 2", {"m1": "2", "m2": "256"}),
+])  # ("Noisy BN" trains nine networks of 1000 steps: left to the browser test's budget)
+def test_presets_open_their_tab_and_set_controls(preset, tab_text, check):
+    start = TABS[(preset + 1) % 3]  # start on another tab
+    at = _run({"tab": start})
+    at.button(key=f"_preset_{preset}").click().run()
+    assert not at.exception
+    assert any(tab_text in t for t in _takeaways(at)), _takeaways(at)
+    for key, value in check.items():
+        widget = next(w for kind in ("slider", "selectbox", "radio")
+                      for w in at.sidebar.get(kind) if w.key == key)
+        assert widget.value == value, key
+
+
+def test_invalid_url_values_fall_back_with_a_note():
+    at = _run({"tab": TABS[0], "shift": "9", "rule": "dog"})
+    assert not at.exception
+    notes = " ".join(c.value for c in at.caption)
+    assert "shift=9" in notes and "rule=dog" in notes
+    assert at.slider(key="shift").value == 3.0
+
+
+def test_layer_beyond_the_network_is_clipped_with_a_note():
+    at = _run({"tab": TABS[1], "layers": "2", "layer": "4", "unit": "30", "units": "8"})
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "Layer 4 does not exist here; showing 2" in captions
+    assert "Unit 30 does not exist here; showing 8" in captions
