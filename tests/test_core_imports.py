@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-CORE = ("batchnorm", "running", "data", "network", "optim", "train", "notation")
+CORE = ("batchnorm", "running", "data", "network", "optim", "train", "notation", "estimators",
+        "testtime", "covariate", "stacked")
 
 
 def test_core_imports_neither_streamlit_nor_plotly():

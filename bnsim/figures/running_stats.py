@@ -1,0 +1,313 @@
+"""Figures of the "Running statistics" page: pure functions data -> plotly Figure.
+
+* :func:`trajectory` — μ_B (dots) and σ²_B (second panel) per step, the running estimates as
+  lines, the population statistic of the current network as a dashed line through the snapshots;
+* :func:`error_plot` — relative error of each estimator against the population, log scale,
+  with the EMA's window 1/(1 − β_EMA) marked;
+* :func:`distribution` — histogram of z over one mini-batch and over the training set;
+* :func:`scrub` — the EMA forming batch by batch, animated in the browser (Plotly frames, a
+  Plotly slider and play button: scrubbing never talks to the server).
+
+Figures are assembled as plain dicts and wrapped without plotly's per-property validation,
+which would cost more than the whole computation on every slider move (the tests validate
+them). Fonts and colours come from :mod:`bnsim.figures.style`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+from bnsim.estimators import (
+    ESTIMATORS,
+    Distribution,
+    Errors,
+    Estimates,
+    UnitStats,
+    effective_window,
+    error_ceiling,
+    value_range,
+)
+from bnsim.figures import style
+
+C = style.COLORS
+RUNNING_STYLE = {  # colour and dash of each running estimator
+    "ema": (C["running"], "solid"),
+    "ema_bc": (C["bias_corrected"], style.DASH["bias_corrected"]),
+    "cumulative": (C["cumulative"], style.DASH["cumulative"]),
+}
+NAMES = {**ESTIMATORS, "batch": "mini-batch μ_B, σ²_B", "population": "population (current net)"}
+CURTAIN = "rgba(153,153,153,0.38)"
+STAT_LABEL = {"mean": "μ", "var": "σ²"}
+
+
+def _figure(data: list, layout: dict, frames: list | None = None, height: int = 400
+            ) -> go.Figure:
+    """A Figure from plain dicts, with :func:`style.base_layout` and projector-sized legend and
+    axis fonts (Streamlit's chart theme sets 12 px for those unless a figure says otherwise)."""
+    font, small = dict(size=style.FONT_SIZE), dict(size=style.FONT_SIZE - 1)
+    for key, axis in layout.items():
+        if key.startswith(("xaxis", "yaxis")):
+            axis.setdefault("tickfont", small)
+            axis.setdefault("title", {}).setdefault("font", font)
+    layout.setdefault("legend", {}).setdefault("font", small)
+    layout.setdefault("hoverlabel", {}).setdefault("font", font)
+    margin = layout.pop("margin", None)
+    spec = {"data": data, "layout": layout}
+    if frames:
+        spec["frames"] = frames
+    fig = go.Figure(spec, _validate=False)
+    style.base_layout(fig, height=height)
+    if margin:
+        fig.update_layout(margin=margin)
+    return fig
+
+
+MAX_POINTS, MAX_LINE_POINTS = 300, 600  # per trace of the trajectory plot
+
+
+def dot_stride(n: int, max_points: int = MAX_POINTS) -> int:
+    """Every how many steps a mini-batch is drawn as a dot when ``n`` steps are recorded."""
+    return max(1, math.ceil(n / max_points))
+
+
+def _thin(n: int, max_points: int, head: int = 30) -> np.ndarray:
+    """Indices of about ``max_points`` of ``n`` points: the first ``head`` (where the estimates
+    form), then every k-th, and the last one."""
+    idx = np.arange(0, n, dot_stride(n, max_points))
+    return np.unique(np.r_[np.arange(min(head, n)), idx, n - 1])
+
+
+def _line(x, y, name, color, dash="solid", xaxis="x", yaxis="y", legend=True, width=2.5,
+          mode="lines", group=None) -> dict:
+    return dict(type="scatter", x=x, y=y, name=name, mode=mode, xaxis=xaxis, yaxis=yaxis,
+                line=dict(color=color, dash=dash, width=width), marker=dict(color=color, size=6),
+                showlegend=legend, legendgroup=group or name,
+                hovertemplate=f"{name}<br>step %{{x}}: %{{y:.4g}}<extra></extra>")
+
+
+def trajectory(us: UnitStats, est: Estimates | None, shown, variance: str = "unbiased",
+               log_steps: bool = False, max_points: int = MAX_POINTS,
+               max_line_points: int = MAX_LINE_POINTS,
+               height: int = 540) -> go.Figure:
+    """μ_B dots over steps (top) and σ²_B (bottom) with the running estimates in ``shown``
+    (keys of :data:`~bnsim.estimators.ESTIMATORS`; ``est`` None: no running estimate) and the
+    population value at the snapshot steps when "population" is in ``shown``.
+
+    y ranges come from :func:`~bnsim.estimators.value_range`, so they don't move with β_EMA.
+    ``log_steps``: logarithmic step axis (spreads out the first steps, where the estimates
+    form). Streamlit redraws the whole chart on every slider move and each dot is an SVG
+    element, so at most ``max_points`` mini-batches are dots (every k-th step, see
+    :func:`dot_stride`) and at most ``max_line_points`` steps per line.
+    """
+    T = len(us.steps)
+    idx, li = _thin(T, max_points), _thin(T, max_line_points)
+    x, xl = us.steps[idx], us.steps[li]
+    data = []
+    panels = (("mean", "x", "y", us.mu, us.pop_mean),
+              ("var", "x2", "y2", us.sigma2(variance), us.pop_var(variance)))
+    dot = 7 if T <= max_points else 5
+    for stat, xa, ya, batch, pop in panels:
+        top = stat == "mean"
+        data.append(dict(
+            type="scatter", x=x, y=batch[idx], mode="markers", name=NAMES["batch"],
+            xaxis=xa, yaxis=ya, legendgroup="batch", showlegend=top,
+            marker=dict(color=C["batch"], size=dot, opacity=0.55),
+            hovertemplate=f"mini-batch {STAT_LABEL[stat]}_B<br>step %{{x}}: %{{y:.4g}}"
+                          "<extra></extra>"))
+        if est is not None:
+            for name, (color, dash) in RUNNING_STYLE.items():
+                if name in shown:
+                    data.append(_line(xl, est.get(name, stat, variance)[li], ESTIMATORS[name],
+                                      color, dash, xa, ya, legend=top))
+        if "population" in shown:
+            data.append(_line(us.pop_steps, pop, NAMES["population"], C["population"],
+                              style.DASH["population"], xa, ya, legend=top, width=3))
+    if log_steps:
+        xr, xtype = [-0.02, math.log10(max(T, 2)) + 0.02], "log"
+    else:
+        xr, xtype = [0, T + max(1, T // 100)], "linear"
+    layout = dict(
+        xaxis=dict(domain=[0, 1], anchor="y", range=xr, type=xtype, showticklabels=False,
+                   matches="x2"),
+        yaxis=dict(domain=[0.54, 1], title=dict(text="mean μ"),
+                   range=list(value_range(us, "mean", variance))),
+        xaxis2=dict(domain=[0, 1], anchor="y2", range=xr, type=xtype),
+        yaxis2=dict(domain=[0, 0.44], title=dict(text=f"variance σ² ({variance})"),
+                    range=list(value_range(us, "var", variance))),
+    )
+    layout["xaxis2"]["title"] = dict(text="training step t (one mini-batch each)")
+    return _figure(data, layout, height=height)
+
+
+def error_plot(us: UnitStats, errs: Errors, shown, beta: float, tol: float,
+               variance: str = "unbiased", height: int = 400) -> go.Figure:
+    """Relative error (%) of each running estimator in ``shown`` against the population, at the
+    snapshot steps; μ left (in % of σ_pop), σ² right (in % of σ²_pop). Log–log axes with fixed
+    ranges, the tolerance ``tol`` (fraction) dotted, the EMA window 1/(1 − β_EMA) dashed."""
+    T = int(us.steps[-1])
+    data = []
+    xmax = max(T, 2)
+    ceiling = {s: 100 * max(error_ceiling(us, s, variance), 2 * tol) for s in ("mean", "var")}
+    lo = 0.01  # %
+    window = effective_window(beta)
+    for stat, xa, ya in (("mean", "x", "y"), ("var", "x2", "y2")):
+        left = stat == "mean"
+        for name, (color, dash) in RUNNING_STYLE.items():
+            if name in shown:
+                y = 100 * errs.rel[stat][name]
+                data.append(_line(errs.steps, np.where(y > 0, y, np.nan), ESTIMATORS[name],
+                                  color, dash, xa, ya, legend=left))
+                data[-1]["hovertemplate"] = (f"{ESTIMATORS[name]}<br>step %{{x}}: "
+                                             "%{y:.3g} %<extra></extra>")
+        data.append(_line([1, xmax], [100 * tol] * 2, f"tolerance {100 * tol:g} %",
+                          C["neutral"], "dot", xa, ya, legend=left, width=2))
+        if 1 <= window <= xmax:
+            data.append(_line([window, window], [lo, ceiling[stat]],
+                              f"window 1/(1−β_EMA) ≈ {window:.0f} steps", C["neutral"],
+                              "dash", xa, ya, legend=left, width=2))
+    rng = [0, math.log10(xmax)]
+    layout = dict(
+        xaxis=dict(domain=[0, 0.45], anchor="y", type="log", range=rng, dtick=1,
+                   title=dict(text="step t")),
+        yaxis=dict(type="log", range=[math.log10(lo), math.log10(ceiling["mean"] * 1.5)],
+                   dtick=1, title=dict(text="μ: |μ̂ − μ_pop| in % of σ_pop")),
+        xaxis2=dict(domain=[0.57, 1], anchor="y2", type="log", range=rng, dtick=1,
+                    title=dict(text="step t")),
+        yaxis2=dict(anchor="x2", type="log", dtick=1,
+                    range=[math.log10(lo), math.log10(ceiling["var"] * 1.5)],
+                    title=dict(text="σ²: |σ̂² − σ²_pop| in % of σ²_pop")),
+    )
+    return _figure(data, layout, height=height)
+
+
+def distribution(dist: Distribution, marks: dict[str, float], x_range: tuple[float, float],
+                 bins: int = 40, height: int = 400) -> go.Figure:
+    """Histograms (densities) of z over the whole training set and over the mini-batch of
+    step ``dist.step``, with vertical lines at μ_B, the population mean and each running
+    estimate in ``marks`` ({estimator key: value}). Bins are fixed on ``x_range`` (widened to
+    hold the data of this step), so β_EMA never moves the axes."""
+    lo, hi = x_range
+    pts = [dist.z_all] + ([dist.z_batch] if dist.z_batch is not None else [])
+    lo = min(lo, *(float(p.min()) for p in pts))
+    hi = max(hi, *(float(p.max()) for p in pts))
+    edges = np.linspace(lo, hi, bins + 1)
+    centres, width = 0.5 * (edges[1:] + edges[:-1]), edges[1] - edges[0]
+    data = []
+    top = 0.0
+    for z, name, color in ((dist.z_all, f"training set (N = {len(dist.z_all)})",
+                            C["population"]),
+                           (dist.z_batch, "this mini-batch", C["batch"])):
+        if z is None:
+            continue
+        dens, _ = np.histogram(z, bins=edges, density=True)
+        top = max(top, float(dens.max()))
+        data.append(dict(type="bar", x=centres, y=dens, width=width, name=name, opacity=0.55,
+                         marker=dict(color=color, line=dict(width=0)),
+                         hovertemplate=f"{name}<br>z ≈ %{{x:.3g}}: density %{{y:.3g}}"
+                                       "<extra></extra>"))
+    top = 1.12 * top if top > 0 else 1.0
+    lines = [("μ_B of this mini-batch", dist.mu_batch, C["batch"], "solid"),
+             ("population mean μ_pop", dist.pop_mean, C["population"],
+              style.DASH["population"])]
+    lines += [(f"{ESTIMATORS[k]}", v, *RUNNING_STYLE[k]) for k, v in marks.items()]
+    for name, v, color, dash in lines:
+        data.append(_line([v, v], [0, top], f"{name} = {v:.3g}", color, dash, width=3.5))
+    layout = dict(barmode="overlay", bargap=0,
+                  xaxis=dict(range=[lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo)],
+                             title=dict(text=f"z at step {dist.step}")),
+                  yaxis=dict(range=[0, top * 1.02], title=dict(text="density")))
+    return _figure(data, layout, height=height)
+
+
+SHORT = {"ema": "EMA", "ema_bc": "corrected", "cumulative": "cumulative"}
+
+
+def _readout(k: int, us: UnitStats, est: Estimates, shown) -> str:
+    """One short line for step k: μ_B, the running estimates, the weight left on v₀."""
+    parts = [f"μ_B {us.mu[k - 1]:.3f}"]
+    parts += [f"{SHORT[n]} {est.get(n, 'mean')[k - 1]:.3f}" for n in RUNNING_STYLE if n in shown]
+    parts.append(f"v₀ still weighs {100 * est.beta ** k:.1f} %")
+    return f"{k}: " + " · ".join(parts)
+
+
+def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int = 150,
+          height: int = 560) -> go.Figure:
+    """The first ``window`` steps of μ (top) and the weight (1 − β_EMA)·β_EMA^(k−i) that the EMA
+    v_k gives each earlier mini-batch i (bottom), animated over k = 1..window in the browser.
+
+    A grey curtain hides the steps after k; one frame per step moves the curtain, the current
+    points and the weight profile — a handful of numbers per frame; the slider's current-value
+    line reads out the numbers of step k. The Plotly slider and play button run in the
+    browser, so scrubbing sends nothing to the server.
+    """
+    K = int(min(len(us.steps), window))
+    steps = us.steps[:K]
+    lo, hi = value_range(us, "mean")
+    beta = est.beta
+    running = [n for n in RUNNING_STYLE if n in shown]
+    data = [dict(type="scatter", x=steps, y=us.mu[:K], mode="markers", name="mini-batch μ_B",
+                 marker=dict(color=C["batch"], size=8, opacity=0.7),
+                 hovertemplate="μ_B<br>step %{x}: %{y:.4g}<extra></extra>")]
+    for name in running:
+        data.append(_line(steps, est.get(name, "mean")[:K], ESTIMATORS[name],
+                          *RUNNING_STYLE[name]))
+    if "population" in shown:
+        keep = us.pop_steps <= K
+        data.append(_line(us.pop_steps[keep], us.pop_mean[keep], NAMES["population"],
+                          C["population"], style.DASH["population"], width=3))
+    weights = (1 - beta) * beta ** np.arange(K - 1, -1, -1.0)  # weight of batch i in v_K, i=1..K
+
+    def moving(k: int) -> list[dict]:
+        """What a frame changes, for step k: the curtain, the current points, the weights."""
+        now = [us.mu[k - 1]] + [est.get(n, "mean")[k - 1] for n in running]
+        return [dict(type="scatter", x=[k + 0.5, K + 0.5, K + 0.5, k + 0.5, k + 0.5],
+                     y=[lo, lo, hi, hi, lo]),
+                dict(type="scatter", x=[k] * len(now), y=now),
+                dict(type="scatter", x0=k - K + 1)]
+
+    first = [dict(type="scatter", mode="lines", fill="toself", fillcolor=CURTAIN,
+                  line=dict(width=0), hoverinfo="skip", showlegend=False, name="future"),
+             dict(type="scatter", mode="markers", showlegend=False, hoverinfo="skip",
+                  marker=dict(color=[C["batch"]] + [RUNNING_STYLE[n][0] for n in running],
+                              symbol=["circle"] + ["diamond"] * len(running), size=16,
+                              line=dict(width=1.5, color=C["neutral"]))),
+             dict(type="scatter", y=weights, dx=1, mode="lines", fill="tozeroy",
+                  line=dict(color=C["running"], width=2), xaxis="x2", yaxis="y2",
+                  name="weight of each μ_B in the EMA", showlegend=False,
+                  hovertemplate="batch %{x}: weight %{y:.3g}<extra></extra>")]
+    k0 = min(K, 10)  # open part-way: the EMA climbing, the weights already decaying
+    for trace, change in zip(first, moving(k0), strict=True):
+        trace.update({k: v for k, v in change.items() if k != "type"})
+    moving_idx = list(range(len(data), len(data) + len(first)))
+    data += first
+    frames = [dict(name=str(k), data=moving(k), traces=moving_idx) for k in range(1, K + 1)]
+    step_args = {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
+                 "transition": {"duration": 0}}
+    play = {"frame": {"duration": frame_ms, "redraw": True}, "fromcurrent": True,
+            "transition": {"duration": 0}, "mode": "immediate"}
+    xr = [0.5, K + 0.5]
+    layout = dict(
+        xaxis=dict(domain=[0, 1], anchor="y", range=xr, showticklabels=False, matches="x2"),
+        yaxis=dict(domain=[0.4, 1], range=[lo, hi], title=dict(text="mean μ")),
+        xaxis2=dict(domain=[0, 1], anchor="y2", range=xr, title=dict(text="step k")),
+        yaxis2=dict(domain=[0, 0.3], range=[0, 1.15 * (1 - beta)],
+                    title=dict(text="weight in v_k")),
+        # step labels are the readout; hidden under the slider, shown as its current value
+        sliders=[dict(active=k0 - 1, x=0.1, len=0.9, y=0, yanchor="top", pad=dict(t=70),
+                      font=dict(size=1), ticklen=0, bgcolor=CURTAIN, bordercolor=C["neutral"],
+                      activebgcolor=C["running"], tickcolor=C["neutral"],
+                      currentvalue=dict(prefix="step ", font=dict(size=15), xanchor="left"),
+                      steps=[dict(method="animate", label=_readout(k, us, est, shown),
+                                  args=[[str(k)], step_args]) for k in range(1, K + 1)])],
+        updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left",
+                          yanchor="top", pad=dict(t=95), showactive=False,
+                          font=dict(size=14), bgcolor=CURTAIN, bordercolor=C["neutral"],
+                          buttons=[dict(label="▶", method="animate", args=[None, play]),
+                                   dict(label="❚❚", method="animate",
+                                        args=[[None], step_args])])],
+        margin=dict(b=150),
+    )
+    return _figure(data, layout, frames, height=height)

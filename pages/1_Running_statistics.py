@@ -1,0 +1,160 @@
+"""Lesson "Batch norm at test time": per-mini-batch μ and σ² and their running estimates."""
+
+import streamlit as st
+
+from bnsim import estimators as E
+from bnsim import notation
+from bnsim.data import DATASETS
+from bnsim.figures import running_stats as figs
+from bnsim.optim import OPTIMIZER_LABELS
+from bnsim.ui import cache_running as cr
+from bnsim.ui import controls as ui
+from bnsim.ui import page
+
+page.setup("Running statistics", (
+    "Every mini-batch gives its own $\\mu_B$, $\\sigma^2_B$ for each unit of layer $l$; a "
+    "single test example needs fixed values instead: an exponentially weighted average "
+    "collected during training. Watch it form, and how far it is from the true (population) "
+    "statistics."))
+
+C = ui.Control
+CONTROLS = (
+    C("dataset", "Dataset", "moons", "Toy 2-D classification data the network learns.", "Data",
+      "select", options={k: k.capitalize() for k in DATASETS}),
+    C("noise", "Noise", 0.1, "Standard deviation of the noise added to the inputs.", "Data",
+      "slider", 0.0, 1.0, 0.05),
+    C("depth", "Hidden layers", 2, "Number of hidden layers L.", "Network", "slider", 1, 4, 1),
+    C("width", "Units per layer", 16, "Units n^[l] in every hidden layer.", "Network",
+      "slider", 2, 64, 1),
+    C("bn", "BN in layers", ["1", "2", "3", "4"], "Hidden layers with Batch Normalization "
+      "(layers beyond the depth are ignored).", "Network", "multiselect",
+      options={str(i): f"layer {i}" for i in range(1, 5)}),
+    C("act", "Activation", "relu", "Activation g after BN.", "Network", "select",
+      options=cr.ACTIVATION_LABELS),
+    C("batch", "Batch size m", 32, "Examples per mini-batch: small m gives noisy μ_B, σ²_B. "
+      "Changing it retrains.", "Training", "slider", 2, 256, 1),
+    C("opt", "Optimiser", "adam", "How the weights are updated.", "Training", "select",
+      options=OPTIMIZER_LABELS),
+    C("lr", "Learning rate", "0.01", "Step size α of the optimiser.", "Training", "select",
+      options={v: v for v in ("0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3")}),
+    C("steps", "Training steps", 1000, "Number of mini-batches T.", "Training", "slider",
+      50, 5000, 50),
+    C("seed", "Seed", 0, "Seeds the data, the initial weights and the mini-batch order.",
+      "Training", "number", 0, 9999, 1),
+    C("beta", "β_EMA (EMA coefficient)", 0.9, "v_t = β_EMA·v_{t−1} + (1 − β_EMA)·θ_t — not the "
+      "BN shift β. PyTorch momentum = 1 − β_EMA, Keras momentum = β_EMA. Never retrains.",
+      "View", "slider", 0.0, 0.999, 0.001, format="%.3f"),
+    C("ema", "EMA (lecture, v₀ = 0 / 1)", True, "The EMA as the lecture writes it, starting "
+      "at 0 for the mean and 1 for the variance, as PyTorch and Keras do.", "View", "toggle"),
+    C("bc", "Bias correction v_t/(1 − β_EMA^t)", True, "The EMA with the start value's weight "
+      "β_EMA^t removed.", "View", "toggle"),
+    C("cum", "Cumulative average", True, "Plain average of all mini-batches so far: PyTorch "
+      "BatchNorm with momentum=None.", "View", "toggle"),
+    C("pop", "Population statistics", True, "μ and σ² of z over the whole training set with "
+      "the weights of that step — what the estimates try to follow.", "View", "toggle"),
+    C("var", "Variance", "unbiased", "PyTorch averages the unbiased m/(m−1)·σ²_B, Keras the "
+      "biased σ²_B.", "View", "radio",
+      options={"unbiased": "unbiased (PyTorch)", "biased": "biased (Keras)"}),
+    C("logx", "Log step axis", False, "Logarithmic step axis in the trajectory plot: spreads "
+      "out the first steps, where the estimates form.", "View", "toggle"),
+    C("layer", "Layer l", 2, "Hidden layer to watch (clipped to the network's depth).", "View",
+      "slider", 1, 4, 1),
+    C("unit", "Unit j", 0, "Unit of that layer (clipped to its width).", "View", "slider",
+      0, 63, 1),
+    C("step", "Step for the histogram", 10, "Training step of the distribution view (the "
+      "nearest step with stored weights is shown).", "View", "slider", 1, 5000, 1),
+    C("tol", "Tolerance (%)", 10, "'Within x %' in the takeaway and the error plot: of σ_pop "
+      "for the mean, of σ²_pop for the variance.", "View", "slider", 1, 50, 1),
+)
+PRESETS = {
+    "β_EMA = 0.9 as in the lecture": {},
+    "β_EMA = 0.999: a very slow estimate": {"beta": 0.999},
+    "Tiny batches: noisy μ_B, biased σ²_B": {"batch": 4, "var": "biased", "layer": 1, "unit": 3},
+    "Network still learning: the estimate trails": {"lr": "0.1", "beta": 0.99, "unit": 2},
+}
+ui.presets(CONTROLS, PRESETS)
+v = ui.render(CONTROLS)
+
+with page.friendly("the training run"):
+    run = cr.train_run(v)
+trace = run.trace
+if trace.diverged:
+    done = len(trace.loss)
+    st.warning(f"Training diverged at step {trace.diverged_at} (the loss became NaN/inf); "
+               + (f"showing the {done} steps before it. " if done >= 2 else "nothing to show. ")
+               + "Try a smaller learning rate.", icon=":material/warning:")
+    if done < 2:
+        st.stop()
+layer, unit, notes = E.check_unit(trace.net, v["layer"], v["unit"])
+for note in notes:
+    st.info(note, icon=":material/info:")
+with page.friendly("the running estimates"):
+    view = cr.compute_view(run, layer, unit, v)
+us, est, shown, var = view.us, view.est, view.shown, v["var"]
+
+st.latex(notation.EMA_EQUATION)
+st.markdown(cr.beta_line(v["beta"], view))
+st.caption(run.summary)
+if not us.has_bn:
+    st.info(f"Layer {layer} has no BN, so the network keeps no running estimate for it; its "
+            "mini-batch μ_B and σ²_B (and the population values) are still shown. Choose a BN "
+            "layer to see the estimators.", icon=":material/info:")
+st.plotly_chart(figs.trajectory(us, est, shown, var, v["logx"]), key="trajectory")
+if (k := figs.dot_stride(len(us.steps))) > 1:
+    kl = figs.dot_stride(len(us.steps), figs.MAX_LINE_POINTS)
+    lines = "every step" if kl == 1 else f"every {cr.ordinal(kl)} step"
+    st.caption(f"Dots: the first 30 mini-batches, then every {cr.ordinal(k)} of "
+               f"{len(us.steps)}; lines: {lines}; the CSV has every step.")
+page.takeaway(cr.trajectory_takeaway(view, v["tol"] / 100, var,
+                                     layer > 1 and trace.net.bn[layer - 2]))
+cr.download_csv_deferred(lambda: E.trajectory_frame(us, est, var, shown),
+                         f"running_stats_layer{layer}_unit{unit}.csv",
+                         "Download the trajectories (CSV)")
+
+# Lazy tabs bound to the URL: only the open tab is computed and sent to the browser.
+PANELS = ("Error vs population", "Step by step", "Distribution at a step", "PyTorch & Keras",
+          "Formulas")
+tabs = dict(zip(PANELS, st.tabs(PANELS, key="panel", bind="query-params"), strict=True))
+no_bn = "No running estimate in a layer without BN."
+with tabs["Error vs population"]:
+    if tabs["Error vs population"].open and est is None:
+        st.info(no_bn)
+    elif tabs["Error vs population"].open:
+        st.plotly_chart(figs.error_plot(us, view.errs, shown, v["beta"], v["tol"] / 100, var),
+                        key="errors")
+        page.takeaway(cr.error_takeaway(view))
+with tabs["Step by step"]:
+    if tabs["Step by step"].open and est is None:
+        st.info(no_bn)
+    elif tabs["Step by step"].open:
+        st.caption("Drag the slider under the plot or press ▶: it runs in your browser. The "
+                   "grey curtain hides the steps still to come.")
+        st.plotly_chart(figs.scrub(us, est, shown), key="scrub")
+        page.takeaway(cr.scrub_takeaway(v["beta"]))
+with tabs["Distribution at a step"]:
+    if tabs["Distribution at a step"].open:
+        dist = cr.distribution(run, layer, unit, v["step"])
+        if dist.step != v["step"]:
+            st.caption(f"Weights are stored at {len(trace.snapshot_steps)} steps; showing step "
+                       f"{dist.step}, the nearest to {v['step']}.")
+        marks = cr.marks_at(view, dist.step)
+        st.plotly_chart(figs.distribution(dist, marks, E.z_range(us)), key="distribution")
+        page.takeaway(cr.distribution_takeaway(dist, marks))
+with tabs["PyTorch & Keras"]:
+    if tabs["PyTorch & Keras"].open and est is None:
+        st.info(no_bn)
+    elif tabs["PyTorch & Keras"].open:
+        st.markdown(cr.framework_table(v["beta"], run, view))
+        st.code(cr.framework_code(v["beta"], run, view), language="python")
+        st.caption(cr.framework_note(run, view))
+with tabs["Formulas"]:
+    if tabs["Formulas"].open:
+        st.latex(notation.EMA_EQUATION)
+        left, right = st.columns(2)
+        left.markdown("**Training: each mini-batch of m examples, unit by unit**")
+        for eq in notation.BN_EQUATIONS:
+            left.latex(eq)
+        right.markdown("**The running estimate, and what a test example uses**")
+        for eq in (notation.EMA_BIAS_CORRECTED, cr.CUMULATIVE_EQUATION, *cr.WINDOW_EQUATIONS,
+                   notation.EVAL_EQUATION):
+            right.latex(eq)

@@ -1,0 +1,189 @@
+"""Figures of the running-statistics page: traces, axes, fixed ranges, the browser animation."""
+
+import base64
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from bnsim import data
+from bnsim import estimators as E
+from bnsim.figures import running_stats as F
+from bnsim.figures.style import COLORS
+from bnsim.network import NetConfig
+from bnsim.train import TrainConfig, train
+
+ALL = ("ema", "ema_bc", "cumulative", "population")
+
+
+@pytest.fixture(scope="module")
+def run():
+    X, y, Xt, yt = data.train_test("moons", 200, 100, 0.1, 1)
+    tr = train(NetConfig(hidden=(8, 8), bn=(True, False)), X, y, Xt, yt,
+               TrainConfig(steps=240, batch_size=16))
+    return tr, X, y
+
+
+@pytest.fixture(scope="module")
+def us(run):
+    return E.unit_stats(run[0], 1, 3)
+
+
+def _valid(fig: go.Figure) -> go.Figure:
+    """Rebuild with plotly's full validation (the builders skip it for speed)."""
+    return go.Figure(fig.to_dict())
+
+
+def _arr(v) -> np.ndarray:
+    """A trace array as numpy, whether plain or plotly's base64 typed-array form."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+    return np.asarray(v, dtype=float)
+
+
+def _by_name(fig, name, axis="y"):
+    return [t for t in fig.data if t.name == name and (t.yaxis or "y") == axis]
+
+
+def _colors(fig):
+    out = set()
+    for t in fig.data:
+        for part in (t.line, t.marker):
+            c = getattr(part, "color", None)
+            out.update(c if isinstance(c, (list, tuple)) else [c])
+    return out - {None}
+
+
+def test_trajectory_traces_axes_and_population_line(us):
+    est = E.estimate(us, 0.9)
+    fig = _valid(F.trajectory(us, est, ALL, "unbiased"))
+    names = [t.name for t in fig.data if t.yaxis in (None, "y")]
+    assert names == ["mini-batch μ_B, σ²_B", "EMA (lecture)", "EMA, bias-corrected",
+                     "cumulative average", "population (current net)"]
+    dots_mu, dots_var = (_by_name(fig, "mini-batch μ_B, σ²_B", a)[0] for a in ("y", "y2"))
+    assert dots_mu.mode == "markers" and dots_mu.marker.color == COLORS["batch"]
+    np.testing.assert_array_equal(_arr(dots_mu.y), us.mu)
+    np.testing.assert_array_equal(_arr(dots_var.y), us.var_u)
+    ema = _by_name(fig, "EMA (lecture)", "y")[0]
+    np.testing.assert_allclose(_arr(ema.y), est.get("ema", "mean"))
+    for axis, pop in (("y", us.pop_mean), ("y2", us.pop_var_u)):
+        line = _by_name(fig, "population (current net)", axis)[0]
+        assert line.line.dash == "dash" and line.line.color == COLORS["population"]
+        np.testing.assert_array_equal(_arr(line.x), us.pop_steps)  # through the snapshot steps
+        np.testing.assert_array_equal(_arr(line.y), pop)
+    assert fig.layout.yaxis.title.text == "mean μ"
+    assert fig.layout.yaxis2.title.text.startswith("variance σ² (unbiased")
+    assert fig.layout.xaxis2.title.text.startswith("training step")
+    assert fig.layout.legend.font.size >= 15 and fig.layout.xaxis2.tickfont.size >= 15
+    assert not {"black", "white", "#000000", "#ffffff"} & {str(c).lower() for c in _colors(fig)}
+
+
+def test_trajectory_axes_do_not_move_with_beta_and_respect_the_toggles(us):
+    a = F.trajectory(us, E.estimate(us, 0.9), ALL, "biased")
+    b = F.trajectory(us, E.estimate(us, 0.2), ("ema",), "biased")
+    for ax in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
+        assert a.layout[ax].range == b.layout[ax].range
+    assert {t.name for t in b.data} == {"mini-batch μ_B, σ²_B", "EMA (lecture)"}
+    assert a.layout.yaxis2.title.text.startswith("variance σ² (biased")
+    log = F.trajectory(us, E.estimate(us, 0.9), ALL, log_steps=True)
+    assert log.layout.xaxis2.type == "log" and log.layout.xaxis2.range[1] == pytest.approx(
+        math.log10(len(us.steps)) + 0.02)
+
+
+def test_trajectory_without_bn_and_thinning(run):
+    us = E.unit_stats(run[0], 2, 0)  # layer 2 has no BN
+    fig = F.trajectory(us, None, ALL)
+    assert {t.name for t in fig.data} == {"mini-batch μ_B, σ²_B", "population (current net)"}
+    thin = F.trajectory(us, None, ALL, max_points=50)
+    x = _arr(thin.data[0].x)
+    stride = F.dot_stride(len(us.steps), 50)
+    assert stride == 5 and len(x) < 50 + 30
+    np.testing.assert_array_equal(x[:30], np.arange(1, 31))  # every early step
+    assert np.all(np.diff(x[30:-1]) == stride) and x[-1] == len(us.steps)
+
+
+def test_error_plot_log_axes_window_and_tolerance(us):
+    est = E.estimate(us, 0.95)
+    errs = E.errors(us, est)
+    fig = _valid(F.error_plot(us, errs, ALL, 0.95, 0.05))
+    assert fig.layout.xaxis.type == fig.layout.yaxis.type == "log"
+    assert fig.layout.yaxis2.type == "log"
+    assert "σ_pop" in fig.layout.yaxis.title.text and "σ²_pop" in fig.layout.yaxis2.title.text
+    window = [t for t in fig.data if t.name and t.name.startswith("window")]
+    assert len(window) == 2 and window[0].x == pytest.approx((20.0, 20.0))
+    assert "20 steps" in window[0].name
+    tol = [t for t in fig.data if t.name == "tolerance 5 %"]
+    assert tol[0].y == (5.0, 5.0)
+    ema = [t for t in fig.data if t.name == "EMA (lecture)" and t.yaxis in (None, "y")][0]
+    np.testing.assert_allclose(_arr(ema.y), 100 * errs.rel["mean"]["ema"])
+    np.testing.assert_array_equal(_arr(ema.x), us.pop_steps)
+    assert "population (current net)" not in {t.name for t in fig.data}
+    other = F.error_plot(us, E.errors(us, E.estimate(us, 0.5)), ALL, 0.5, 0.05)
+    assert other.layout.yaxis.range == fig.layout.yaxis.range  # β doesn't move the axes
+
+
+def test_error_plot_window_longer_than_the_run_is_not_drawn(us):
+    est = E.estimate(us, 0.999)
+    fig = F.error_plot(us, E.errors(us, est), ("ema",), 0.999, 0.1)
+    assert not [t for t in fig.data if t.name and t.name.startswith("window")]
+
+
+def test_distribution_histograms_and_marks(run, us):
+    tr, X, y = run
+    d = E.distribution_at(tr, X, y, 1, 3, 30)
+    marks = {"ema": 0.1, "cumulative": 0.2}
+    fig = _valid(F.distribution(d, marks, E.z_range(us)))
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert [b.name for b in bars] == [f"training set (N = {len(X)})", "this mini-batch"]
+    width = bars[0].width
+    for b, z in zip(bars, (d.z_all, d.z_batch), strict=True):
+        dens = _arr(b.y)
+        assert np.sum(dens) * width == pytest.approx(1.0)  # densities
+        counts, _ = np.histogram(z, bins=len(dens), range=(_arr(b.x)[0] - width / 2,
+                                                              _arr(b.x)[-1] + width / 2))
+        np.testing.assert_allclose(dens * width * len(z), counts, atol=1e-9)
+    lines = {t.name.split(" = ")[0]: t.x[0] for t in fig.data if t.type == "scatter"}
+    assert lines == pytest.approx({"μ_B of this mini-batch": d.mu_batch,
+                                   "population mean μ_pop": d.pop_mean,
+                                   "EMA (lecture)": 0.1, "cumulative average": 0.2})
+    assert fig.layout.xaxis.title.text == f"z at step {d.step}"
+    again = F.distribution(d, {"ema": 0.3}, E.z_range(us))
+    assert again.layout.xaxis.range == fig.layout.xaxis.range
+
+
+def test_scrub_frames_slider_and_play_button(us):
+    beta = 0.8
+    est = E.estimate(us, beta)
+    fig = F.scrub(us, est, ("ema", "population"), window=60)
+    fig_valid = _valid(fig)
+    K = 60
+    assert len(fig_valid.frames) == K
+    slider = fig_valid.layout.sliders[0]
+    assert len(slider.steps) == K
+    assert tuple(slider.steps[24].args[0]) == ("25",) and slider.steps[24].method == "animate"
+    assert slider.steps[24].label.startswith(f"25: μ_B {us.mu[24]:.3f} · EMA ")
+    buttons = fig_valid.layout.updatemenus[0].buttons
+    assert buttons[0].method == "animate" and buttons[0].args[0] is None
+    assert buttons[0].args[1]["fromcurrent"] is True
+    frame = fig_valid.frames[24]
+    assert frame.name == "25"
+    curtain, points, weights = frame.data
+    assert [fig_valid.data[i].fill for i in frame.traces] == ["toself", None, "tozeroy"]
+    assert curtain.x[0] == 25.5 and curtain.x[1] == K + 0.5  # hides steps 26..K
+    assert points.y == pytest.approx((us.mu[24], est.get("ema", "mean")[24]))
+    # the weight profile ends at step 25 with 1 − β and decays by β per step back
+    w = _arr(fig_valid.data[frame.traces[2]].y)
+    assert weights.x0 + len(w) - 1 == 25
+    assert w[-1] == pytest.approx(1 - beta) and w[-2] == pytest.approx((1 - beta) * beta)
+    # the static traces: μ_B dots and the EMA over the first K steps
+    np.testing.assert_array_equal(_arr(fig_valid.data[0].y), us.mu[:K])
+    np.testing.assert_allclose(_arr(fig_valid.data[1].y), est.get("ema", "mean")[:K])
+    assert fig_valid.layout.xaxis.range == (0.5, K + 0.5)
+
+
+def test_scrub_is_small_enough_to_send_on_every_slider_move(us):
+    """One frame per step must carry a handful of numbers, not the whole history."""
+    fig = F.scrub(us, E.estimate(us, 0.9), ALL, window=100)
+    sizes = [len(str(f)) for f in fig.to_dict()["frames"]]
+    assert max(sizes) < 600

@@ -1,0 +1,232 @@
+"""The "Running statistics" page through Streamlit's AppTest (real training, small runs)."""
+
+import base64
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from bnsim import data, running
+from bnsim.network import NetConfig
+from bnsim.train import TrainConfig, train
+from bnsim.ui import cache, cache_running
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "1_Running_statistics.py")
+SMALL = {"steps": "200"}
+
+
+def _run(qp=None, at=None) -> AppTest:
+    at = at or AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params.update({**SMALL, **(qp or {})})
+    return at.run()
+
+
+def _arr(v) -> np.ndarray:
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+    return np.asarray(v, dtype=float)
+
+
+def _figure(at, key: str) -> dict:
+    chart = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id]
+    assert chart, [c.proto.id for c in at.get("plotly_chart")]
+    return json.loads(chart[0].proto.spec)
+
+
+def _trace(fig: dict, name: str, axis: str = "y") -> np.ndarray:
+    t = [t for t in fig["data"] if t.get("name") == name and t.get("yaxis", "y") == axis]
+    assert t, [t.get("name") for t in fig["data"]]
+    return _arr(t[0]["y"])
+
+
+def _no_errors(at):
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def _text(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+def test_defaults_run_and_show_the_main_figure():
+    at = AppTest.from_file(PAGE, default_timeout=60).run()  # the real defaults (1000 steps)
+    _no_errors(at)
+    fig = _figure(at, "trajectory")
+    dots = [t for t in fig["data"] if t["name"] == "mini-batch μ_B, σ²_B"][0]
+    x = _arr(dots["x"])  # the first 30 mini-batches, then every 4th of 1000, and the last
+    assert list(x[:30]) == list(range(1, 31)) and x[-1] == 1000 and len(x) < 300 + 30
+    assert set(np.diff(x[30:-1])) == {4}
+    assert any("then every 4th of 1000; lines: every 2nd step" in c.value for c in at.caption)
+    ema = [t for t in fig["data"] if t["name"] == "EMA (lecture)"][0]
+    np.testing.assert_array_equal(_arr(ema["x"])[30:40], np.arange(31, 50, 2))
+    for name in ("EMA (lecture)", "EMA, bias-corrected", "cumulative average",
+                 "population (current net)"):
+        assert len(_trace(fig, name, "y2")) > 0
+    assert "β_EMA = 0.900" in _text(at) and "`momentum=0.1`" in _text(at)
+    takeaways = [m.value for m in at.markdown if m.value.startswith(":material/lightbulb:")]
+    assert re.search(r"Within 10 % of σ_pop .*: the EMA from step \d+ on; with bias correction "
+                     r"from step \d+ on; the cumulative average ", takeaways[0])
+    assert at.get("download_button")
+    assert _figure(at, "errors")  # the first tab is open by default
+
+
+def test_beta_changes_the_running_estimate_but_not_the_recorded_batch_stats():
+    at = _run()
+    before = _figure(at, "trajectory")
+    at.slider(key="beta").set_value(0.5).run()
+    _no_errors(at)
+    after = _figure(at, "trajectory")
+    for axis in ("y", "y2"):
+        np.testing.assert_array_equal(_trace(before, "mini-batch μ_B, σ²_B", axis),
+                                      _trace(after, "mini-batch μ_B, σ²_B", axis))
+        np.testing.assert_array_equal(_trace(before, "population (current net)", axis),
+                                      _trace(after, "population (current net)", axis))
+        assert not np.allclose(_trace(before, "EMA (lecture)", axis),
+                               _trace(after, "EMA (lecture)", axis))
+    # the cumulative average has no β
+    np.testing.assert_array_equal(_trace(before, "cumulative average"),
+                                  _trace(after, "cumulative average"))
+    assert "β_EMA = 0.500" in _text(at) and "`momentum=0.5`" in _text(at)
+
+
+def test_view_controls_never_retrain(monkeypatch):
+    at = _run()
+    keys, trainings = [], []
+    real_key = cache_running.train_on_dataset
+    monkeypatch.setattr(cache_running, "train_on_dataset",
+                        lambda *a, **k: keys.append(a) or real_key(*a, **k))
+    real_train = cache.train
+    monkeypatch.setattr(cache, "train", lambda *a, **k: trainings.append(1) or real_train(*a, **k))
+    for key, value in (("beta", 0.99), ("layer", 1), ("unit", 5), ("step", 50), ("tol", 20)):
+        at.slider(key=key).set_value(value).run()
+        _no_errors(at)
+    at.toggle(key="bc").set_value(False).run()
+    at.radio(key="var").set_value("biased (Keras)").run()
+    at.toggle(key="logx").set_value(True).run()
+    _no_errors(at)
+    assert len(keys) == 8 and len(set(keys)) == 1  # the same scalar cache key every time
+    assert trainings == []  # ... and it was a cache hit every time
+    at.slider(key="batch").set_value(23).run()  # a training control does retrain (new key)
+    assert trainings == [1]
+
+
+def test_url_parameters_set_the_controls():
+    at = _run({"beta": "0.75", "layer": "1", "unit": "3", "var": "biased (Keras)",
+               "batch": "20", "ema": "false", "panel": "Distribution at a step", "step": "40"})
+    _no_errors(at)
+    assert at.slider(key="beta").value == 0.75
+    assert at.slider(key="batch").value == 20
+    assert at.radio(key="var").value == "biased (Keras)"
+    text = _text(at)
+    assert "β_EMA = 0.750" in text and "layer 1 (BN), unit 3" in text and "m = 20" in text
+    fig = _figure(at, "trajectory")
+    names = {t["name"] for t in fig["data"]}
+    assert "EMA (lecture)" not in names and "EMA, bias-corrected" in names
+    assert fig["layout"]["yaxis2"]["title"]["text"].startswith("variance σ² (biased")
+    dist = _figure(at, "distribution")
+    assert dist["layout"]["xaxis"]["title"]["text"].startswith("z at step")
+
+
+@pytest.mark.parametrize("qp, bad", [
+    ({"beta": "abc"}, "beta=abc"),
+    ({"beta": "1.5"}, "beta=1.5"),
+    ({"unit": "-3"}, "unit=-3"),
+    ({"opt": "sgd"}, "opt=sgd"),
+    ({"var": "both"}, "var=both"),
+])
+def test_garbage_url_values_fall_back_with_a_note(qp, bad):
+    at = _run(qp)
+    _no_errors(at)
+    notes = [c.value for c in at.caption]
+    assert any(bad in n and "allowed" in n for n in notes), notes
+    assert at.slider(key="beta").value == 0.9 and at.slider(key="unit").value == 0
+
+
+def test_unit_and_layer_are_clipped_to_the_network_with_a_note():
+    at = _run({"width": "8", "unit": "40", "depth": "1", "layer": "3"})
+    _no_errors(at)
+    infos = " ".join(i.value for i in at.info)
+    assert "1 hidden layer; showing layer 1 instead of 3" in infos
+    assert "Layer 1 has 8 units (0–7); showing unit 7 instead of 40" in infos
+    assert "layer 1 (BN), unit 7" in _text(at)
+
+
+def test_layer_without_bn_explains_and_still_shows_the_batch_stats():
+    at = _run({"bn": ["layer 2"], "layer": "1"})
+    _no_errors(at)
+    assert any("has no BN" in i.value for i in at.info)
+    fig = _figure(at, "trajectory")
+    assert {t["name"] for t in fig["data"]} == {"mini-batch μ_B, σ²_B",
+                                               "population (current net)"}
+    assert "keeps no running estimate" in _text(at)
+
+
+def _expected_pytorch(steps: int, beta: float, layer: int, unit: int):
+    """The PyTorch running statistics after the last step, from the core's framework rule fed
+    with the recorded batch statistics of an independently trained, identical network."""
+    X, y, Xt, yt = data.train_test("moons", cache_running.N_TRAIN, 400, 0.1, 0)
+    tr = train(NetConfig(), X, y, Xt, yt, TrainConfig(steps=steps, batch_size=32, lr=0.01))
+    how = running.rule("pytorch", 1 - beta)
+    mean, var = 0.0, 1.0
+    for t in range(steps):
+        mean, var = running.update(mean, var, tr.batch_mean[t, layer - 1, unit],
+                                   tr.batch_var[t, layer - 1, unit], 32, t + 1, how)
+    return mean, var
+
+
+def test_framework_panel_numbers_match_pytorch_behaviour():
+    at = _run({"beta": "0.8", "panel": "PyTorch & Keras", "unit": "5"})
+    _no_errors(at)
+    table = next(m.value for m in at.markdown if m.value.startswith("| |"))
+    row = next(r for r in table.splitlines() if r.startswith("| **PyTorch**"))
+    mean, var = (float(c) for c in row.strip("|").split("|")[-2:])
+    expect = _expected_pytorch(200, 0.8, 2, 5)
+    assert (mean, var) == pytest.approx(expect, rel=1e-5)
+    assert "momentum=0.2" in at.code[0].value and "momentum=0.8" in at.code[0].value
+    keras = next(r for r in table.splitlines() if r.startswith("| **Keras**"))
+    assert "biased σ²_B" in keras and float(keras.strip("|").split("|")[-1]) < var
+
+
+def test_every_tab_opens_and_presets_run():
+    at = _run()
+    for panel in ("Step by step", "Distribution at a step", "PyTorch & Keras", "Formulas"):
+        at = _run({"panel": panel})
+        _no_errors(at)
+    assert len(at.get("latex")) >= 8
+    scrub = _figure(_run({"panel": "Step by step"}), "scrub")
+    assert len(scrub["frames"]) == 100 and scrub["layout"]["sliders"][0]["steps"]
+    at = _run()
+    at.button(key="_preset_2").click().run()  # tiny batches
+    _no_errors(at)
+    assert at.slider(key="batch").value == 4 and at.radio(key="var").value == "biased (Keras)"
+
+
+@pytest.mark.parametrize("qp", [
+    {"beta": "0", "step": "5000"},
+    {"beta": "0.999", "tol": "1", "panel": "Step by step"},
+    {"steps": "50", "batch": "256", "depth": "4", "width": "2", "panel": "Distribution at a step"},
+    {"act": "sigmoid", "lr": "0.3", "opt": "rmsprop", "logx": "true"},
+])
+def test_extreme_settings_show_no_error(qp):
+    at = _run(qp)
+    _no_errors(at)
+
+
+def test_diverged_training_warns_and_shows_the_steps_before(monkeypatch):
+    X, y, _, _ = data.train_test("moons", 200, 10, 0.1, 0)
+    early = train(NetConfig(hidden=(16,), bn=(False,)), X * 1e3, y,
+                  cfg=TrainConfig(steps=200, optimizer="gd", lr=10.0, batch_size=32))
+    assert early.diverged
+    ok = train(NetConfig(), X, y, cfg=TrainConfig(steps=60))
+    later = dataclasses.replace(ok, diverged=True, diverged_at=61)  # as if step 61 blew up
+    for tr in (early, later):
+        monkeypatch.setattr(cache_running, "train_run",
+                            lambda v, tr=tr: cache_running.Run(tr, X, y, "a diverged run"))
+        at = _run({"layer": "1"})
+        assert not at.exception and not at.error
+        assert any(f"diverged at step {tr.diverged_at}" in w.value for w in at.warning)
+    assert _figure(at, "trajectory")  # the 60 steps before are still shown
