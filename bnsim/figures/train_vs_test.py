@@ -153,21 +153,29 @@ def pick_map(b: dict, X_test, y_test, picked: int) -> go.Figure:
     return fig
 
 
+def _batch_band(x, lo, hi, mean, band_name: str, mean_name: str, hover: str) -> go.Figure:
+    """A new figure with the batch-statistics mean (orange line with markers) over its 5–95 %
+    band (shaded), both against ``x``."""
+    x = np.asarray(x)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=np.r_[x, x[::-1]], y=np.r_[np.asarray(hi), np.asarray(lo)[::-1]], fill="toself",
+        fillcolor="rgba(230,159,0,0.25)", line=dict(width=0), hoverinfo="skip",
+        mode="lines", name=band_name))
+    fig.add_trace(go.Scatter(
+        x=x, y=mean, mode="lines+markers", name=mean_name,
+        line=dict(color=COLORS["batch"], width=3), marker=dict(size=8), hovertemplate=hover))
+    return fig
+
+
 def accuracy_vs_k(table: pd.DataFrame, k: int | None = None, acc_k: float | None = None,
                   floor: float | None = None) -> go.Figure:
     """Batch-statistics test accuracy vs test batch size k (mean, 5–95 % band over random
     batchings) and the eval-mode accuracy as a horizontal line; ``k``/``acc_k`` mark the
     chosen test batch size, ``floor`` the accuracy of the k = 1 collapse."""
     ks = table["k"].to_numpy()
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=np.r_[ks, ks[::-1]], y=np.r_[table["p95"], table["p05"][::-1]], fill="toself",
-        fillcolor="rgba(230,159,0,0.25)", line=dict(width=0), hoverinfo="skip",
-        mode="lines", name="5–95 % of batchings"))
-    fig.add_trace(go.Scatter(
-        x=ks, y=table["mean"], mode="lines+markers", name="batch statistics (mean)",
-        line=dict(color=COLORS["batch"], width=3), marker=dict(size=8),
-        hovertemplate="k = %{x}: %{y:.1%}<extra></extra>"))
+    fig = _batch_band(ks, table["p05"], table["p95"], table["mean"], "5–95 % of batchings",
+                      "batch statistics (mean)", "k = %{x}: %{y:.1%}<extra></extra>")
     ev = float(table["eval_acc"].iloc[0])
     fig.add_trace(go.Scatter(
         x=[ks.min(), ks.max()], y=[ev, ev], mode="lines", name="eval mode (running stats)",
@@ -217,15 +225,9 @@ def skewed(df: pd.DataFrame, mix_pct: float, k: int) -> go.Figure:
     """Accuracy vs the share of class 1 in test batches of size k: batch statistics (mean and
     5–95 % band) vs running statistics on the same examples; the chosen mix as a line."""
     x = 100 * df["mix"].to_numpy()
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=np.r_[x, x[::-1]], y=np.r_[df["batch_p95"], df["batch_p05"][::-1]], fill="toself",
-        fillcolor="rgba(230,159,0,0.25)", line=dict(width=0), hoverinfo="skip",
-        mode="lines", name="5–95 % of batches"))
-    fig.add_trace(go.Scatter(
-        x=x, y=df["batch_mean"], mode="lines+markers", name="batch statistics",
-        line=dict(color=COLORS["batch"], width=3), marker=dict(size=8),
-        hovertemplate="%{x:.0f} % class 1: %{y:.1%}<extra></extra>"))
+    fig = _batch_band(x, df["batch_p05"], df["batch_p95"], df["batch_mean"],
+                      "5–95 % of batches", "batch statistics",
+                      "%{x:.0f} % class 1: %{y:.1%}<extra></extra>")
     fig.add_trace(go.Scatter(
         x=x, y=df["running_mean"], mode="lines+markers", name="running statistics (eval)",
         line=dict(color=COLORS["running"], width=3), marker=dict(size=8),
