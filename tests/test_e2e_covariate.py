@@ -26,9 +26,21 @@ def _open_tab(page, label: str) -> None:
     wait_for_idle(page)
 
 
+SIDEBAR_SLIDERS = "[data-testid=stSidebar] [data-testid=stSlider] [role=group]"
+
+
 def _slider_labels(page) -> list[str]:
-    return page.locator("[data-testid=stSidebar] [data-testid=stSlider] [role=group]") \
+    return page.locator(SIDEBAR_SLIDERS) \
         .evaluate_all("gs => gs.map(g => g.getAttribute('aria-label'))")
+
+
+def _wait_for_sidebar_slider(page, label: str, shown: bool, timeout: float = 60000) -> None:
+    """Wait until the sidebar does (or no longer does) show the slider ``label``: a tab switch
+    reruns the page, and the previous tab's controls stay on screen until that rerun ends."""
+    page.wait_for_function(
+        "([sel, l, shown]) => [...document.querySelectorAll(sel)]"
+        ".some(g => g.getAttribute('aria-label') === l) === shown",
+        arg=[SIDEBAR_SLIDERS, label, shown], timeout=timeout)
 
 
 def test_shift_slider_moves_the_test_cloud_and_tabs_keep_their_controls(page, streamlit_server):
@@ -44,6 +56,7 @@ def test_shift_slider_moves_the_test_cloud_and_tabs_keep_their_controls(page, st
 
     _open_tab(page, "Noisy BN")
     wait_for_plotly(page, 1, timeout=120000)
+    _wait_for_sidebar_slider(page, "Shift of the test inputs", shown=False)
     assert_no_exception(page)
     labels = _slider_labels(page)
     assert "Noise σ after BN" in labels and "Shift of the test inputs" not in labels
@@ -51,6 +64,7 @@ def test_shift_slider_moves_the_test_cloud_and_tabs_keep_their_controls(page, st
 
     _open_tab(page, "Black cats → coloured cats")
     wait_for_plotly(page, 0)
+    _wait_for_sidebar_slider(page, "Shift of the test inputs", shown=True)
     assert slider_state(page, "Shift of the test inputs")[0] == 2.75  # kept while away
     assert_no_exception(page)
 
