@@ -38,6 +38,7 @@ class BNCache(NamedTuple):
     eps: float
     r: np.ndarray | None  # Batch Renorm scale correction (None for plain BN)
     d: np.ndarray | None  # Batch Renorm shift correction (None for plain BN)
+    std: np.ndarray | None = None  # √(sigma2 + eps), kept so backward need not recompute it
 
     @property
     def sigma2_unbiased(self) -> np.ndarray:
@@ -104,7 +105,7 @@ def _forward(z, gamma, beta, eps, running=None, r_max=1.0, d_max=0.0):
     mu, sigma2 = mu[..., 0, :], sigma2[..., 0, :]
     if r is not None:
         r, d = r[..., 0, :], d[..., 0, :]
-    return out, BNCache(z_norm, z_hat, mu, sigma2, gamma, eps, r, d)
+    return out, BNCache(z_norm, z_hat, mu, sigma2, gamma, eps, r, d, std[..., 0, :])
 
 
 def _backward(dz_tilde, cache: BNCache):
@@ -112,7 +113,8 @@ def _backward(dz_tilde, cache: BNCache):
     m = dz_tilde.shape[0]
     dgamma = np.add.reduce(dz_tilde * cache.z_hat, axis=0)
     dbeta = np.add.reduce(dz_tilde, axis=0)
-    scale = cache.gamma / np.sqrt(cache.sigma2 + cache.eps)
+    std = cache.std if cache.std is not None else np.sqrt(cache.sigma2 + cache.eps)
+    scale = cache.gamma / std
     if cache.r is not None:
         scale = scale * cache.r  # r and d are constants in the gradient
     zn = cache.z_norm

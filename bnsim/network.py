@@ -207,16 +207,23 @@ def softmax_xent(logits, y):
 
     ``logits`` (m, K), ``y`` (m,). dlogits = (softmax − one_hot(y))/m.
     """
+    loss, dlogits, _ = _xent(logits, y)
+    return loss, dlogits
+
+
+def _xent(logits, y):
+    """:func:`softmax_xent` plus the number of examples whose label has the largest logit."""
     m = logits.shape[0]
     shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
     e = np.exp(shifted)
     s = np.add.reduce(e, axis=1)
     rows = np.arange(m)
-    loss = float(np.add.reduce(np.log(s) - shifted[rows, y])) / m
+    picked = shifted[rows, y]  # 0 where the label's logit is the largest
+    loss = float(np.add.reduce(np.log(s) - picked)) / m
     dlogits = e / s[:, None]
     dlogits[rows, y] -= 1.0
     dlogits *= 1.0 / m
-    return loss, dlogits
+    return loss, dlogits, int(np.count_nonzero(picked == 0.0))
 
 
 def softmax(logits):
@@ -258,13 +265,21 @@ def population_stats(params, X, net: NetConfig):
     normalised below it by the population statistics of the lower layers too.
     Returns {l: (mean, var_biased, var_unbiased)}, arrays (n_l,), for every hidden layer.
     """
-    X = _check_X(X, net, min_rows=2)
+    return _population_stats(params, _check_X(X, net, min_rows=2), net)
+
+
+def _population_stats(params, X, net: NetConfig):
+    """:func:`population_stats` without input checks (the trainer's hot path). BN layers
+    reuse the statistics their batch-mode forward already computed."""
     _, cache = forward(params, X, net, "batch")
     n = X.shape[0]
     out = {}
     for l, lc in enumerate(cache.layers, start=1):
-        mean, var = lc.z.mean(axis=0), lc.z.var(axis=0)
-        out[l] = (mean, var, var * n / (n - 1))
+        if lc.bn is not None:
+            mean, var = lc.bn.mu, lc.bn.sigma2
+        else:
+            mean, var = lc.z.mean(axis=0), lc.z.var(axis=0)
+        out[l] = (mean, var, var * (n / (n - 1)))
     return out
 
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from bnsim import network, optim, running
 from bnsim.network import NetConfig
-from bnsim.train import TrainConfig, _batches, _check_data, _snapshot_steps
+from bnsim.train import TrainConfig, _batches, _check_data, _snapshot_steps, eval_every
 
 
 @dataclass
@@ -225,7 +225,7 @@ def train_stacked(net: NetConfig, X, y, X_test=None, y_test=None,
     batch_iters = [_batches(y[r], cfg.batch_size, cfg.sampling, g) for r, g in enumerate(rngs)]
 
     T, L, U, m = cfg.steps, net.n_layers, max(net.hidden), cfg.batch_size
-    every = cfg.eval_every or max(1, T // 100)
+    every = eval_every(cfg)
     snap_steps = _snapshot_steps(T, min(cfg.n_snapshots, T))
     snap_index = {int(s): i for i, s in enumerate(snap_steps)}
     S = len(snap_steps)

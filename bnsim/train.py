@@ -43,7 +43,7 @@ class TrainConfig:
     d_max: float = 5.0
     sampling: str = "iid"  # "iid", or "by_class": every mini-batch from one class
     bn_noise: float = 0.0  # "noisy BN": per-step random scale/shift after BN, this std
-    eval_every: int = 0  # 0: automatic, about 100 evaluations per run
+    eval_every: int = 0  # 0: automatic, about 50 evaluations per run
     n_snapshots: int = 100  # parameter snapshots kept (half even, half log-spaced)
 
     def __post_init__(self):
@@ -188,6 +188,11 @@ def _check_data(X, y, net: NetConfig, what: str):
     return X, y.astype(np.intp)
 
 
+def eval_every(cfg: TrainConfig) -> int:
+    """Steps between evaluations: ``cfg.eval_every``, or about 50 evaluations per run."""
+    return cfg.eval_every or max(1, cfg.steps // 50)
+
+
 def _snapshot_steps(T: int, n: int) -> np.ndarray:
     """About ``n`` steps in 1..T: half evenly spaced, half log-spaced (dense at the start,
     where a running estimate is still forming)."""
@@ -231,7 +236,7 @@ def train(net: NetConfig, X, y, X_test=None, y_test=None, cfg: TrainConfig | Non
     mode = "renorm" if renorm else "train"
 
     T, L, U, m = cfg.steps, net.n_layers, max(net.hidden), cfg.batch_size
-    every = cfg.eval_every or max(1, T // 100)
+    every = eval_every(cfg)
     snap_steps = _snapshot_steps(T, min(cfg.n_snapshots, T))
     snap_set = set(snap_steps.tolist())
     # train and test sets evaluated in one forward pass
@@ -256,12 +261,12 @@ def train(net: NetConfig, X, y, X_test=None, y_test=None, cfg: TrainConfig | Non
                              cfg.bn_noise * rng.standard_normal(net.hidden[l - 1]))
                          for l in bn_layers}
             logits, cache = network.forward(params, X[idx], net, mode, run, renorm, noise)
-            loss, dlogits = network.softmax_xent(logits, yb)
+            loss, dlogits, hits = network._xent(logits, yb)
             if not np.isfinite(loss):
                 diverged_at = t
                 break
             losses.append(loss)
-            accs.append(np.count_nonzero(logits.argmax(axis=1) == yb) * inv_m)
+            accs.append(hits * inv_m)
             mu_t, s2_t, rm_t, rv_t = [], [], [], []
             for l, lc in enumerate(cache.layers, start=1):
                 if lc.bn is not None:
@@ -290,7 +295,7 @@ def train(net: NetConfig, X, y, X_test=None, y_test=None, cfg: TrainConfig | Non
         snap_steps = snap_steps[: len(snaps)]
         pop = np.full((3, len(snaps), L, U), np.nan)
         for i, (p, _) in enumerate(snaps):
-            for l, stats in network.population_stats(p, X, net).items():
+            for l, stats in network._population_stats(p, X, net).items():
                 pop[:, i, l - 1, : net.hidden[l - 1]] = stats
 
     w = net.hidden
