@@ -45,15 +45,7 @@ STAT_LABEL = {"mean": "μ", "var": "σ²"}
 
 def _figure(data: list, layout: dict, frames: list | None = None, height: int = 400
             ) -> go.Figure:
-    """A Figure from plain dicts, with :func:`style.base_layout` and projector-sized legend and
-    axis fonts (Streamlit's chart theme sets 12 px for those unless a figure says otherwise)."""
-    font, small = dict(size=style.FONT_SIZE), dict(size=style.FONT_SIZE - 1)
-    for key, axis in layout.items():
-        if key.startswith(("xaxis", "yaxis")):
-            axis.setdefault("tickfont", small)
-            axis.setdefault("title", {}).setdefault("font", font)
-    layout.setdefault("legend", {}).setdefault("font", small)
-    layout.setdefault("hoverlabel", {}).setdefault("font", font)
+    """A Figure from plain dicts, with :func:`style.base_layout` (projector-sized fonts)."""
     margin = layout.pop("margin", None)
     spec = {"data": data, "layout": layout}
     if frames:

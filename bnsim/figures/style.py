@@ -35,15 +35,22 @@ FONT_SIZE = 16
 
 def base_layout(fig: go.Figure, *, title: str | None = None, x_title: str | None = None,
                 y_title: str | None = None, height: int = 380) -> go.Figure:
-    """Projector-friendly fonts, compact margins, legend on top; returns ``fig``."""
+    """Projector-friendly fonts, compact margins, legend on top; returns ``fig``.
+
+    Tick, axis-title, legend and hover fonts are set explicitly on every axis: Streamlit's chart
+    theme uses 12 px for them unless the figure says otherwise."""
     fig.update_layout(
         title=dict(text=title, font=dict(size=FONT_SIZE + 2)) if title else None,
         font=dict(size=FONT_SIZE),
+        legend_font_size=FONT_SIZE - 1,
+        hoverlabel_font_size=FONT_SIZE,
         height=height,
         margin=dict(l=60, r=20, t=60 if title else 30, b=50),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
         hovermode="closest",
     )
+    for update in (fig.update_xaxes, fig.update_yaxes):
+        update(tickfont_size=FONT_SIZE - 1, title_font_size=FONT_SIZE)
     if x_title is not None:
         fig.update_xaxes(title_text=x_title)
     if y_title is not None:
