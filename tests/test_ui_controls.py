@@ -38,6 +38,12 @@ def test_url_sets_the_controls():
                            "est": ["cum", "pop"]}
 
 
+def test_empty_multiselect_in_the_url_is_an_empty_selection_not_an_error():
+    at = _run({"est": ""})  # what Streamlit writes for a cleared multiselect
+    assert _values(at)["est"] == []
+    assert not [c for c in at.caption if "ignored" in c.value]
+
+
 @pytest.mark.parametrize("qp, bad", [
     ({"beta": "abc"}, "beta=abc"),
     ({"beta": "1.5"}, "beta=1.5"),

@@ -71,6 +71,8 @@ class Control:
     def url_ok(self, raw: str | list[str]) -> bool:
         """Whether a raw URL value would be accepted."""
         values = raw if isinstance(raw, list) else [raw]
+        if self.kind == "multiselect":
+            values = [v for v in values if v != ""]  # "?key=" is Streamlit's empty selection
         if self.kind in ("select", "radio", "multiselect"):
             return all(v in self.options.values() for v in values) and (
                 self.kind == "multiselect" or len(values) == 1)
