@@ -107,9 +107,8 @@ if (k := figs.dot_stride(len(us.steps))) > 1:
                f"{len(us.steps)}; lines: {lines}; the CSV has every step.")
 page.takeaway(cr.trajectory_takeaway(view, v["tol"] / 100, var,
                                      layer > 1 and trace.net.bn[layer - 2]))
-cr.download_csv_deferred(lambda: E.trajectory_frame(us, est, var, shown),
-                         f"running_stats_layer{layer}_unit{unit}.csv",
-                         "Download the trajectories (CSV)")
+page.download_csv(lambda: E.trajectory_frame(us, est, var, shown),
+                  f"running_stats_layer{layer}_unit{unit}.csv", "Download the trajectories (CSV)")
 
 # Lazy tabs bound to the URL: only the open tab is computed and sent to the browser.
 PANELS = ("Error vs population", "Step by step", "Distribution at a step", "PyTorch & Keras",

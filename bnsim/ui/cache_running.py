@@ -9,12 +9,9 @@ step are recomputed from the recorded mini-batch statistics on every rerun (a fe
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
-import streamlit as st
 
 from bnsim import estimators as E
 from bnsim import notation
@@ -69,15 +66,6 @@ def train_run(v: dict) -> Run:
                f"{OPTIMIZER_LABELS[v['opt']]} α = {v['lr']}, m = {v['batch']}, "
                f"{len(trace.loss)} steps{acc_txt}")
     return Run(trace, X, y, summary)
-
-
-def download_csv_deferred(make_df: Callable[[], pd.DataFrame], filename: str, label: str
-                          ) -> None:
-    """Like :func:`bnsim.ui.page.download_csv`, but the table is built and written only when
-    the button is clicked (so moving a slider doesn't pay for the CSV), and without a rerun."""
-    st.download_button(label, lambda: make_df().to_csv(index=False).encode(),
-                       file_name=filename, mime="text/csv", key="csv_running_stats",
-                       icon=":material/download:", on_click="ignore")
 
 
 def compute_view(run: Run, layer: int, unit: int, v: dict) -> View:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -35,8 +36,12 @@ def takeaway(text: str) -> None:
     st.markdown(f":material/lightbulb: {text}")
 
 
-def download_csv(df: pd.DataFrame, filename: str, label: str = "Download the data (CSV)",
-                 key: str | None = None) -> None:
-    st.download_button(label, df.to_csv(index=False).encode(), file_name=filename,
+def download_csv(df: pd.DataFrame | Callable[[], pd.DataFrame], filename: str,
+                 label: str = "Download the data (CSV)", key: str | None = None) -> None:
+    """A CSV download of what is plotted. ``df`` may be a table or a function that builds one;
+    either way the CSV is written only when the button is clicked (moving a slider doesn't pay
+    for it), and clicking doesn't rerun the page."""
+    make = df if callable(df) else (lambda: df)
+    st.download_button(label, lambda: make().to_csv(index=False).encode(), file_name=filename,
                        mime="text/csv", key=key or f"csv_{filename}",
-                       icon=":material/download:")
+                       icon=":material/download:", on_click="ignore")
