@@ -20,12 +20,12 @@ def train_on_dataset(
     hidden: tuple[int, ...], bn: tuple[bool, ...], activation: str,
     optimizer: str, lr: float, batch_size: int, steps: int, seed: int,
     convention: str = "pytorch", norm: str = "bn", sampling: str = "iid",
-    bn_noise: float = 0.0, n_test: int = 400,
+    bn_noise: float = 0.0, n_test: int = 400, r_max: float = 3.0, d_max: float = 5.0,
 ) -> tuple[TrainTrace, tuple]:
     """Train on a toy dataset; returns (trace, (X, y, X_test, y_test))."""
     X, y, Xt, yt = data.train_test(dataset, n_train, n_test, noise, data_seed)
     net = NetConfig(hidden=hidden, bn=bn, activation=activation)
     cfg = TrainConfig(steps=steps, batch_size=batch_size, optimizer=optimizer, lr=lr,
                       seed=seed, convention=convention, norm=norm, sampling=sampling,
-                      bn_noise=bn_noise)
+                      bn_noise=bn_noise, r_max=r_max, d_max=d_max)
     return train(net, X, y, Xt, yt, cfg), (X, y, Xt, yt)

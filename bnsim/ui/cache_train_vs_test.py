@@ -14,9 +14,8 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
-from bnsim import data, testtime
-from bnsim.network import NetConfig
-from bnsim.train import TrainConfig, TrainTrace, train
+from bnsim import testtime
+from bnsim.train import TrainTrace
 from bnsim.ui.cache import train_on_dataset
 
 N_TEST = 400
@@ -48,27 +47,13 @@ class TrainKey(NamedTuple):
         return key
 
 
-@st.cache_resource(max_entries=24, show_spinner="Training with Batch Renorm…")
-def _train_renorm(dataset: str, noise: float, n_train: int, layers: int, units: int,
-                  batch_size: int, sampling: str, steps: int, lr: float, seed: int,
-                  r_max: float, d_max: float) -> tuple[TrainTrace, tuple]:
-    X, y, Xt, yt = data.train_test(dataset, n_train, N_TEST, noise, DATA_SEED)
-    net = NetConfig(hidden=(units,) * layers, bn=(True,) * layers)
-    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, seed=seed, norm="renorm",
-                      r_max=r_max, d_max=d_max, sampling=sampling)
-    return train(net, X, y, Xt, yt, cfg), (X, y, Xt, yt)
-
-
 def trained(key: TrainKey) -> tuple[TrainTrace, tuple]:
     """(trace, (X, y, X_test, y_test)) for ``key``; trains only on a cache miss."""
-    if key.norm == "renorm":
-        return _train_renorm(key.dataset, key.noise, key.n_train, key.layers, key.units,
-                             key.batch_size, key.sampling, key.steps, key.lr, key.seed,
-                             key.r_max, key.d_max)
     return train_on_dataset(key.dataset, key.noise, key.n_train, DATA_SEED,
                             (key.units,) * key.layers, (True,) * key.layers, "relu", "adam",
-                            key.lr, key.batch_size, key.steps, key.seed, sampling=key.sampling,
-                            n_test=N_TEST)
+                            key.lr, key.batch_size, key.steps, key.seed, norm=key.norm,
+                            sampling=key.sampling, n_test=N_TEST, r_max=key.r_max,
+                            d_max=key.d_max)
 
 
 def network_of(key: TrainKey):
