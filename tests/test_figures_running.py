@@ -187,3 +187,49 @@ def test_scrub_is_small_enough_to_send_on_every_slider_move(us):
     fig = F.scrub(us, E.estimate(us, 0.9), ALL, window=100)
     sizes = [len(str(f)) for f in fig.to_dict()["frames"]]
     assert max(sizes) < 600
+
+
+def _browser_ema(theta, beta, v0, index, corrected):
+    """The loop the live chart runs in the browser (live_frontend/index.html, ``emaAt``)."""
+    out, v, j = [], v0, 0
+    for t, x in enumerate(theta):
+        v = beta * v + (1.0 - beta) * x
+        while j < len(index) and index[j] == t:
+            bt = beta ** (t + 1)
+            out.append((v - bt * v0) / (1.0 - bt) if corrected else v)
+            j += 1
+    return np.array(out)
+
+
+@pytest.mark.parametrize("variance", ["unbiased", "biased"])
+def test_ema_preview_recomputes_the_ema_traces_for_any_beta(us, variance):
+    est = E.estimate(us, 0.9)
+    fig = F.trajectory(us, est, ALL, variance, max_points=50, max_line_points=60)  # thinned
+    p = F.ema_preview(fig, us, variance, 0.9, slider="β_EMA (EMA coefficient)")
+    assert p["slider"] == "β_EMA (EMA coefficient)" and p["beta"] == 0.9
+    assert p["v0"] == {"y": 0.0, "y2": 1.0}  # the lecture's (and PyTorch's) start values
+    np.testing.assert_array_equal(p["series"]["y"], us.mu)
+    np.testing.assert_array_equal(p["series"]["y2"], us.sigma2(variance))
+    kinds = [(fig.data[t["trace"]].name, t["axis"], t["corrected"]) for t in p["traces"]]
+    assert kinds == [("EMA (lecture)", "y", False), ("EMA, bias-corrected", "y", True),
+                     ("EMA (lecture)", "y2", False), ("EMA, bias-corrected", "y2", True)]
+    for t in p["traces"]:  # the recipe reproduces what the server drew ...
+        trace = fig.data[t["trace"]]
+        np.testing.assert_array_equal(us.steps[t["index"]], _arr(trace.x))
+        drawn = _browser_ema(p["series"][t["axis"]], 0.9, p["v0"][t["axis"]], t["index"],
+                             t["corrected"])
+        np.testing.assert_allclose(drawn, _arr(trace.y), rtol=1e-12, atol=1e-15)
+        # ... and the server's estimates for another β_EMA, before the server computes them
+        other = E.estimate(us, 0.37)
+        stat = "mean" if t["axis"] == "y" else "var"
+        name = "ema_bc" if t["corrected"] else "ema"
+        np.testing.assert_allclose(
+            _browser_ema(p["series"][t["axis"]], 0.37, p["v0"][t["axis"]], t["index"],
+                         t["corrected"]),
+            other.get(name, stat, variance)[t["index"]], rtol=1e-12, atol=1e-15)
+
+
+def test_ema_preview_has_nothing_to_redraw_without_ema_lines(us):
+    est = E.estimate(us, 0.9)
+    fig = F.trajectory(us, est, ("cumulative", "population"), "unbiased")
+    assert F.ema_preview(fig, us, "unbiased", 0.9, slider="β")["traces"] == []

@@ -2,6 +2,7 @@
 
 * :func:`trajectory` — μ_B (dots) and σ²_B (second panel) per step, the running estimates as
   lines, the population statistic of the current network as a dashed line through the snapshots;
+  :func:`ema_preview` lets the browser redraw its EMA lines while the β_EMA slider moves;
 * :func:`error_plot` — relative error of each estimator against the population, log scale,
   with the EMA's window 1/(1 − β_EMA) marked;
 * :func:`distribution` — histogram of z over one mini-batch and over the training set;
@@ -10,7 +11,8 @@
 
 Figures are assembled as plain dicts and wrapped without plotly's per-property validation,
 which would cost more than the whole computation on every slider move (the tests validate
-them). Fonts and colours come from :mod:`bnsim.figures.style`.
+them); the page shows them with :func:`bnsim.ui.live.live_chart`, which redraws in place.
+Fonts and colours come from :mod:`bnsim.figures.style`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import plotly.graph_objects as go
 
 from bnsim.estimators import (
     ESTIMATORS,
+    INIT,
     Distribution,
     Errors,
     Estimates,
@@ -45,16 +48,12 @@ STAT_LABEL = {"mean": "μ", "var": "σ²"}
 
 def _figure(data: list, layout: dict, frames: list | None = None, height: int = 400
             ) -> go.Figure:
-    """A Figure from plain dicts, with :func:`style.base_layout` (projector-sized fonts)."""
-    margin = layout.pop("margin", None)
-    spec = {"data": data, "layout": layout}
+    """A Figure from plain dicts, laid out with :func:`style.layout` (projector-sized fonts)."""
+    axes = {k: layout.pop(k) for k in list(layout) if k.startswith(("xaxis", "yaxis"))}
+    spec = {"data": data, "layout": {**style.layout(height=height, **axes), **layout}}
     if frames:
         spec["frames"] = frames
-    fig = go.Figure(spec, _validate=False)
-    style.base_layout(fig, height=height)
-    if margin:
-        fig.update_layout(margin=margin)
-    return fig
+    return go.Figure(spec, _validate=False)
 
 
 MAX_POINTS, MAX_LINE_POINTS = 300, 600  # per trace of the trajectory plot
@@ -132,6 +131,28 @@ def trajectory(us: UnitStats, est: Estimates | None, shown, variance: str = "unb
     )
     layout["xaxis2"]["title"] = dict(text="training step t (one mini-batch each)")
     return _figure(data, layout, height=height)
+
+
+def ema_preview(fig: go.Figure, us: UnitStats, variance: str, beta: float, slider: str) -> dict:
+    """What the browser needs to redraw the EMA lines of a :func:`trajectory` figure for another
+    β_EMA while the slider labelled ``slider`` moves, before the server answers: the whole
+    series θ_1..θ_T of each panel (μ_B; σ²_B of ``variance``), its v_0, and for each EMA trace
+    its index in ``fig.data``, whether it is bias-corrected and which steps it draws.
+
+    The browser applies v_t = β_EMA·v_{t−1} + (1 − β_EMA)·θ_t (and (v_t − β_EMA^t·v_0)/(1 −
+    β_EMA^t)) in the same float64 order as :func:`bnsim.running.ema`; the server's figure for
+    the released value replaces the preview a moment later."""
+    series = {"y": us.mu, "y2": us.sigma2(variance)}
+    v0 = {"y": INIT["mean"], "y2": INIT["var"]}
+    kinds = {ESTIMATORS["ema"]: False, ESTIMATORS["ema_bc"]: True}
+    traces = []
+    for i, t in enumerate(fig.data):
+        if t.name in kinds and t.mode == "lines":
+            steps = np.searchsorted(us.steps, np.asarray(t.x))
+            traces.append({"trace": i, "corrected": kinds[t.name], "axis": t.yaxis or "y",
+                           "index": steps.astype(np.int32)})
+    return {"slider": slider, "beta": float(beta), "traces": traces,
+            "series": {k: np.asarray(v, dtype=float) for k, v in series.items()}, "v0": v0}
 
 
 def error_plot(us: UnitStats, errs: Errors, shown, beta: float, tol: float,
