@@ -52,20 +52,32 @@ _IDLE_JS = """() => {
         && app.querySelector('[data-testid=stSkeleton]') === null;
 }"""
 
-#: JS function (element, index) -> short stable signature of a Plotly chart's ``data``.
+#: JS expression: a function returning every Plotly chart on the page in document order,
+#: including those drawn inside the page's own (same-origin) component frames.
+PLOTS_JS = """(() => {
+    const found = [];
+    const walk = (doc) => doc.querySelectorAll('.js-plotly-plot, iframe').forEach(el => {
+        if (el.tagName !== 'IFRAME') { found.push(el); return; }
+        try { if (el.contentDocument) walk(el.contentDocument); } catch (e) { /* other origin */ }
+    });
+    walk(document);
+    return found;
+})"""
+
+#: JS function (index) -> short stable signature of the ``index``-th Plotly chart's ``data``.
 #: Typed arrays are converted to plain arrays so the JSON is deterministic.
-SIGNATURE_JS = """(index) => {
-    const plots = document.querySelectorAll('.js-plotly-plot');
+SIGNATURE_JS = f"""(index) => {{
+    const plots = ({PLOTS_JS})();
     if (index >= plots.length || !plots[index].data) return null;
     const json = JSON.stringify(plots[index].data, (k, v) =>
         ArrayBuffer.isView(v) ? Array.from(v) : v);
     let h = 0x811c9dc5;  // FNV-1a, 32 bit
-    for (let i = 0; i < json.length; i++) {
+    for (let i = 0; i < json.length; i++) {{
         h ^= json.charCodeAt(i);
         h = Math.imul(h, 0x01000193);
-    }
+    }}
     return (h >>> 0).toString(16) + ':' + json.length;
-}"""
+}}"""
 
 
 def find_chromium() -> str | None:
@@ -189,6 +201,18 @@ def plotly_data_signature(page, index: int = 0) -> str | None:
     return page.evaluate(SIGNATURE_JS, index)
 
 
+def plotly_count(page) -> int:
+    """How many Plotly charts the page shows (including those inside component frames)."""
+    return page.evaluate(f"() => ({PLOTS_JS})().length")
+
+
+def live_chart_frame(page, index: int = 0):
+    """The Playwright frame of the ``index``-th live chart (``bnsim.ui.live``) on the page."""
+    frames = [f for f in page.frames if "/bnsim.ui.live.live_chart/" in f.url]
+    assert len(frames) > index, [f.url for f in page.frames]
+    return frames[index]
+
+
 def slider_thumb(page, label: str):
     """Return the locator of the thumb (``[role=slider]``) of the slider labelled ``label``."""
     widget = page.locator("[data-testid=stSlider]").filter(
@@ -213,8 +237,7 @@ def slider_state(page, label: str) -> tuple[float, float, float]:
 def wait_for_plotly(page, index: int = 0, timeout: float = 60000) -> None:
     """Wait until the ``index``-th Plotly chart exists and has drawn its ``data``."""
     page.wait_for_function(
-        "(i) => { const p = document.querySelectorAll('.js-plotly-plot'); "
-        "return p.length > i && Array.isArray(p[i].data); }",
+        f"(i) => {{ const p = ({PLOTS_JS})(); return p.length > i && Array.isArray(p[i].data); }}",
         arg=index,
         timeout=timeout,
     )
@@ -226,7 +249,7 @@ def wait_for_plotly(page, index: int = 0, timeout: float = 60000) -> None:
 _CHANGED_JS = f"""([index, before]) => {{
     const app = document.querySelector('[data-testid=stApp]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-    const plot = document.querySelectorAll('.js-plotly-plot')[index];
+    const plot = ({PLOTS_JS})()[index];
     if (!plot || !plot.data || plot.data === window.__bnsimSeenData) return false;
     window.__bnsimSeenData = plot.data;
     const sig = ({SIGNATURE_JS})(index);
@@ -237,3 +260,18 @@ _CHANGED_JS = f"""([index, before]) => {{
 def wait_for_plotly_change(page, before: str | None, index: int = 0, timeout: float = 60000):
     """Wait until chart ``index``'s signature differs from ``before`` and the script is idle."""
     page.wait_for_function(_CHANGED_JS, arg=[index, before], timeout=timeout)
+
+
+#: JS predicate ``([index, before]) -> bool``: chart ``index`` shows data whose signature
+#: differs from ``before``, whether or not the script still runs (a chart that redraws in the
+#: browser, e.g. a live chart's preview, changes before the server answers). Hashes the data on
+#: every poll, since an in-place redraw (``Plotly.restyle``) keeps the same ``data`` object.
+_REDRAWN_JS = f"""([index, before]) => {{
+    const sig = ({SIGNATURE_JS})(index);
+    return sig !== null && sig !== before;
+}}"""
+
+
+def wait_for_plotly_redraw(page, before: str | None, index: int = 0, timeout: float = 60000):
+    """Wait until chart ``index``'s signature differs from ``before`` (script idle or not)."""
+    page.wait_for_function(_REDRAWN_JS, arg=[index, before], timeout=timeout)

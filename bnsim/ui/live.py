@@ -1,0 +1,70 @@
+"""Plotly charts that update in place, and can follow a slider in the browser.
+
+``st.plotly_chart`` gives a chart a new identity whenever its figure changes, so each slider
+move throws the chart away and the browser builds it again from scratch (``Plotly.newPlot``).
+:func:`live_chart` shows the same figure in a small custom component that stays mounted under
+its ``key`` and redraws with ``Plotly.react``, which updates the existing plot.
+
+A chart may also carry a *preview*: what the browser needs to recompute some of its traces
+when a slider on the page moves, before the server has even heard of the new value (see
+:func:`bnsim.figures.running_stats.ema_preview`). The server's figure for the released value
+follows a moment later and is drawn over it.
+
+The component is one HTML file (``live_frontend/index.html``, no build step). plotly.js is
+served from the ``plotly`` Python package the project already depends on, so the browser draws
+with the plotly.js version the figures were built for. Streamlit's theme (light, dark or
+custom) arrives with every render and is applied as a Plotly template.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import plotly
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit.components.v1 as components
+from plotly.basedatatypes import BaseFigure
+
+FRONTEND = Path(__file__).with_name("live_frontend")
+PLOTLY_JS_DIR = Path(plotly.__file__).parent / "package_data"
+
+
+def figure_spec(fig: go.Figure | dict) -> str:
+    """The JSON the component draws: data, layout and frames, without plotly.py's default
+    template (the page's theme supplies the look). NaN and ±inf become gaps."""
+    spec = fig.to_plotly_json() if isinstance(fig, BaseFigure) else dict(fig)
+    layout = {k: v for k, v in (spec.get("layout") or {}).items() if k != "template"}
+    out = {"data": spec.get("data", []), "layout": layout}
+    if spec.get("frames"):
+        out["frames"] = spec["frames"]
+    return pio.to_json(out, validate=False)
+
+
+def _packed(obj):
+    """``obj`` with numpy arrays as Plotly's typed-array form {dtype, bdata} (base64)."""
+    if isinstance(obj, np.ndarray):
+        arr = np.ascontiguousarray(obj, dtype="<i4" if obj.dtype.kind in "iu" else "<f8")
+        return {"dtype": "i4" if arr.dtype.kind == "i" else "f8",
+                "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
+    if isinstance(obj, dict):
+        return {k: _packed(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_packed(v) for v in obj]
+    return obj
+
+
+def live_chart(fig: go.Figure | dict, *, key: str, preview: dict | None = None) -> None:
+    """Show ``fig`` in a chart that keeps its identity under ``key`` and redraws in place.
+
+    ``preview``: optional recipe for redrawing traces in the browser while a slider moves
+    (currently the EMA recipe of :func:`~bnsim.figures.running_stats.ema_preview`)."""
+    # Declared on every call (cheap): registration belongs to the running Streamlit runtime,
+    # and a test runtime or a restarted server is a new one.
+    chart = components.declare_component("live_chart", path=str(FRONTEND))
+    plotly_js = components.declare_component("plotly_js", path=str(PLOTLY_JS_DIR))
+    chart(spec=figure_spec(fig), plotly_js=f"../{plotly_js.name}/plotly.min.js",
+          preview=json.dumps(_packed(preview)) if preview else None, key=key, default=None)

@@ -1,0 +1,64 @@
+"""The live chart (``bnsim.ui.live``): what it sends to the browser, and that it keeps its
+identity when its figure changes (so the browser redraws in place instead of remounting)."""
+
+import base64
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+from streamlit.testing.v1 import AppTest
+
+from bnsim.ui import live
+
+
+def test_figure_spec_drops_the_template_and_keeps_data_layout_frames():
+    fig = go.Figure(go.Scatter(x=[1, 2, 3], y=np.array([1.0, np.nan, np.inf])),
+                    layout=dict(height=321), frames=[dict(name="a", data=[dict(y=[1])])])
+    spec = json.loads(live.figure_spec(fig))
+    assert set(spec) == {"data", "layout", "frames"}
+    assert "template" not in spec["layout"] and spec["layout"]["height"] == 321
+    assert spec["frames"][0]["name"] == "a"
+    y = spec["data"][0]["y"]  # numpy arrays travel as Plotly's typed arrays; NaN/inf survive
+    assert np.array_equal(np.frombuffer(base64.b64decode(y["bdata"]), y["dtype"]),
+                          [1.0, np.nan, np.inf], equal_nan=True)
+    plain = json.loads(live.figure_spec({"data": [{"y": [1.0, float("nan")]}], "layout": {}}))
+    assert plain["data"][0]["y"] == [1.0, None]  # a dict figure: NaN becomes a gap
+
+
+def test_packed_arrays_round_trip():
+    packed = live._packed({"a": np.array([0.1, -2.5]), "b": [np.array([3, 4])], "c": 7})
+    a = np.frombuffer(base64.b64decode(packed["a"]["bdata"]), "<f8")
+    b = np.frombuffer(base64.b64decode(packed["b"][0]["bdata"]), "<i4")
+    assert packed["a"]["dtype"] == "f8" and packed["b"][0]["dtype"] == "i4"
+    assert a.tolist() == [0.1, -2.5] and b.tolist() == [3, 4] and packed["c"] == 7
+    json.dumps(packed)
+
+
+def test_frontend_and_plotly_js_are_served_from_the_packages():
+    html = (live.FRONTEND / "index.html").read_text()
+    assert "streamlit:componentReady" in html and "Plotly.react" in html
+    assert (live.PLOTLY_JS_DIR / "plotly.min.js").stat().st_size > 1_000_000
+
+
+def _script():
+    import streamlit as st
+
+    from bnsim.ui.live import live_chart
+
+    k = st.slider("k", 0, 10, 1)
+    live_chart({"data": [{"type": "scatter", "y": [0, k, 1]}], "layout": {"height": 200}},
+               key="chart", preview={"slider": "k", "beta": 0.5, "traces": []})
+
+
+def test_the_chart_keeps_its_identity_when_the_figure_changes():
+    at = AppTest.from_function(_script).run()
+    assert not at.exception
+    first = at.get("component_instance")[0].proto
+    at.slider[0].set_value(7).run()
+    second = at.get("component_instance")[0].proto
+    assert first.id == second.id  # same element: the browser redraws it in place
+    spec = [json.loads(json.loads(p.json_args)["spec"]) for p in (first, second)]
+    assert spec[0]["data"][0]["y"] == [0, 1, 1] and spec[1]["data"][0]["y"] == [0, 7, 1]
+    args = json.loads(second.json_args)
+    assert json.loads(args["preview"])["slider"] == "k"
+    assert args["plotly_js"] == "../bnsim.ui.live.plotly_js/plotly.min.js"
