@@ -10,6 +10,7 @@ from bnsim.optim import OPTIMIZER_LABELS
 from bnsim.ui import cache_running as cr
 from bnsim.ui import controls as ui
 from bnsim.ui import page
+from bnsim.ui.live import live_chart
 
 page.setup("Running statistics", (
     "Every mini-batch gives its own $\\mu_B$, $\\sigma^2_B$ for each unit of layer $l$; a "
@@ -72,6 +73,7 @@ PRESETS = {
     "Tiny batches: noisy μ_B, biased σ²_B": {"batch": 4, "var": "biased", "layer": 1, "unit": 3},
     "Network still learning: the estimate trails": {"lr": "0.1", "beta": 0.99, "unit": 2},
 }
+BETA_LABEL = next(c.label for c in CONTROLS if c.key == "beta")
 ui.presets(CONTROLS, PRESETS)
 v = ui.render(CONTROLS)
 
@@ -99,7 +101,11 @@ if not us.has_bn:
     st.info(f"Layer {layer} has no BN, so the network keeps no running estimate for it; its "
             "mini-batch μ_B and σ²_B (and the population values) are still shown. Choose a BN "
             "layer to see the estimators.", icon=":material/info:")
-st.plotly_chart(figs.trajectory(us, est, shown, var, v["logx"]), key="trajectory")
+trajectory = figs.trajectory(us, est, shown, var, v["logx"])
+# The EMA lines follow the β_EMA slider in the browser while it moves; the server's figure
+# for the released value replaces them a moment later.
+live_chart(trajectory, key="trajectory", preview=None if est is None else figs.ema_preview(
+    trajectory, us, var, v["beta"], slider=BETA_LABEL))
 if (k := figs.dot_stride(len(us.steps))) > 1:
     kl = figs.dot_stride(len(us.steps), figs.MAX_LINE_POINTS)
     lines = "every step" if kl == 1 else f"every {cr.ordinal(kl)} step"
@@ -119,8 +125,8 @@ with tabs["Error vs population"]:
     if tabs["Error vs population"].open and est is None:
         st.info(no_bn)
     elif tabs["Error vs population"].open:
-        st.plotly_chart(figs.error_plot(us, view.errs, shown, v["beta"], v["tol"] / 100, var),
-                        key="errors")
+        live_chart(figs.error_plot(us, view.errs, shown, v["beta"], v["tol"] / 100, var),
+                   key="errors")
         page.takeaway(cr.error_takeaway(view))
 with tabs["Step by step"]:
     if tabs["Step by step"].open and est is None:

@@ -1,13 +1,18 @@
 """The "Running statistics" page in headless Chromium against the shared test server."""
 
+import json
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.browser_helpers import (
+    PLOTS_JS,
+    VIEWPORT,
     assert_no_exception,
     goto_and_wait,
+    live_chart_frame,
+    plotly_count,
     plotly_data_signature,
     press_slider,
     slider_state,
@@ -21,10 +26,103 @@ BETA = "β_EMA (EMA coefficient)"
 SMALL = "steps=200"
 
 #: JS (index) -> x of the scrub figure's grey curtain (its left edge is step k + 0.5).
-CURTAIN_JS = """(i) => {
-    const p = document.querySelectorAll('.js-plotly-plot')[i];
+CURTAIN_JS = f"""(i) => {{
+    const p = ({PLOTS_JS})()[i];
     return p.data.find(d => d.fill === 'toself').x[0];
+}}"""
+
+#: JS run in a live chart's frame: the y of every EMA trace, as plain arrays (the server sends
+#: them as base64 typed arrays; the browser's own redraw leaves Float64Arrays).
+EMA_JS = """() => {
+    const plain = (v) => v && v.bdata
+        ? Array.from(new Float64Array(Uint8Array.from(atob(v.bdata), c => c.charCodeAt(0)).buffer))
+        : Array.from(v);
+    return document.getElementById('chart').data
+        .filter(d => d.name === 'EMA (lecture)' || d.name === 'EMA, bias-corrected')
+        .map(d => plain(d.y));
 }"""
+
+#: JS (label) -> the centre of that slider's thumb (the visible 12 px disc).
+THUMB_JS = """(label) => {
+    const input = Array.from(document.querySelectorAll('[data-testid=stSlider] input'))
+        .find(i => i.getAttribute('aria-label') === label);
+    const r = input.parentElement.parentElement.getBoundingClientRect();
+    return [r.x + r.width / 2, r.y + r.height / 2];
+}"""
+
+
+def _close(a, b, rel=1e-12):
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        assert len(x) == len(y)
+        assert all(abs(u - v) <= rel * max(1.0, abs(v)) for u, v in zip(x, y, strict=True))
+
+
+def test_dragging_beta_redraws_the_ema_in_the_browser_with_the_servers_numbers(
+        page, streamlit_server):
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    goto_and_wait(page, f"{streamlit_server}/Running_statistics?{SMALL}")
+    wait_for_plotly(page, 0)
+    frame = live_chart_frame(page, 0)
+    start = frame.evaluate(EMA_JS)
+    assert len(start) == 4  # EMA and bias-corrected, mean and variance panels
+    n_sent = len(sent)
+
+    page.locator("[data-testid=stSlider]").filter(has_text="β_EMA").scroll_into_view_if_needed()
+    x, y = page.evaluate(THUMB_JS, BETA)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 40, y, steps=4)  # drag left: a smaller β_EMA, held down
+    frame.wait_for_function(f"(before) => JSON.stringify(({EMA_JS})()) !== before",
+                            arg=json.dumps(start))
+    dragged = slider_state(page, BETA)[0]
+    assert dragged < 0.9
+    # redrawn while the thumb is still held: the server has not been told yet
+    assert sent[n_sent:] == []
+    state = page.locator("[data-testid=stApp]").get_attribute("data-test-script-state")
+    assert state == "notRunning"
+    preview = frame.evaluate(EMA_JS)
+    _close(preview, frame.evaluate("(b) => window.previewValues(b).map(a => Array.from(a))",
+                                   dragged))
+
+    before = plotly_data_signature(page, 0)
+    page.mouse.up()  # released: Streamlit reruns and the server's figure replaces the preview
+    wait_for_plotly_change(page, before, 0)
+    assert_no_exception(page)
+    assert f"beta={dragged:.3f}".rstrip("0") in page.url
+    _close(preview, frame.evaluate(EMA_JS))  # the browser's numbers were the server's
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_live_charts_follow_the_theme(browser, streamlit_server, scheme):
+    context = browser.new_context(viewport=VIEWPORT, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        goto_and_wait(page, f"{streamlit_server}/Running_statistics?{SMALL}")
+        wait_for_plotly(page, 0)
+        frame = live_chart_frame(page, 0)
+        page_bg = page.evaluate(
+            "() => getComputedStyle(document.querySelector('[data-testid=stApp]'))"
+            ".backgroundColor")
+        chart = frame.evaluate("() => { const f = document.getElementById('chart')._fullLayout;"
+                               " return [f.paper_bgcolor, f.font.color, f.font.family]; }")
+        assert _rgb(chart[0]) == _rgb(page_bg)  # the chart sits on the page's background
+        assert (_luminance(chart[0]) < 0.5) == (scheme == "dark")
+        assert abs(_luminance(chart[1]) - _luminance(chart[0])) > 0.3  # readable text
+        assert "Source Sans" in chart[2]  # the page's font
+    finally:
+        context.close()
+
+
+def _rgb(color: str) -> tuple[int, ...]:
+    if color.startswith("#"):
+        return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return tuple(int(float(v)) for v in color[color.index("(") + 1:-1].split(",")[:3])
+
+
+def _luminance(color: str) -> float:
+    return sum(w * c / 255 for w, c in zip((0.2126, 0.7152, 0.0722), _rgb(color), strict=True))
 
 
 def test_page_loads_and_the_beta_slider_updates_the_chart(page, streamlit_server):
@@ -32,7 +130,9 @@ def test_page_loads_and_the_beta_slider_updates_the_chart(page, streamlit_server
     assert_no_exception(page)
     wait_for_plotly(page, 0)
     assert page.get_by_role("heading", name="Running statistics").is_visible()
-    assert page.locator(".js-plotly-plot").count() == 2  # trajectory + the open tab
+    wait_for_plotly(page, 1)
+    assert plotly_count(page) == 2  # trajectory + the open tab, both live charts
+    assert page.locator(".js-plotly-plot").count() == 0
     before = plotly_data_signature(page, 0)
     value = slider_state(page, BETA)[0]
     press_slider(page, BETA, "ArrowLeft")
@@ -58,7 +158,7 @@ def test_scrubbing_and_play_run_in_the_browser_without_the_server(page, streamli
     assert page.evaluate(CURTAIN_JS, 1) == 10.5  # opens at step 10
     n_sent = len(sent)
 
-    plot = page.locator(".js-plotly-plot").nth(1)
+    plot = page.locator(".js-plotly-plot").first  # the trajectory is a live chart (a frame)
     rail = plot.locator(".slider-rail-rect").first
     rail.scroll_into_view_if_needed()
     box = rail.bounding_box()

@@ -32,8 +32,15 @@ def _arr(v) -> np.ndarray:
 
 
 def _figure(at, key: str) -> dict:
+    """The figure shown under ``key``: a live chart (component) or an ``st.plotly_chart``."""
+    for c in at.get("component_instance"):
+        if c.proto.id.endswith(f"-{key}"):
+            args = json.loads(c.proto.json_args)
+            assert args["plotly_js"].endswith("/plotly.min.js")
+            return json.loads(args["spec"])
     chart = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id]
-    assert chart, [c.proto.id for c in at.get("plotly_chart")]
+    assert chart, ([c.proto.id for c in at.get("plotly_chart")],
+                   [c.proto.id for c in at.get("component_instance")])
     return json.loads(chart[0].proto.spec)
 
 
