@@ -143,7 +143,7 @@ with tabs["Distribution at a step"]:
             st.caption(f"Weights are stored at {len(trace.snapshot_steps)} steps; showing step "
                        f"{dist.step}, the nearest to {v['step']}.")
         marks = cr.marks_at(view, dist.step)
-        st.plotly_chart(figs.distribution(dist, marks, E.z_range(us)), key="distribution")
+        live_chart(figs.distribution(dist, marks, E.z_range(us)), key="distribution")
         page.takeaway(cr.distribution_takeaway(dist, marks))
 with tabs["PyTorch & Keras"]:
     if tabs["PyTorch & Keras"].open and est is None:
