@@ -8,6 +8,7 @@ from bnsim import notation, testtime
 from bnsim.figures import train_vs_test as figs
 from bnsim.ui import cache_train_vs_test as cache
 from bnsim.ui import controls as ui
+from bnsim.ui.live import live_chart
 from bnsim.ui.page import download_csv, friendly, setup, takeaway
 
 setup("Train vs test", "At test time BN normalises with the **running** estimates μ̂, σ̂² "
@@ -95,8 +96,10 @@ with tabs[0]:
         with friendly("the decision boundaries"):
             b = cache.boundaries(key, k, mix, tseed)
         left, right = st.columns(2)  # two figures: moving k redraws only the right one
-        left.plotly_chart(figs.eval_boundary(b, Xt, yt), key="fig_eval_map")
-        right.plotly_chart(figs.batch_boundary(b, Xt, yt, k, v["mix"]), key="fig_batch_map")
+        with left:
+            live_chart(figs.eval_boundary(b, Xt, yt), key="fig_eval_map")
+        with right:
+            live_chart(figs.batch_boundary(b, Xt, yt, k, v["mix"]), key="fig_batch_map")
         st.caption(f"Right: each grid point is predicted inside a test batch with the same "
                    f"k − 1 = {k - 1} batch-mates (◇, drawn from the test set: seed {tseed}, "
                    f"{v['mix']} % class 1); BN normalises with that batch's μ_B, σ²_B. Left: "
@@ -119,7 +122,7 @@ with tabs[1]:
             ks = a.table if k in testtime.KS else cache.accuracy_vs_k(key, (k,), R, tseed).table
             row = ks[ks["k"] == k].iloc[0]
             col = testtime.collapse(params, net, yt)
-        st.plotly_chart(figs.accuracy_vs_k(a.table, k, row["mean"], col.share), key="fig_acc_k")
+        live_chart(figs.accuracy_vs_k(a.table, k, row["mean"], col.share), key="fig_acc_k")
         takeaway(f"With test batches of k = {k}, batch statistics classify {row['mean']:.1%} "
                  f"correctly (5–95 % of {R} batchings: {row['p05']:.1%}–{row['p95']:.1%}) vs "
                  f"{a.eval_acc:.1%} with running statistics.")
@@ -150,7 +153,7 @@ with tabs[2]:
             st.plotly_chart(figs.pick_map(b, Xt, yt, i), key="pick_map", on_select=_pick,
                             selection_mode="points")
         with right:
-            st.plotly_chart(figs.neighbours(draws, p_ev, k, i, int(yt[i])), key="fig_nb")
+            live_chart(figs.neighbours(draws, p_ev, k, i, int(yt[i])), key="fig_nb")
         flips = np.mean((draws >= 0.5) != (p_ev >= 0.5))
         takeaway(f"Test point #{i} (class {yt[i]}) always gets p = {p_ev:.2f} in eval mode; "
                  f"inside {len(draws)} random test batches of k = {k} its p ranges "
@@ -163,7 +166,7 @@ with tabs[3]:
     if tabs[3].open:
         with friendly("skewed test batches"):
             sk = cache.skewed(key, k, R, tseed)
-        st.plotly_chart(figs.skewed(sk, v["mix"], k), key="fig_skew")
+        live_chart(figs.skewed(sk, v["mix"], k), key="fig_skew")
         st.caption(f"Each point: {R} random test batches of k = {k} with that share of class 1 "
                    "(the lecture's cats); running statistics predict the very same examples.")
         r = sk.iloc[int(np.argmin(np.abs(sk["mix"] - mix)))]
@@ -187,7 +190,7 @@ with tabs[4]:
         st.latex(notation.EMA_EQUATION + r"\qquad " + notation.EMA_BIAS_CORRECTED)
         with friendly("the running estimates"):
             est = testtime.running_estimate_accuracy(trace, X, Xt, yt, beta)
-        st.plotly_chart(figs.running_estimates(est, beta), key="fig_running")
+        live_chart(figs.running_estimates(est, beta), key="fig_running")
         T = int(est["t"].max())
         wide = est.pivot(index="t", columns="estimator", values="acc")
         lag = (wide["population"] - wide["ema"]).idxmax()
@@ -220,7 +223,7 @@ with tabs[5]:
             st.warning(f"Batch Renorm diverged at step {rn.diverged_at}.",
                        icon=":material/warning:")
         tab = testtime.compare_norms(traces)
-        st.plotly_chart(figs.renorm(testtime.norm_curves(traces), tab), key="fig_renorm")
+        live_chart(figs.renorm(testtime.norm_curves(traces), tab), key="fig_renorm")
         b_, r_ = tab.iloc[0], tab.iloc[1]
         batches = ("mini-batches of m = {} from one class each" if v["sampling"] == "by_class"
                    else "random mini-batches of m = {}").format(v["batch"])

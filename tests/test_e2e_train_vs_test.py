@@ -5,6 +5,7 @@ import pytest
 
 from bnsim import data
 from tests.browser_helpers import (
+    PLOTS_JS,
     VIEWPORT,
     assert_no_exception,
     goto_and_wait,
@@ -40,6 +41,19 @@ _POINT_XY = """(index) => {
 }"""
 
 
+#: JS predicate: the open tab panel shows a drawn Plotly chart (itself or in a live chart).
+_PANEL_HAS_CHART_JS = """() => {
+    const panel = Array.from(document.querySelectorAll('[data-testid=stTabs] [role=tabpanel]'))
+        .find(p => p.offsetParent !== null);
+    if (!panel) return false;
+    const docs = [panel, ...Array.from(panel.querySelectorAll('iframe'))
+        .map(f => { try { return f.contentDocument; } catch (e) { return null; } })
+        .filter(d => d)];
+    return docs.some(d => Array.from(d.querySelectorAll('.js-plotly-plot'))
+        .some(p => Array.isArray(p.data) && p.data.length > 0));
+}"""
+
+
 @pytest.fixture(scope="module")
 def page(browser):
     """One 1280x720 page for this module's tests: each test navigates itself, and the
@@ -64,7 +78,7 @@ def test_k_slider_redraws_the_batch_map_and_updates_the_url(page, streamlit_serv
     eval_map, before = plotly_data_signature(page, 0), plotly_data_signature(page, 1)
     press_slider(page, "Test batch size k")
     page.wait_for_function(
-        "() => { const p = document.querySelectorAll('.js-plotly-plot')[1];"
+        f"() => {{ const p = ({PLOTS_JS})()[1];"
         " return p && p.layout && p.layout.title.text.includes('k = 33'); }", timeout=60000)
     wait_for_idle(page)
     assert plotly_data_signature(page, 1) != before
@@ -82,7 +96,7 @@ def test_every_tab_opens_with_a_chart_and_a_takeaway(page, streamlit_server):
         wait_for_idle(page)
         assert_no_exception(page)
         assert new_tab(page) == label
-        assert panel.locator(".js-plotly-plot").count() >= 1
+        page.wait_for_function(_PANEL_HAS_CHART_JS, timeout=30000)
 
 
 def test_clicking_a_test_point_picks_it(page, streamlit_server):

@@ -2,7 +2,6 @@
 
 import base64
 import dataclasses
-import json
 import re
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from bnsim import data, running
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
 from bnsim.ui import cache, cache_running
+from tests.apptest_charts import chart_by_key
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "1_Running_statistics.py")
 SMALL = {"steps": "200"}
@@ -32,16 +32,7 @@ def _arr(v) -> np.ndarray:
 
 
 def _figure(at, key: str) -> dict:
-    """The figure shown under ``key``: a live chart (component) or an ``st.plotly_chart``."""
-    for c in at.get("component_instance"):
-        if c.proto.id.endswith(f"-{key}"):
-            args = json.loads(c.proto.json_args)
-            assert args["plotly_js"].endswith("/plotly.min.js")
-            return json.loads(args["spec"])
-    chart = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id]
-    assert chart, ([c.proto.id for c in at.get("plotly_chart")],
-                   [c.proto.id for c in at.get("component_instance")])
-    return json.loads(chart[0].proto.spec)
+    return chart_by_key(at, key)
 
 
 def _trace(fig: dict, name: str, axis: str = "y") -> np.ndarray:

@@ -1,7 +1,6 @@
 """The "Train vs test" page through Streamlit's AppTest (short trainings via the URL)."""
 
 import base64
-import json
 import re
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 import bnsim.ui.cache as shared_cache
 import bnsim.ui.cache_train_vs_test as page_cache
 from bnsim import testtime
+from tests.apptest_charts import chart_specs
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "2_Train_vs_test.py")
 FAST = {"steps": "200"}
@@ -32,7 +32,7 @@ def _takeaways(at) -> list[str]:
 
 
 def _charts(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return chart_specs(at)
 
 
 def _arr(v) -> np.ndarray:
