@@ -10,6 +10,7 @@ from bnsim.figures import covariate_shift as figs
 from bnsim.optim import OPTIMIZER_LABELS
 from bnsim.ui import cache_covariate as cache
 from bnsim.ui import controls as ui
+from bnsim.ui.live import live_chart
 from bnsim.ui.page import download_csv, friendly, setup, takeaway
 
 setup("Covariate shift", "The lecture explains BN with **covariate shift**: a classifier trained "
@@ -136,8 +137,8 @@ with tabs[0]:
                                                          sv["diverged"]) + "); its numbers are "
                        "meaningless. Try a smaller learning rate.", icon=":material/warning:")
         left, right = st.columns(2)
-        left.plotly_chart(sv["scene"], key="fig_scene")
-        right.plotly_chart(sv["accuracy"], key="fig_shift_acc")
+        live_chart(sv["scene"], key="fig_scene", where=left)
+        live_chart(sv["accuracy"], key="fig_shift_acc", where=right)
         row = table.iloc[int(np.argmin(np.abs(table["shift"] - shift)))]
         takeaway(f"Trained on the left cloud, tested {shift:g} to the right: on fresh data from "
                  f"the training region the BN network scores {train_dist['bn']:.0%} (without "
@@ -151,7 +152,7 @@ with tabs[0]:
                  r"\quad\text{in every BN layer, weights unchanged; then}")
         st.latex(notation.EVAL_EQUATION)
         c1, c2 = st.columns([3, 2])
-        c1.plotly_chart(sv["rules"], key="fig_rules")
+        live_chart(sv["rules"], key="fig_rules", where=c1)
         acc = rules.set_index(["rule", "model"])["accuracy"]
         maj = rules.drop_duplicates("rule").set_index("rule")["majority"]
         c2.markdown(
@@ -192,7 +193,7 @@ with tabs[1]:
         label = f"{sym}, unit {unit + 1}" + (" (= the data x)" if qty == "a_prev" and layer == 1
                                               else "")
         top, bottom = cache.layer_figures(d, net, layer, qty, unit, v["style"], v["logx"], label)
-        st.plotly_chart(top, key="fig_layer")
+        live_chart(top, key="fig_layer")
         d0, d1 = lv["no_bn"]["drift"], lv["bn"]["drift"]
         m1, m2, m3 = st.columns(3)
         m1.metric(f"Drift D of {sym} without BN", f"{d0:.2f}")
@@ -210,7 +211,7 @@ with tabs[1]:
                        "D = 0: mean and spread never move. D only sees mean and spread, not "
                        "the shape of the distribution.")
         st.subheader(f"Mean and variance of z̃^[{layer}] per unit — pinned by BN")
-        st.plotly_chart(bottom, key="fig_zt")
+        live_chart(bottom, key="fig_zt")
         b = lv["bn"]
         off_mean = float(np.max(np.abs(b["zt_mean"] - b["beta"])))
         off_var = float(np.max(np.abs(b["zt_var"] / b["gamma2"] - 1)))
@@ -249,9 +250,9 @@ with tabs[2]:
         law = cv.mean_spread_law(sigma, bn.sizes)
         law_fpc = cv.mean_spread_law(sigma, bn.sizes, bn.n_examples)
         mu = bn.mu[layer - 1][:, :, unit]
-        st.plotly_chart(figs.batch_histograms(mu[ia], mu[ib], ma, mb,
-                                              float(bn.pop_mean[layer - 1][unit]),
-                                              (law_fpc[ia], law_fpc[ib])), key="fig_hist_mu")
+        live_chart(figs.batch_histograms(mu[ia], mu[ib], ma, mb,
+                                         float(bn.pop_mean[layer - 1][unit]),
+                                         (law_fpc[ia], law_fpc[ib])), key="fig_hist_mu")
         sd_mu, sd_s2 = bn.spread(layer)
         takeaway(f"μ_B of unit {unit + 1} in layer {layer} varies from batch to batch with "
                  f"standard deviation {sd_mu[ia, unit]:.3f} at m = {ma} and "
@@ -259,11 +260,11 @@ with tabs[2]:
                  f"{law_fpc[ia]:.3f} and {law_fpc[ib]:.3f}); in train mode every example is "
                  "normalised with these noisy statistics.")
         left, right = st.columns(2)
-        left.plotly_chart(figs.spread_law(bn.sizes, sd_mu[:, unit], sd_s2[:, unit], sigma,
-                                          sigma ** 2, bn.n_examples, law, law_fpc),
-                          key="fig_law")
-        right.plotly_chart(figs.train_eval_gap(bn.sizes, bn.out_diff, bn.flips, (ma, mb)),
-                           key="fig_gap")
+        live_chart(figs.spread_law(bn.sizes, sd_mu[:, unit], sd_s2[:, unit], sigma,
+                                   sigma ** 2, bn.n_examples, law, law_fpc),
+                   key="fig_law", where=left)
+        live_chart(figs.train_eval_gap(bn.sizes, bn.out_diff, bn.flips, (ma, mb)),
+                   key="fig_gap", where=right)
         if layer > 1:
             st.caption(f"Layer {layer}: its inputs were normalised with the same mini-batch "
                        "below, which ties μ_B to the lower layers' γ and β — the law is exact "
@@ -304,9 +305,9 @@ with tabs[3]:
             tr, idx = cmp.runs(var)
             curves[var] = cv.smooth(tr.loss[idx], v["smooth"])
         left, right = st.columns(2)
-        left.plotly_chart(figs.loss_curves(np.arange(1, v["steps"] + 1), curves, sigma),
-                          key="fig_loss")
-        right.plotly_chart(figs.final_bars(summ, sigma, layer), key="fig_final")
+        live_chart(figs.loss_curves(np.arange(1, v["steps"] + 1), curves, sigma),
+                   key="fig_loss", where=left)
+        live_chart(figs.final_bars(summ, sigma, layer), key="fig_final", where=right)
         g = summ.groupby("variant")[["test_acc", "drift"]].mean()
         a0, a1, a2 = (g.loc[k, "test_acc"] for k in cv.VARIANTS)
         d0, d1, d2 = (g.loc[k, "drift"] for k in cv.VARIANTS)

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import bnsim.covariate
 import bnsim.ui.cache
+from tests.apptest_charts import chart_specs
 
 APP = str(Path(__file__).resolve().parents[1] / "pages" / "3_Covariate_shift.py")
 TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise",
@@ -48,7 +49,7 @@ def _counter(monkeypatch, module, name):
 def test_every_tab_runs_and_quotes_its_numbers(tab, charts):
     at = _run({"tab": tab})
     assert not at.exception, at.exception
-    assert len(at.get("plotly_chart")) == charts
+    assert len(chart_specs(at)) == charts
     notes = _takeaways(at)
     assert notes and all(NUMBER.search(n) for n in notes), notes
     assert not at.error and not at.warning

@@ -57,11 +57,16 @@ def _packed(obj):
     return obj
 
 
-def live_chart(fig: go.Figure | dict, *, key: str, preview: dict | None = None) -> None:
+def live_chart(fig: go.Figure | dict, *, key: str, preview: dict | None = None,
+               where=None) -> None:
     """Show ``fig`` in a chart that keeps its identity under ``key`` and redraws in place.
 
     ``preview``: optional recipe for redrawing traces in the browser while a slider moves
-    (currently the EMA recipe of :func:`~bnsim.figures.running_stats.ema_preview`)."""
+    (currently the EMA recipe of :func:`~bnsim.figures.running_stats.ema_preview`).
+    ``where``: a container (e.g. a column) to draw in; default: the current one."""
+    if where is not None:
+        with where:
+            return live_chart(fig, key=key, preview=preview)
     # Declared on every call (cheap): registration belongs to the running Streamlit runtime,
     # and a test runtime or a restarted server is a new one.
     chart = components.declare_component("live_chart", path=str(FRONTEND))
