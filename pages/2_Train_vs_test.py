@@ -96,10 +96,8 @@ with tabs[0]:
         with friendly("the decision boundaries"):
             b = cache.boundaries(key, k, mix, tseed)
         left, right = st.columns(2)  # two figures: moving k redraws only the right one
-        with left:
-            live_chart(figs.eval_boundary(b, Xt, yt), key="fig_eval_map")
-        with right:
-            live_chart(figs.batch_boundary(b, Xt, yt, k, v["mix"]), key="fig_batch_map")
+        live_chart(figs.eval_boundary(b, Xt, yt), key="fig_eval_map", where=left)
+        live_chart(figs.batch_boundary(b, Xt, yt, k, v["mix"]), key="fig_batch_map", where=right)
         st.caption(f"Right: each grid point is predicted inside a test batch with the same "
                    f"k − 1 = {k - 1} batch-mates (◇, drawn from the test set: seed {tseed}, "
                    f"{v['mix']} % class 1); BN normalises with that batch's μ_B, σ²_B. Left: "
@@ -152,8 +150,7 @@ with tabs[2]:
 
             st.plotly_chart(figs.pick_map(b, Xt, yt, i), key="pick_map", on_select=_pick,
                             selection_mode="points")
-        with right:
-            live_chart(figs.neighbours(draws, p_ev, k, i, int(yt[i])), key="fig_nb")
+        live_chart(figs.neighbours(draws, p_ev, k, i, int(yt[i])), key="fig_nb", where=right)
         flips = np.mean((draws >= 0.5) != (p_ev >= 0.5))
         takeaway(f"Test point #{i} (class {yt[i]}) always gets p = {p_ev:.2f} in eval mode; "
                  f"inside {len(draws)} random test batches of k = {k} its p ranges "

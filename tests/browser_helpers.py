@@ -52,15 +52,16 @@ _IDLE_JS = """() => {
         && app.querySelector('[data-testid=stSkeleton]') === null;
 }"""
 
-#: JS expression: a function returning every Plotly chart on the page in document order,
-#: including those drawn inside the page's own (same-origin) component frames.
-PLOTS_JS = """(() => {
+#: JS expression: a function ``(root = document)`` returning every Plotly chart under
+#: ``root`` in document order, including those drawn inside the page's own (same-origin)
+#: component frames, such as live charts.
+PLOTS_JS = """((root) => {
     const found = [];
     const walk = (doc) => doc.querySelectorAll('.js-plotly-plot, iframe').forEach(el => {
         if (el.tagName !== 'IFRAME') { found.push(el); return; }
         try { if (el.contentDocument) walk(el.contentDocument); } catch (e) { /* other origin */ }
     });
-    walk(document);
+    walk(root || document);
     return found;
 })"""
 
@@ -196,9 +197,21 @@ def assert_no_exception(page) -> None:
         raise AssertionError("Streamlit exception on page:\n" + boxes.first.inner_text())
 
 
+#: JS (index) -> the signature, remembering the chart's current ``data`` object as seen.
+_MARK_JS = f"""(index) => {{
+    const plot = ({PLOTS_JS})()[index];
+    window.__bnsimSeenData = plot ? plot.data : undefined;
+    return ({SIGNATURE_JS})(index);
+}}"""
+
+
 def plotly_data_signature(page, index: int = 0) -> str | None:
-    """Return a short hash of the ``data`` of the ``index``-th Plotly chart (None if absent)."""
-    return page.evaluate(SIGNATURE_JS, index)
+    """Return a short hash of the ``data`` of the ``index``-th Plotly chart (None if absent).
+
+    Also remembers the chart's current ``data`` object, so that :func:`wait_for_plotly_change`
+    afterwards waits for the server's next figure, not for a redraw in place (a live chart's
+    preview) of the data already there."""
+    return page.evaluate(_MARK_JS, index)
 
 
 def plotly_count(page) -> int:
@@ -206,11 +219,18 @@ def plotly_count(page) -> int:
     return page.evaluate(f"() => ({PLOTS_JS})().length")
 
 
-def live_chart_frame(page, index: int = 0):
-    """The Playwright frame of the ``index``-th live chart (``bnsim.ui.live``) on the page."""
-    frames = [f for f in page.frames if "/bnsim.ui.live.live_chart/" in f.url]
-    assert len(frames) > index, [f.url for f in page.frames]
-    return frames[index]
+def live_chart_frame(page, trace: str, timeout: float = 30000):
+    """The Playwright frame of the live chart (``bnsim.ui.live``) that draws a trace named
+    ``trace`` (waits for it)."""
+    has = "(name) => { const gd = document.getElementById('chart');" \
+          " return !!(gd && gd.data && gd.data.some(t => t.name === name)); }"
+    deadline = time.monotonic() + timeout / 1000
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "/bnsim.ui.live.live_chart/" in frame.url and frame.evaluate(has, trace):
+                return frame
+        page.wait_for_timeout(50)
+    raise AssertionError(f"no live chart draws a trace named {trace!r}")
 
 
 def slider_thumb(page, label: str):
@@ -219,6 +239,17 @@ def slider_thumb(page, label: str):
         has=page.locator(f"[role=group][aria-label={json.dumps(label, ensure_ascii=False)}]")
     )
     return widget.get_by_role("slider").first
+
+
+def slider_thumb_centre(page, label: str) -> tuple[float, float]:
+    """Page coordinates of the centre of the visible thumb of slider ``label`` (the disc a
+    mouse drags; the ``[role=slider]`` input inside it is visually hidden), scrolled into
+    view."""
+    thumb = slider_thumb(page, label)
+    thumb.scroll_into_view_if_needed()
+    return tuple(thumb.evaluate(
+        "i => { const r = i.parentElement.parentElement.getBoundingClientRect();"
+        " return [r.x + r.width / 2, r.y + r.height / 2]; }"))
 
 
 def press_slider(page, label: str, key: str = "ArrowRight") -> None:

@@ -1,6 +1,7 @@
 """The "Running statistics" page in headless Chromium against the shared test server."""
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tests.browser_helpers import (
     plotly_data_signature,
     press_slider,
     slider_state,
+    slider_thumb_centre,
     wait_for_plotly,
     wait_for_plotly_change,
 )
@@ -42,15 +44,6 @@ EMA_JS = """() => {
         .map(d => plain(d.y));
 }"""
 
-#: JS (label) -> the centre of that slider's thumb (the visible 12 px disc).
-THUMB_JS = """(label) => {
-    const input = Array.from(document.querySelectorAll('[data-testid=stSlider] input'))
-        .find(i => i.getAttribute('aria-label') === label);
-    const r = input.parentElement.parentElement.getBoundingClientRect();
-    return [r.x + r.width / 2, r.y + r.height / 2];
-}"""
-
-
 def _close(a, b, rel=1e-12):
     assert len(a) == len(b)
     for x, y in zip(a, b, strict=True):
@@ -63,14 +56,12 @@ def test_dragging_beta_redraws_the_ema_in_the_browser_with_the_servers_numbers(
     sent = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
     goto_and_wait(page, f"{streamlit_server}/Running_statistics?{SMALL}")
-    wait_for_plotly(page, 0)
-    frame = live_chart_frame(page, 0)
+    frame = live_chart_frame(page, "mini-batch μ_B, σ²_B")  # the trajectory
     start = frame.evaluate(EMA_JS)
     assert len(start) == 4  # EMA and bias-corrected, mean and variance panels
     n_sent = len(sent)
 
-    page.locator("[data-testid=stSlider]").filter(has_text="β_EMA").scroll_into_view_if_needed()
-    x, y = page.evaluate(THUMB_JS, BETA)
+    x, y = slider_thumb_centre(page, BETA)
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x - 40, y, steps=4)  # drag left: a smaller β_EMA, held down
@@ -78,10 +69,7 @@ def test_dragging_beta_redraws_the_ema_in_the_browser_with_the_servers_numbers(
                             arg=json.dumps(start))
     dragged = slider_state(page, BETA)[0]
     assert dragged < 0.9
-    # redrawn while the thumb is still held: the server has not been told yet
-    assert sent[n_sent:] == []
-    state = page.locator("[data-testid=stApp]").get_attribute("data-test-script-state")
-    assert state == "notRunning"
+    assert sent[n_sent:] == []  # redrawn while the thumb is held: the server has not been told
     preview = frame.evaluate(EMA_JS)
     _close(preview, frame.evaluate("(b) => window.previewValues(b).map(a => Array.from(a))",
                                    dragged))
@@ -90,8 +78,15 @@ def test_dragging_beta_redraws_the_ema_in_the_browser_with_the_servers_numbers(
     page.mouse.up()  # released: Streamlit reruns and the server's figure replaces the preview
     wait_for_plotly_change(page, before, 0)
     assert_no_exception(page)
-    assert f"beta={dragged:.3f}".rstrip("0") in page.url
+    assert re.search(rf"[?&]beta={re.escape(repr(dragged))}(&|$)", page.url), page.url
     _close(preview, frame.evaluate(EMA_JS))  # the browser's numbers were the server's
+
+
+#: JS run in a live chart's frame: [paper background, font colour, font family] as drawn.
+CHART_LOOK_JS = """() => { const f = document.getElementById('chart')._fullLayout;
+    return [f.paper_bgcolor, f.font.color, f.font.family]; }"""
+APP_BG_JS = ("() => getComputedStyle(document.querySelector('[data-testid=stApp]'))"
+             ".backgroundColor")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -100,19 +95,25 @@ def test_live_charts_follow_the_theme(browser, streamlit_server, scheme):
     page = context.new_page()
     try:
         goto_and_wait(page, f"{streamlit_server}/Running_statistics?{SMALL}")
-        wait_for_plotly(page, 0)
-        frame = live_chart_frame(page, 0)
-        page_bg = page.evaluate(
-            "() => getComputedStyle(document.querySelector('[data-testid=stApp]'))"
-            ".backgroundColor")
-        chart = frame.evaluate("() => { const f = document.getElementById('chart')._fullLayout;"
-                               " return [f.paper_bgcolor, f.font.color, f.font.family]; }")
-        assert _rgb(chart[0]) == _rgb(page_bg)  # the chart sits on the page's background
-        assert (_luminance(chart[0]) < 0.5) == (scheme == "dark")
-        assert abs(_luminance(chart[1]) - _luminance(chart[0])) > 0.3  # readable text
-        assert "Source Sans" in chart[2]  # the page's font
+        frame = live_chart_frame(page, "mini-batch μ_B, σ²_B")
+        for dark in (scheme == "dark", scheme != "dark"):  # as opened, then switched
+            page.wait_for_function(  # the page has taken the theme
+                f"(dark) => {{ const c = ({APP_BG_JS})().match(/\\d+/g).map(Number);"
+                " return (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2] < 128) === dark; }",
+                arg=dark)
+            page_bg = page.evaluate(APP_BG_JS)
+            frame.wait_for_function(
+                f"(bg) => ({CHART_LOOK_JS})()[0].toLowerCase() === bg", arg=_hex(page_bg))
+            paper, font, family = frame.evaluate(CHART_LOOK_JS)  # on the page's background
+            assert abs(_luminance(font) - _luminance(paper)) > 0.3  # readable text
+            assert "Source Sans" in family  # the page's font
+            page.emulate_media(color_scheme="light" if dark else "dark")  # system setting
     finally:
         context.close()
+
+
+def _hex(color: str) -> str:
+    return "#" + "".join(f"{c:02x}" for c in _rgb(color))
 
 
 def _rgb(color: str) -> tuple[int, ...]:

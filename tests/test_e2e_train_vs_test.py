@@ -42,16 +42,11 @@ _POINT_XY = """(index) => {
 
 
 #: JS predicate: the open tab panel shows a drawn Plotly chart (itself or in a live chart).
-_PANEL_HAS_CHART_JS = """() => {
+_PANEL_HAS_CHART_JS = f"""() => {{
     const panel = Array.from(document.querySelectorAll('[data-testid=stTabs] [role=tabpanel]'))
         .find(p => p.offsetParent !== null);
-    if (!panel) return false;
-    const docs = [panel, ...Array.from(panel.querySelectorAll('iframe'))
-        .map(f => { try { return f.contentDocument; } catch (e) { return null; } })
-        .filter(d => d)];
-    return docs.some(d => Array.from(d.querySelectorAll('.js-plotly-plot'))
-        .some(p => Array.isArray(p.data) && p.data.length > 0));
-}"""
+    return !!panel && ({PLOTS_JS})(panel).some(p => Array.isArray(p.data) && p.data.length);
+}}"""
 
 
 @pytest.fixture(scope="module")

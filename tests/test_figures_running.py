@@ -232,4 +232,12 @@ def test_ema_preview_recomputes_the_ema_traces_for_any_beta(us, variance):
 def test_ema_preview_has_nothing_to_redraw_without_ema_lines(us):
     est = E.estimate(us, 0.9)
     fig = F.trajectory(us, est, ("cumulative", "population"), "unbiased")
-    assert F.ema_preview(fig, us, "unbiased", 0.9, slider="β")["traces"] == []
+    assert F.ema_preview(fig, us, "unbiased", 0.9, slider="β") is None
+
+
+def test_a_figure_refines_the_base_layout_without_losing_it(us):
+    est = E.estimate(us, 0.9)
+    scrub = F.scrub(us, est, ALL)
+    assert scrub.layout.margin.b == 150  # room for the Plotly slider and ▶ below the plot
+    assert (scrub.layout.margin.l, scrub.layout.margin.r) == (60, 20)  # the base margins
+    assert scrub.layout.legend.orientation == "h" and scrub.layout.font.size == 16

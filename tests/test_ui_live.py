@@ -25,13 +25,21 @@ def test_figure_spec_drops_the_template_and_keeps_data_layout_frames():
     assert plain["data"][0]["y"] == [1.0, None]  # a dict figure: NaN becomes a gap
 
 
+def _unpacked(p):
+    return np.frombuffer(base64.b64decode(p["bdata"]), {"f8": "<f8", "i4": "<i4"}[p["dtype"]])
+
+
 def test_packed_arrays_round_trip():
-    packed = live._packed({"a": np.array([0.1, -2.5]), "b": [np.array([3, 4])], "c": 7})
-    a = np.frombuffer(base64.b64decode(packed["a"]["bdata"]), "<f8")
-    b = np.frombuffer(base64.b64decode(packed["b"][0]["bdata"]), "<i4")
-    assert packed["a"]["dtype"] == "f8" and packed["b"][0]["dtype"] == "i4"
-    assert a.tolist() == [0.1, -2.5] and b.tolist() == [3, 4] and packed["c"] == 7
-    json.dumps(packed)
+    packed = live._packed({"a": np.array([0.1, -2.5]), "b": [np.array([3, 4])], "c": 7,
+                           "big": np.array([2**31 + 5]), "grid": np.eye(2),
+                           "n": np.int64(3), "x": np.float64(np.nan), "rev": np.arange(4)[::-1]})
+    assert packed["a"]["dtype"] == "f8" and _unpacked(packed["a"]).tolist() == [0.1, -2.5]
+    assert packed["b"][0]["dtype"] == "i4" and _unpacked(packed["b"][0]).tolist() == [3, 4]
+    assert packed["big"]["dtype"] == "f8" and _unpacked(packed["big"])[0] == 2**31 + 5
+    assert _unpacked(packed["rev"]).tolist() == [3, 2, 1, 0]  # a strided view
+    assert packed["grid"] == [[1.0, 0.0], [0.0, 1.0]]
+    assert packed["c"] == 7 and packed["n"] == 3 and packed["x"] is None
+    json.dumps(packed, allow_nan=False)
 
 
 def test_frontend_and_plotly_js_are_served_from_the_packages():

@@ -50,7 +50,10 @@ def _figure(data: list, layout: dict, frames: list | None = None, height: int = 
             ) -> go.Figure:
     """A Figure from plain dicts, laid out with :func:`style.layout` (projector-sized fonts)."""
     axes = {k: layout.pop(k) for k in list(layout) if k.startswith(("xaxis", "yaxis"))}
-    spec = {"data": data, "layout": {**style.layout(height=height, **axes), **layout}}
+    merged = style.layout(height=height, **axes)
+    for k, v in layout.items():  # a figure's margin or legend refines the base one
+        merged[k] = {**merged[k], **v} if isinstance(merged.get(k), dict) else v
+    spec = {"data": data, "layout": merged}
     if frames:
         spec["frames"] = frames
     return go.Figure(spec, _validate=False)
@@ -134,15 +137,18 @@ def trajectory(us: UnitStats, est: Estimates | None, shown, variance: str = "unb
     return _figure(data, layout, height=height)
 
 
-def ema_preview(fig: go.Figure, us: UnitStats, variance: str, beta: float, slider: str) -> dict:
+def ema_preview(fig: go.Figure, us: UnitStats, variance: str, beta: float, slider: str
+                ) -> dict | None:
     """What the browser needs to redraw the EMA lines of a :func:`trajectory` figure for another
     β_EMA while the slider labelled ``slider`` moves, before the server answers: the whole
     series θ_1..θ_T of each panel (μ_B; σ²_B of ``variance``), its v_0, and for each EMA trace
-    its index in ``fig.data``, whether it is bias-corrected and which steps it draws.
+    its index in ``fig.data``, whether it is bias-corrected and which steps it draws. None when
+    the figure shows no EMA line.
 
     The browser applies v_t = β_EMA·v_{t−1} + (1 − β_EMA)·θ_t (and (v_t − β_EMA^t·v_0)/(1 −
-    β_EMA^t)) in the same float64 order as :func:`bnsim.running.ema`; the server's figure for
-    the released value replaces the preview a moment later."""
+    β_EMA^t)) in the float64 order of :func:`bnsim.running.ema` (equal to ~1e-14: β_EMA^t may
+    differ in the last bit); the server's figure for the released value replaces the preview a
+    moment later."""
     series = {"y": us.mu, "y2": us.sigma2(variance)}
     v0 = {"y": INIT["mean"], "y2": INIT["var"]}
     kinds = {ESTIMATORS["ema"]: False, ESTIMATORS["ema_bc"]: True}
@@ -152,6 +158,8 @@ def ema_preview(fig: go.Figure, us: UnitStats, variance: str, beta: float, slide
             steps = np.searchsorted(us.steps, np.asarray(t.x))
             traces.append({"trace": i, "corrected": kinds[t.name], "axis": t.yaxis or "y",
                            "index": steps.astype(np.int32)})
+    if not traces:  # no EMA line shown: nothing to redraw
+        return None
     return {"slider": slider, "beta": float(beta), "traces": traces,
             "series": {k: np.asarray(v, dtype=float) for k, v in series.items()}, "v0": v0}
 

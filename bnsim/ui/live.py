@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -45,11 +46,21 @@ def figure_spec(fig: go.Figure | dict) -> str:
 
 
 def _packed(obj):
-    """``obj`` with numpy arrays as Plotly's typed-array form {dtype, bdata} (base64)."""
+    """``obj`` ready for JSON: 1-D numpy arrays as Plotly's typed-array form {dtype, bdata}
+    (base64 little-endian int32 or float64), other arrays as lists, numpy scalars as Python
+    numbers, NaN and ±inf as null (JSON has no such numbers)."""
     if isinstance(obj, np.ndarray):
-        arr = np.ascontiguousarray(obj, dtype="<i4" if obj.dtype.kind in "iu" else "<f8")
-        return {"dtype": "i4" if arr.dtype.kind == "i" else "f8",
+        if obj.ndim != 1:
+            return _packed(obj.tolist())
+        int32 = obj.dtype.kind in "iub" and (obj.size == 0 or (
+            obj.min() >= np.iinfo(np.int32).min and obj.max() <= np.iinfo(np.int32).max))
+        arr = np.ascontiguousarray(obj, dtype="<i4" if int32 else "<f8")
+        return {"dtype": "i4" if int32 else "f8",
                 "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
     if isinstance(obj, dict):
         return {k: _packed(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -72,4 +83,5 @@ def live_chart(fig: go.Figure | dict, *, key: str, preview: dict | None = None,
     chart = components.declare_component("live_chart", path=str(FRONTEND))
     plotly_js = components.declare_component("plotly_js", path=str(PLOTLY_JS_DIR))
     chart(spec=figure_spec(fig), plotly_js=f"../{plotly_js.name}/plotly.min.js",
-          preview=json.dumps(_packed(preview)) if preview else None, key=key, default=None)
+          preview=json.dumps(_packed(preview), allow_nan=False) if preview else None, key=key,
+          default=None)
