@@ -13,7 +13,7 @@ from bnsim import data, running
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
 from bnsim.ui import cache, cache_running
-from tests.apptest_charts import chart_by_key
+from tests.apptest_charts import chart_by_key as _figure
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "1_Running_statistics.py")
 SMALL = {"steps": "200"}
@@ -29,10 +29,6 @@ def _arr(v) -> np.ndarray:
     if isinstance(v, dict) and "bdata" in v:
         return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
     return np.asarray(v, dtype=float)
-
-
-def _figure(at, key: str) -> dict:
-    return chart_by_key(at, key)
 
 
 def _trace(fig: dict, name: str, axis: str = "y") -> np.ndarray:
