@@ -1,8 +1,13 @@
-"""One glossary for the lecture notation: code name -> LaTeX and plot label.
+"""One glossary for the lecture notation and one registry of labels per kind of thing.
 
-Formulas, docstrings and axis titles all take their symbols from here, so they always agree.
-The EMA coefficient is written ``β_EMA`` on screen so that it is never confused with the BN
-shift ``β``.
+Formulas, docstrings and axis titles all take their symbols from :data:`GLOSSARY`, so they
+always agree. The EMA coefficient is written ``β_EMA`` on screen so that it is never confused
+with the BN shift ``β``.
+
+Everything a page, a figure or a CSV header names — data sets, optimisers, activations,
+running estimators, networks compared, normalisation modes — takes its label from the
+registries below (:class:`Term`: a label, a short form for tight places, and one line of
+meaning), so the same thing is named the same everywhere.
 """
 
 from __future__ import annotations
@@ -32,6 +37,72 @@ GLOSSARY: dict[str, Symbol] = {
     "pop_mean": Symbol(r"\mu_{\text{pop}}", "population μ", "mean over the whole training set"),
     "pop_var": Symbol(r"\sigma^2_{\text{pop}}", "population σ²", "variance over the training set"),
 }
+
+class Term(NamedTuple):
+    label: str  # the name on screen: control options, legends, CSV values
+    short: str  # a compact form for bars, ticks and takeaways
+    meaning: str  # one line for tooltips and the glossary
+
+
+def labels(registry: dict[str, Term], short: bool = False) -> dict[str, str]:
+    """{key: label} (or {key: short}) of a registry, e.g. for a control's options."""
+    return {k: (t.short if short else t.label) for k, t in registry.items()}
+
+
+DATASETS: dict[str, Term] = {
+    "moons": Term("Moons", "moons", "two interleaved half circles"),
+    "circles": Term("Circles", "circles", "a ring around a disc"),
+    "xor": Term("XOR", "XOR", "four clusters, opposite corners share a class"),
+    "blobs": Term("Blobs", "blobs", "two Gaussian clouds"),
+    "spiral": Term("Spiral", "spiral", "two intertwined spirals"),
+}
+OPTIMIZERS: dict[str, Term] = {
+    "gd": Term("Gradient descent", "GD", "w ← w − α·dw"),
+    "momentum": Term("Momentum", "momentum", "gradient descent on an EMA of the gradients"),
+    "rmsprop": Term("RMSprop", "RMSprop", "steps scaled by an EMA of the squared gradients"),
+    "adam": Term("Adam", "Adam", "momentum and RMSprop combined, bias-corrected"),
+}
+ACTIVATIONS: dict[str, Term] = {
+    "relu": Term("ReLU", "ReLU", "g(z̃) = max(0, z̃)"),
+    "tanh": Term("tanh", "tanh", "g(z̃) = tanh(z̃)"),
+    "sigmoid": Term("sigmoid", "sigmoid", "g(z̃) = 1/(1 + e^(−z̃))"),
+}
+ESTIMATORS: dict[str, Term] = {  # what stands in for μ, σ² at test time, in drawing order
+    "ema": Term("EMA (lecture)", "EMA",
+                "v_t = β_EMA·v_{t−1} + (1 − β_EMA)·θ_t, v₀ = 0 (mean) and 1 (variance)"),
+    "ema_bc": Term("bias-corrected EMA", "corrected",
+                   "the EMA with the start value's weight β_EMA^t removed"),
+    "cumulative": Term("cumulative average", "cumulative",
+                       "plain average of all mini-batches so far (PyTorch momentum=None)"),
+    "population": Term("population statistics", "population",
+                       "μ and σ² over the whole training set with the current weights"),
+    "batch": Term("mini-batch μ_B, σ²_B", "mini-batch",
+                  "statistics of one mini-batch, what training normalises with"),
+}
+MODELS: dict[str, Term] = {  # the networks a page compares
+    "no_bn": Term("Without BN", "no BN", "the same network with a bias b^[l] and no BN"),
+    "bn": Term("With BN", "BN", "Batch Normalization in every hidden layer"),
+    "adabn": Term("With BN + AdaBN", "BN + AdaBN",
+                  "BN whose statistics are re-estimated on the test inputs (AdaBN)"),
+    "noisy_bn": Term("Noisy BN", "noisy BN", "BN followed by a random scale and shift"),
+    "renorm": Term("Batch Renorm", "Batch Renorm",
+                   "BN corrected towards the running estimates (r, d; Ioffe 2017)"),
+}
+MODES: dict[str, Term] = {  # what BN normalises with
+    "train": Term("train mode (mini-batch statistics)", "train mode",
+                  "μ_B, σ²_B of the current mini-batch"),
+    "eval": Term("eval mode (running estimates)", "eval mode",
+                 "the running estimates μ̂, σ̂² collected in training"),
+    "batch": Term("test-batch statistics", "test-batch",
+                  "μ_B, σ²_B of the test batch the example arrives in"),
+    "population": Term("population statistics", "population",
+                       "μ, σ² of the whole training set"),
+}
+VARIANCES: dict[str, Term] = {
+    "unbiased": Term("unbiased (PyTorch)", "unbiased", "m/(m−1)·σ²_B, what PyTorch stores"),
+    "biased": Term("biased (Keras)", "biased", "σ²_B, what Keras stores and BN divides by"),
+}
+
 
 # The four train-mode equations and the EWA, in lecture notation.
 BN_EQUATIONS = (

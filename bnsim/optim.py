@@ -13,7 +13,7 @@ import numpy as np
 class GD:
     """W ← W − lr·dW."""
 
-    def __init__(self, w: np.ndarray, lr: float):
+    def __init__(self, w: np.ndarray, lr: float):  # noqa: ARG002 - the shared signature
         self.lr = lr
 
     def step(self, w: np.ndarray, dw: np.ndarray) -> None:

@@ -3,8 +3,8 @@
 import subprocess
 import sys
 
-CORE = ("batchnorm", "running", "data", "network", "optim", "train", "notation", "estimators",
-        "testtime", "covariate", "stacked")
+CORE = ("batchnorm", "running", "data", "network", "optim", "train", "notation",
+        "testtime", "covariate_shift", "running_stats", "stacked")
 
 
 def test_core_imports_neither_streamlit_nor_plotly():

@@ -11,11 +11,12 @@ import pytest
 from bnsim import data, network, testtime
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
+from tests import helpers
 
 
 @pytest.fixture(scope="module")
 def moons():
-    return data.train_test("moons", 200, 200, 0.15, 0)  # test set: 100 of each class
+    return helpers.moons(200, 200, 0.15)  # test set: 100 of each class
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,15 @@
 import numpy as np
 import pytest
 
-from bnsim import data, network, running
+from bnsim import network, running
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, _batches, train
+from tests import helpers
 
 
 @pytest.fixture(scope="module")
 def moons():
-    return data.train_test("moons", 200, 200, 0.1, 0)
+    return helpers.moons(200, 200, 0.1)
 
 
 @pytest.fixture(scope="module")

@@ -66,3 +66,18 @@ def test_preset_sets_named_controls_and_resets_the_others():
     at.button(key="_preset_0").click().run()
     assert _values(at) == {"beta": 0.999, "opt": "gd", "steps": 1000, "bc": False,
                            "est": ["ema", "pop"]}
+
+
+def _open_tab(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("OPEN ")).removeprefix("OPEN ")
+
+
+def test_preset_opens_its_tab_without_the_page_reading_button_state():
+    at = _run({})
+    assert _open_tab(at) == "First"
+    at.button(key="_preset_1").click().run()
+    assert not at.exception
+    assert _open_tab(at) == "Second"
+    assert _values(at)["steps"] == 20
+    at.button(key="_preset_0").click().run()  # a preset without a tab leaves the tab alone
+    assert _open_tab(at) == "Second"

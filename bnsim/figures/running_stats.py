@@ -22,7 +22,8 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from bnsim.estimators import (
+from bnsim.figures import style
+from bnsim.running_stats import (
     ESTIMATORS,
     INIT,
     Distribution,
@@ -33,7 +34,6 @@ from bnsim.estimators import (
     error_ceiling,
     value_range,
 )
-from bnsim.figures import style
 
 C = style.COLORS
 RUNNING_STYLE = {  # colour and dash of each running estimator
@@ -87,10 +87,10 @@ def trajectory(us: UnitStats, est: Estimates | None, shown, variance: str = "unb
                max_line_points: int = MAX_LINE_POINTS,
                height: int = 540) -> go.Figure:
     """μ_B dots over steps (top) and σ²_B (bottom) with the running estimates in ``shown``
-    (keys of :data:`~bnsim.estimators.ESTIMATORS`; ``est`` None: no running estimate) and the
+    (keys of :data:`~bnsim.running_stats.ESTIMATORS`; ``est`` None: no running estimate) and the
     population value at the snapshot steps when "population" is in ``shown``.
 
-    y ranges come from :func:`~bnsim.estimators.value_range`, so they don't move with β_EMA.
+    y ranges come from :func:`~bnsim.running_stats.value_range`, so they don't move with β_EMA.
     ``log_steps``: logarithmic step axis (spreads out the first steps, where the estimates
     form). Every β_EMA change redraws the whole chart (Plotly.react/restyle in the browser)
     and each dot is an SVG element, so at most ``max_points`` mini-batches are dots (every

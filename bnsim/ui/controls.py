@@ -5,7 +5,12 @@ help text. :func:`render` draws them in the sidebar, grouped (Data, Network, Tra
 each bound to the URL with ``bind="query-params"`` so the address bar always reproduces the
 view. URL values that are not allowed are ignored by Streamlit (the default is used); this
 module also says so on screen, with what is allowed. :func:`presets` adds buttons that set
-several controls at once (named after lecture moments).
+several controls at once (named after lecture moments) and may open a tab.
+
+Declarations are keyword-only, so they read like a table::
+
+    Control(key="noise", label="Noise", default=0.1, help="…", group="Data",
+            kind="slider", min=0.0, max=1.0, step=0.05)
 
 Select-type controls hold *keys* in code (e.g. ``"adam"``) and show labels (``"Adam"``); the
 URL holds the label, so links stay readable.
@@ -24,7 +29,7 @@ GROUPS = ("Data", "Network", "Training", "View")
 KINDS = ("slider", "select", "radio", "toggle", "multiselect", "number")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Control:
     """One control of a page. ``options`` maps key -> label for select/radio/multiselect."""
 
@@ -120,8 +125,7 @@ def url_problems(controls: Sequence[Control]) -> list[str]:
     return notes
 
 
-def render(controls: Sequence[Control], where=None, preset_names: Sequence[str] = ()
-           ) -> dict[str, Any]:
+def render(controls: Sequence[Control], where=None) -> dict[str, Any]:
     """Draw the controls grouped in the sidebar, bound to the URL; return {key: value}
     (options as keys). Shows a note for URL values that were not allowed."""
     where = where or st.sidebar
@@ -148,22 +152,34 @@ def render(controls: Sequence[Control], where=None, preset_names: Sequence[str] 
     return values
 
 
-def presets(controls: Sequence[Control], moments: Mapping[str, Mapping[str, Any]],
-            where=None, help_texts: Mapping[str, str] | None = None) -> None:
-    """Buttons that set several controls at once; any control not named returns to its
-    default. ``moments`` maps a preset name to {key: value (keys for options)}."""
+@dataclass(frozen=True, kw_only=True)
+class Preset:
+    """A lecture moment: the control values it sets (keys for options; every control not
+    named returns to its default) and, optionally, the tab it opens."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    tab: str | None = None
+    help: str | None = None
+
+
+def presets(controls: Sequence[Control], moments: Mapping[str, Preset], where=None,
+            tab_key: str = "tab") -> None:
+    """Buttons that set several controls at once and open the preset's tab (the
+    ``st.tabs`` bound to ``tab_key``). ``moments`` maps a button label to a :class:`Preset`."""
     where = where or st.sidebar
     by_key = {c.key: c for c in controls}
-    for name, values in moments.items():
-        unknown = set(values) - set(by_key)
+    for name, preset in moments.items():
+        unknown = set(preset.values) - set(by_key)
         if unknown:
             raise ValueError(f"preset {name!r} names unknown controls {sorted(unknown)}.")
 
-    def apply(values):
+    def apply(preset: Preset):
         for c in controls:
-            st.session_state[c.key] = c.to_widget(values.get(c.key, c.default))
+            st.session_state[c.key] = c.to_widget(preset.values.get(c.key, c.default))
+        if preset.tab is not None:
+            st.session_state[tab_key] = preset.tab
 
     where.subheader("Lecture moments")
-    for i, (name, values) in enumerate(moments.items()):
-        where.button(name, key=f"_preset_{i}", on_click=apply, args=(values,),
-                     help=(help_texts or {}).get(name), width="stretch")
+    for i, (name, preset) in enumerate(moments.items()):
+        where.button(name, key=f"_preset_{i}", on_click=apply, args=(preset,),
+                     help=preset.help, width="stretch")

@@ -4,16 +4,25 @@ import streamlit as st
 
 from bnsim.ui import controls as ui
 
+C = ui.Control
 CONTROLS = (
-    ui.Control("beta", "β_EMA", 0.9, "EMA coefficient", "View", "slider", 0.0, 0.999, 0.001,
-               format="%.3f"),
-    ui.Control("opt", "Optimiser", "adam", "optimiser", "Training", "select",
-               options={"gd": "Gradient descent", "adam": "Adam"}),
-    ui.Control("steps", "Steps", 1000, "how many steps", "Training", "number", 10, 5000, 10),
-    ui.Control("bc", "Bias correction", False, "divide by 1 − β^t", "View", "toggle"),
-    ui.Control("est", "Estimators", ["ema"], "which to show", "View", "multiselect",
-               options={"ema": "EMA", "cum": "Cumulative", "pop": "Population"}),
+    C(key="beta", label="β_EMA", default=0.9, help="EMA coefficient", group="View",
+      kind="slider", min=0.0, max=0.999, step=0.001, format="%.3f"),
+    C(key="opt", label="Optimiser", default="adam", help="optimiser", group="Training",
+      kind="select", options={"gd": "Gradient descent", "adam": "Adam"}),
+    C(key="steps", label="Steps", default=1000, help="how many steps", group="Training",
+      kind="number", min=10, max=5000, step=10),
+    C(key="bc", label="Bias correction", default=False, help="divide by 1 − β^t",
+      group="View", kind="toggle"),
+    C(key="est", label="Estimators", default=["ema"], help="which to show", group="View",
+      kind="multiselect", options={"ema": "EMA", "cum": "Cumulative", "pop": "Population"}),
 )
-ui.presets(CONTROLS, {"slow": {"beta": 0.999, "opt": "gd", "est": ["ema", "pop"]}})
+TABS = ("First", "Second")
+ui.presets(CONTROLS, {
+    "slow": ui.Preset(values={"beta": 0.999, "opt": "gd", "est": ["ema", "pop"]}),
+    "second tab": ui.Preset(values={"steps": 20}, tab=TABS[1]),
+})
 values = ui.render(CONTROLS)
 st.write(f"VALUES {values}")
+tabs = st.tabs(TABS, key="tab", bind="query-params")
+st.write("OPEN " + next((t for t, tab in zip(TABS, tabs, strict=True) if tab.open), "none"))

@@ -3,9 +3,9 @@ warm per tab, and browser latency of view-only and retraining controls vs the fl
 
 Run from the repository root (the browser part needs Debian's ``chromium`` on PATH)::
 
-    python benchmarks/bench_covariate_page.py                 # everything
-    python benchmarks/bench_covariate_page.py --only stacked  # or: rerun, browser
-    python benchmarks/bench_covariate_page.py --repeats 7 --presses 8
+    python benchmarks/bench_covariate_shift_page.py                 # everything
+    python benchmarks/bench_covariate_shift_page.py --only stacked  # or: rerun, browser
+    python benchmarks/bench_covariate_shift_page.py --repeats 7 --presses 8
 
 1. **stacked**: the page's two comparisons trained (a) with sequential ``train()`` calls, (b)
    with sequential one-run ``train_stacked`` calls (the same lean recording as (c), so (b)/(c)
@@ -34,13 +34,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
-from bnsim import covariate as cv  # noqa: E402
+from bnsim import covariate_shift as cv  # noqa: E402
 from bnsim import data  # noqa: E402
 from bnsim.network import NetConfig  # noqa: E402
 from bnsim.stacked import train_stacked  # noqa: E402
 from bnsim.train import TrainConfig, train  # noqa: E402
 
-PAGE = "pages/3_Covariate_shift.py"
+PAGE = "pages/2_covariate_shift.py"
 TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise",
         "Noisy BN")
 HIDDEN = (16, 16, 16)

@@ -1,6 +1,5 @@
 """Figures of the running-statistics page: traces, axes, fixed ranges, the browser animation."""
 
-import base64
 import math
 
 import numpy as np
@@ -8,11 +7,12 @@ import plotly.graph_objects as go
 import pytest
 
 from bnsim import data
-from bnsim import estimators as E
+from bnsim import running_stats as E
 from bnsim.figures import running_stats as F
 from bnsim.figures.style import COLORS
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
+from tests.helpers import arr
 
 ALL = ("ema", "ema_bc", "cumulative", "population")
 
@@ -35,11 +35,6 @@ def _valid(fig: go.Figure) -> go.Figure:
     return go.Figure(fig.to_dict())
 
 
-def _arr(v) -> np.ndarray:
-    """A trace array as numpy, whether plain or plotly's base64 typed-array form."""
-    if isinstance(v, dict) and "bdata" in v:
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
-    return np.asarray(v, dtype=float)
 
 
 def _by_name(fig, name, axis="y"):
@@ -63,15 +58,15 @@ def test_trajectory_traces_axes_and_population_line(us):
                      "cumulative average", "population (current net)"]
     dots_mu, dots_var = (_by_name(fig, "mini-batch μ_B, σ²_B", a)[0] for a in ("y", "y2"))
     assert dots_mu.mode == "markers" and dots_mu.marker.color == COLORS["batch"]
-    np.testing.assert_array_equal(_arr(dots_mu.y), us.mu)
-    np.testing.assert_array_equal(_arr(dots_var.y), us.var_u)
+    np.testing.assert_array_equal(arr(dots_mu.y), us.mu)
+    np.testing.assert_array_equal(arr(dots_var.y), us.var_u)
     ema = _by_name(fig, "EMA (lecture)", "y")[0]
-    np.testing.assert_allclose(_arr(ema.y), est.get("ema", "mean"))
+    np.testing.assert_allclose(arr(ema.y), est.get("ema", "mean"))
     for axis, pop in (("y", us.pop_mean), ("y2", us.pop_var_u)):
         line = _by_name(fig, "population (current net)", axis)[0]
         assert line.line.dash == "dash" and line.line.color == COLORS["population"]
-        np.testing.assert_array_equal(_arr(line.x), us.pop_steps)  # through the snapshot steps
-        np.testing.assert_array_equal(_arr(line.y), pop)
+        np.testing.assert_array_equal(arr(line.x), us.pop_steps)  # through the snapshot steps
+        np.testing.assert_array_equal(arr(line.y), pop)
     assert fig.layout.yaxis.title.text == "mean μ"
     assert fig.layout.yaxis2.title.text.startswith("variance σ² (unbiased")
     assert fig.layout.xaxis2.title.text.startswith("training step")
@@ -96,7 +91,7 @@ def test_trajectory_without_bn_and_thinning(run):
     fig = F.trajectory(us, None, ALL)
     assert {t.name for t in fig.data} == {"mini-batch μ_B, σ²_B", "population (current net)"}
     thin = F.trajectory(us, None, ALL, max_points=50)
-    x = _arr(thin.data[0].x)
+    x = arr(thin.data[0].x)
     stride = F.dot_stride(len(us.steps), 50)
     assert stride == 5 and len(x) < 50 + 30
     np.testing.assert_array_equal(x[:30], np.arange(1, 31))  # every early step
@@ -116,8 +111,8 @@ def test_error_plot_log_axes_window_and_tolerance(us):
     tol = [t for t in fig.data if t.name == "tolerance 5 %"]
     assert tol[0].y == (5.0, 5.0)
     ema = [t for t in fig.data if t.name == "EMA (lecture)" and t.yaxis in (None, "y")][0]
-    np.testing.assert_allclose(_arr(ema.y), 100 * errs.rel["mean"]["ema"])
-    np.testing.assert_array_equal(_arr(ema.x), us.pop_steps)
+    np.testing.assert_allclose(arr(ema.y), 100 * errs.rel["mean"]["ema"])
+    np.testing.assert_array_equal(arr(ema.x), us.pop_steps)
     assert "population (current net)" not in {t.name for t in fig.data}
     other = F.error_plot(us, E.errors(us, E.estimate(us, 0.5)), ALL, 0.5, 0.05)
     assert other.layout.yaxis.range == fig.layout.yaxis.range  # β doesn't move the axes
@@ -138,10 +133,10 @@ def test_distribution_histograms_and_marks(run, us):
     assert [b.name for b in bars] == [f"training set (N = {len(X)})", "this mini-batch"]
     width = bars[0].width
     for b, z in zip(bars, (d.z_all, d.z_batch), strict=True):
-        dens = _arr(b.y)
+        dens = arr(b.y)
         assert np.sum(dens) * width == pytest.approx(1.0)  # densities
-        counts, _ = np.histogram(z, bins=len(dens), range=(_arr(b.x)[0] - width / 2,
-                                                              _arr(b.x)[-1] + width / 2))
+        counts, _ = np.histogram(z, bins=len(dens), range=(arr(b.x)[0] - width / 2,
+                                                              arr(b.x)[-1] + width / 2))
         np.testing.assert_allclose(dens * width * len(z), counts, atol=1e-9)
     lines = {t.name.split(" = ")[0]: t.x[0] for t in fig.data if t.type == "scatter"}
     assert lines == pytest.approx({"μ_B of this mini-batch": d.mu_batch,
@@ -173,12 +168,12 @@ def test_scrub_frames_slider_and_play_button(us):
     assert curtain.x[0] == 25.5 and curtain.x[1] == K + 0.5  # hides steps 26..K
     assert points.y == pytest.approx((us.mu[24], est.get("ema", "mean")[24]))
     # the weight profile ends at step 25 with 1 − β and decays by β per step back
-    w = _arr(fig_valid.data[frame.traces[2]].y)
+    w = arr(fig_valid.data[frame.traces[2]].y)
     assert weights.x0 + len(w) - 1 == 25
     assert w[-1] == pytest.approx(1 - beta) and w[-2] == pytest.approx((1 - beta) * beta)
     # the static traces: μ_B dots and the EMA over the first K steps
-    np.testing.assert_array_equal(_arr(fig_valid.data[0].y), us.mu[:K])
-    np.testing.assert_allclose(_arr(fig_valid.data[1].y), est.get("ema", "mean")[:K])
+    np.testing.assert_array_equal(arr(fig_valid.data[0].y), us.mu[:K])
+    np.testing.assert_allclose(arr(fig_valid.data[1].y), est.get("ema", "mean")[:K])
     assert fig_valid.layout.xaxis.range == (0.5, K + 0.5)
 
 
@@ -215,10 +210,10 @@ def test_ema_preview_recomputes_the_ema_traces_for_any_beta(us, variance):
                      ("EMA (lecture)", "y2", False), ("EMA, bias-corrected", "y2", True)]
     for t in p["traces"]:  # the recipe reproduces what the server drew ...
         trace = fig.data[t["trace"]]
-        np.testing.assert_array_equal(us.steps[t["index"]], _arr(trace.x))
+        np.testing.assert_array_equal(us.steps[t["index"]], arr(trace.x))
         drawn = _browser_ema(p["series"][t["axis"]], 0.9, p["v0"][t["axis"]], t["index"],
                              t["corrected"])
-        np.testing.assert_allclose(drawn, _arr(trace.y), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(drawn, arr(trace.y), rtol=1e-12, atol=1e-15)
         # ... and the server's estimates for another β_EMA, before the server computes them
         other = E.estimate(us, 0.37)
         stat = "mean" if t["axis"] == "y" else "var"

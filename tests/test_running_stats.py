@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from bnsim import data, network, running
-from bnsim import estimators as E
+from bnsim import running_stats as E
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
+from tests import helpers
 
 # 6 mini-batches of m = 5 examples, 2 units; the running statistics torch.nn.BatchNorm1d(2)
 # (float64, train mode) holds after each of them, for momentum 0.1, 0.25 and None.
@@ -125,7 +126,7 @@ def test_window_first_within_and_error_at():
 
 @pytest.fixture(scope="module")
 def moons():
-    return data.train_test("moons", 200, 100, 0.1, 0)
+    return helpers.moons(200, 100, 0.1)
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +270,7 @@ def test_noisy_bn_runs_show_no_replayed_batch(moons):
 
 
 def test_estimators_module_imports_neither_streamlit_nor_plotly():
-    code = ("import sys, bnsim.estimators\n"
+    code = ("import sys, bnsim.running_stats\n"
             "sys.exit(any(m.split('.')[0] in ('streamlit', 'plotly') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 

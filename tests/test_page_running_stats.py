@@ -1,6 +1,5 @@
 """The "Running statistics" page through Streamlit's AppTest (real training, small runs)."""
 
-import base64
 import dataclasses
 import re
 from pathlib import Path
@@ -12,10 +11,12 @@ from streamlit.testing.v1 import AppTest
 from bnsim import data, running
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
-from bnsim.ui import cache, cache_running
+from bnsim.ui import cache
+from bnsim.ui import running_stats as running_stats_ui
 from tests.apptest_charts import chart_by_key as _figure
+from tests.helpers import arr
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "1_Running_statistics.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "3_running_stats.py")
 SMALL = {"steps": "200"}
 
 
@@ -25,16 +26,12 @@ def _run(qp=None, at=None) -> AppTest:
     return at.run()
 
 
-def _arr(v) -> np.ndarray:
-    if isinstance(v, dict) and "bdata" in v:
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
-    return np.asarray(v, dtype=float)
 
 
 def _trace(fig: dict, name: str, axis: str = "y") -> np.ndarray:
     t = [t for t in fig["data"] if t.get("name") == name and t.get("yaxis", "y") == axis]
     assert t, [t.get("name") for t in fig["data"]]
-    return _arr(t[0]["y"])
+    return arr(t[0]["y"])
 
 
 def _no_errors(at):
@@ -51,12 +48,12 @@ def test_defaults_run_and_show_the_main_figure():
     _no_errors(at)
     fig = _figure(at, "trajectory")
     dots = [t for t in fig["data"] if t["name"] == "mini-batch μ_B, σ²_B"][0]
-    x = _arr(dots["x"])  # the first 30 mini-batches, then every 4th of 1000, and the last
+    x = arr(dots["x"])  # the first 30 mini-batches, then every 4th of 1000, and the last
     assert list(x[:30]) == list(range(1, 31)) and x[-1] == 1000 and len(x) < 300 + 30
     assert set(np.diff(x[30:-1])) == {4}
     assert any("then every 4th of 1000; lines: every 2nd step" in c.value for c in at.caption)
     ema = [t for t in fig["data"] if t["name"] == "EMA (lecture)"][0]
-    np.testing.assert_array_equal(_arr(ema["x"])[30:40], np.arange(31, 50, 2))
+    np.testing.assert_array_equal(arr(ema["x"])[30:40], np.arange(31, 50, 2))
     for name in ("EMA (lecture)", "EMA, bias-corrected", "cumulative average",
                  "population (current net)"):
         assert len(_trace(fig, name, "y2")) > 0
@@ -90,8 +87,8 @@ def test_beta_changes_the_running_estimate_but_not_the_recorded_batch_stats():
 def test_view_controls_never_retrain(monkeypatch):
     at = _run()
     keys, trainings = [], []
-    real_key = cache_running.train_on_dataset
-    monkeypatch.setattr(cache_running, "train_on_dataset",
+    real_key = running_stats_ui.train_on_dataset
+    monkeypatch.setattr(running_stats_ui, "train_on_dataset",
                         lambda *a, **k: keys.append(a) or real_key(*a, **k))
     real_train = cache.train
     monkeypatch.setattr(cache, "train", lambda *a, **k: trainings.append(1) or real_train(*a, **k))
@@ -162,7 +159,7 @@ def test_layer_without_bn_explains_and_still_shows_the_batch_stats():
 def _expected_pytorch(steps: int, beta: float, layer: int, unit: int):
     """The PyTorch running statistics after the last step, from the core's framework rule fed
     with the recorded batch statistics of an independently trained, identical network."""
-    X, y, Xt, yt = data.train_test("moons", cache_running.N_TRAIN, 400, 0.1, 0)
+    X, y, Xt, yt = data.train_test("moons", running_stats_ui.N_TRAIN, 400, 0.1, 0)
     tr = train(NetConfig(), X, y, Xt, yt, TrainConfig(steps=steps, batch_size=32, lr=0.01))
     how = running.rule("pytorch", 1 - beta)
     mean, var = 0.0, 1.0
@@ -218,8 +215,8 @@ def test_diverged_training_warns_and_shows_the_steps_before(monkeypatch):
     ok = train(NetConfig(), X, y, cfg=TrainConfig(steps=60))
     later = dataclasses.replace(ok, diverged=True, diverged_at=61)  # as if step 61 blew up
     for tr in (early, later):
-        monkeypatch.setattr(cache_running, "train_run",
-                            lambda v, tr=tr: cache_running.Run(tr, X, y, "a diverged run"))
+        monkeypatch.setattr(running_stats_ui, "train_run",
+                            lambda v, tr=tr: running_stats_ui.Run(tr, X, y, "a diverged run"))
         at = _run({"layer": "1"})
         assert not at.exception and not at.error
         assert any(f"diverged at step {tr.diverged_at}" in w.value for w in at.warning)

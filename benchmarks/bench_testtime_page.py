@@ -1,7 +1,7 @@
 """Speed of the "Train vs test" page: the vectorised test-batch computations, and the browser
 latency of its test-batch sliders next to the floor page.
 
-    python benchmarks/bench_train_vs_test_page.py [--presses 10] [--repeats 5] [--no-browser]
+    python benchmarks/bench_testtime_page.py [--presses 10] [--repeats 5] [--no-browser]
 
 1. Core (no browser): accuracy vs test batch size k ∈ {1, …, 256} over R random batchings of
    the 400 test examples — all batchings of one k in ONE array pass — against the same
@@ -32,7 +32,7 @@ from bnsim import data, network, testtime  # noqa: E402
 from bnsim.network import NetConfig  # noqa: E402
 from bnsim.train import TrainConfig, train  # noqa: E402
 
-PAGE = "pages/2_Train_vs_test.py"
+PAGE = "pages/4_testtime.py"
 # (tab, slider label, chart index) measured on the page
 SLIDERS = [
     ("Boundaries", "Test batch size k", 1),

@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from bnsim import estimators as E
 from bnsim import notation
+from bnsim import running_stats as E
 from bnsim.optim import OPTIMIZER_LABELS
 from bnsim.train import TrainTrace
 from bnsim.ui.cache import train_on_dataset

@@ -1,6 +1,5 @@
 """The "Train vs test" page through Streamlit's AppTest (short trainings via the URL)."""
 
-import base64
 import re
 from pathlib import Path
 
@@ -9,11 +8,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import bnsim.ui.cache as shared_cache
-import bnsim.ui.cache_train_vs_test as page_cache
+import bnsim.ui.testtime as page_cache
 from bnsim import testtime
 from tests.apptest_charts import chart_specs
+from tests.helpers import arr
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "2_Train_vs_test.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "4_testtime.py")
 FAST = {"steps": "200"}
 TABS = ["Boundaries", "Test batch size", "Same point, new neighbours", "Skewed test batches",
         "Running estimate", "Batch Renorm"]
@@ -35,12 +35,6 @@ def _charts(at) -> list[dict]:
     return chart_specs(at)
 
 
-def _arr(v) -> np.ndarray:
-    """A Plotly array from the chart JSON (plain list, or typed {dtype, bdata, shape})."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        return a.reshape([int(n) for n in str(v.get("shape", len(a))).split(",")])
-    return np.asarray(v, dtype=float)
 
 
 def _pct(text: str, after: str) -> float:
@@ -80,7 +74,7 @@ def test_a_test_batch_of_one_collapses_to_the_majority_rate():
     assert _pct(info, "in the test set:") == pytest.approx(0.5)  # 200/200 test set
     chart = _charts(at)[0]
     mean = next(d for d in chart["data"] if d.get("name") == "batch statistics (mean)")
-    assert _arr(mean["x"])[0] == 1 and _arr(mean["y"])[0] == pytest.approx(0.5)
+    assert arr(mean["x"])[0] == 1 and arr(mean["y"])[0] == pytest.approx(0.5)
     (text,) = _takeaways(at)
     assert "k = 1" in text and _pct(text, "classify") == pytest.approx(0.5)
 
@@ -88,9 +82,9 @@ def test_a_test_batch_of_one_collapses_to_the_majority_rate():
 def test_k_one_flattens_the_batch_map():
     at = _run({"k": "1"})
     heat = [d for c in _charts(at) for d in c["data"] if d["type"] == "heatmap"]
-    z_batch = _arr(heat[1]["z"])
+    z_batch = arr(heat[1]["z"])
     assert z_batch.shape == (50, 50) and np.ptp(z_batch) == 0.0
-    assert np.ptp(_arr(heat[0]["z"])) > 0.9
+    assert np.ptp(arr(heat[0]["z"])) > 0.9
     assert any("Why k = 1 collapses" in i.value for i in at.info)
 
 
@@ -146,7 +140,7 @@ def test_same_point_new_neighbours_follows_the_chosen_point():
     pick, hist = _charts(at)
     ring = pick["data"][-1]
     assert ring["name"] == "point #5"
-    assert hist["data"][0]["type"] == "histogram" and len(_arr(hist["data"][0]["x"])) == 4 * 50
+    assert hist["data"][0]["type"] == "histogram" and len(arr(hist["data"][0]["x"])) == 4 * 50
 
 
 def test_running_estimate_tab_shows_framework_momentum():
@@ -194,6 +188,6 @@ def test_chosen_k_is_marked_on_the_curve(k):
     mark = next(d for d in data if d.get("name") == f"your k = {k}")
     mean = next(d for d in data if d.get("name") == "batch statistics (mean)")
     (text,) = _takeaways(at)
-    assert _arr(mark["y"])[0] == pytest.approx(_pct(text, "classify"), abs=5e-4)
+    assert arr(mark["y"])[0] == pytest.approx(_pct(text, "classify"), abs=5e-4)
     if k == 32:  # on the curve itself: the same batchings
-        assert _arr(mark["y"])[0] == _arr(mean["y"])[list(_arr(mean["x"])).index(32)]
+        assert arr(mark["y"])[0] == arr(mean["y"])[list(arr(mean["x"])).index(32)]

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from bnsim import estimators as E
 from bnsim import notation
+from bnsim import running_stats as E
 from bnsim.data import DATASETS
 from bnsim.figures import running_stats as figs
 from bnsim.optim import OPTIMIZER_LABELS
-from bnsim.ui import cache_running as cr
 from bnsim.ui import controls as ui
 from bnsim.ui import page
+from bnsim.ui import running_stats as cr
 from bnsim.ui.live import live_chart
 
 page.setup("Running statistics", (
@@ -20,52 +20,52 @@ page.setup("Running statistics", (
 
 C = ui.Control
 CONTROLS = (
-    C("dataset", "Dataset", "moons", "Toy 2-D classification data the network learns.", "Data",
-      "select", options={k: k.capitalize() for k in DATASETS}),
-    C("noise", "Noise", 0.1, "Standard deviation of the noise added to the inputs.", "Data",
-      "slider", 0.0, 1.0, 0.05),
-    C("depth", "Hidden layers", 2, "Number of hidden layers L.", "Network", "slider", 1, 4, 1),
-    C("width", "Units per layer", 16, "Units n^[l] in every hidden layer.", "Network",
-      "slider", 2, 64, 1),
-    C("bn", "BN in layers", ["1", "2", "3", "4"], "Hidden layers with Batch Normalization "
-      "(layers beyond the depth are ignored).", "Network", "multiselect",
+    C(key="dataset", label="Dataset", default="moons", help="Toy 2-D classification data the network learns.", group="Data",
+      kind="select", options={k: k.capitalize() for k in DATASETS}),
+    C(key="noise", label="Noise", default=0.1, help="Standard deviation of the noise added to the inputs.", group="Data",
+      kind="slider", min=0.0, max=1.0, step=0.05),
+    C(key="depth", label="Hidden layers", default=2, help="Number of hidden layers L.", group="Network", kind="slider", min=1, max=4, step=1),
+    C(key="width", label="Units per layer", default=16, help="Units n^[l] in every hidden layer.", group="Network",
+      kind="slider", min=2, max=64, step=1),
+    C(key="bn", label="BN in layers", default=["1", "2", "3", "4"], help="Hidden layers with Batch Normalization "
+      "(layers beyond the depth are ignored).", group="Network", kind="multiselect",
       options={str(i): f"layer {i}" for i in range(1, 5)}),
-    C("act", "Activation", "relu", "Activation g after BN.", "Network", "select",
+    C(key="act", label="Activation", default="relu", help="Activation g after BN.", group="Network", kind="select",
       options=cr.ACTIVATION_LABELS),
-    C("batch", "Batch size m", 32, "Examples per mini-batch: small m gives noisy μ_B, σ²_B. "
-      "Changing it retrains.", "Training", "slider", 2, 256, 1),
-    C("opt", "Optimiser", "adam", "How the weights are updated.", "Training", "select",
+    C(key="batch", label="Batch size m", default=32, help="Examples per mini-batch: small m gives noisy μ_B, σ²_B. "
+      "Changing it retrains.", group="Training", kind="slider", min=2, max=256, step=1),
+    C(key="opt", label="Optimiser", default="adam", help="How the weights are updated.", group="Training", kind="select",
       options=OPTIMIZER_LABELS),
-    C("lr", "Learning rate", "0.01", "Step size α of the optimiser.", "Training", "select",
+    C(key="lr", label="Learning rate", default="0.01", help="Step size α of the optimiser.", group="Training", kind="select",
       options={v: v for v in ("0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3")}),
-    C("steps", "Training steps", 1000, "Number of mini-batches T.", "Training", "slider",
-      50, 5000, 50),
-    C("seed", "Seed", 0, "Seeds the data, the initial weights and the mini-batch order.",
-      "Training", "number", 0, 9999, 1),
-    C("beta", "β_EMA (EMA coefficient)", 0.9, "v_t = β_EMA·v_{t−1} + (1 − β_EMA)·θ_t — not the "
+    C(key="steps", label="Training steps", default=1000, help="Number of mini-batches T.", group="Training", kind="slider",
+      min=50, max=5000, step=50),
+    C(key="seed", label="Seed", default=0, help="Seeds the data, the initial weights and the mini-batch order.",
+      group="Training", kind="number", min=0, max=9999, step=1),
+    C(key="beta", label="β_EMA (EMA coefficient)", default=0.9, help="v_t = β_EMA·v_{t−1} + (1 − β_EMA)·θ_t — not the "
       "BN shift β. PyTorch momentum = 1 − β_EMA, Keras momentum = β_EMA. Never retrains.",
-      "View", "slider", 0.0, 0.999, 0.001, format="%.3f"),
-    C("ema", "EMA (lecture, v₀ = 0 / 1)", True, "The EMA as the lecture writes it, starting "
-      "at 0 for the mean and 1 for the variance, as PyTorch and Keras do.", "View", "toggle"),
-    C("bc", "Bias correction v_t/(1 − β_EMA^t)", True, "The EMA with the start value's weight "
-      "β_EMA^t removed.", "View", "toggle"),
-    C("cum", "Cumulative average", True, "Plain average of all mini-batches so far: PyTorch "
-      "BatchNorm with momentum=None.", "View", "toggle"),
-    C("pop", "Population statistics", True, "μ and σ² of z over the whole training set with "
-      "the weights of that step — what the estimates try to follow.", "View", "toggle"),
-    C("var", "Variance", "unbiased", "PyTorch averages the unbiased m/(m−1)·σ²_B, Keras the "
-      "biased σ²_B.", "View", "radio",
+      group="View", kind="slider", min=0.0, max=0.999, step=0.001, format="%.3f"),
+    C(key="ema", label="EMA (lecture, v₀ = 0 / 1)", default=True, help="The EMA as the lecture writes it, starting "
+      "at 0 for the mean and 1 for the variance, as PyTorch and Keras do.", group="View", kind="toggle"),
+    C(key="bc", label="Bias correction v_t/(1 − β_EMA^t)", default=True, help="The EMA with the start value's weight "
+      "β_EMA^t removed.", group="View", kind="toggle"),
+    C(key="cum", label="Cumulative average", default=True, help="Plain average of all mini-batches so far: PyTorch "
+      "BatchNorm with momentum=None.", group="View", kind="toggle"),
+    C(key="pop", label="Population statistics", default=True, help="μ and σ² of z over the whole training set with "
+      "the weights of that step — what the estimates try to follow.", group="View", kind="toggle"),
+    C(key="var", label="Variance", default="unbiased", help="PyTorch averages the unbiased m/(m−1)·σ²_B, Keras the "
+      "biased σ²_B.", group="View", kind="radio",
       options={"unbiased": "unbiased (PyTorch)", "biased": "biased (Keras)"}),
-    C("logx", "Log step axis", False, "Logarithmic step axis in the trajectory plot: spreads "
-      "out the first steps, where the estimates form.", "View", "toggle"),
-    C("layer", "Layer l", 2, "Hidden layer to watch (clipped to the network's depth).", "View",
-      "slider", 1, 4, 1),
-    C("unit", "Unit j", 0, "Unit of that layer (clipped to its width).", "View", "slider",
-      0, 63, 1),
-    C("step", "Step for the histogram", 10, "Training step of the distribution view (the "
-      "nearest step with stored weights is shown).", "View", "slider", 1, 5000, 1),
-    C("tol", "Tolerance (%)", 10, "'Within x %' in the takeaway and the error plot: of σ_pop "
-      "for the mean, of σ²_pop for the variance.", "View", "slider", 1, 50, 1),
+    C(key="logx", label="Log step axis", default=False, help="Logarithmic step axis in the trajectory plot: spreads "
+      "out the first steps, where the estimates form.", group="View", kind="toggle"),
+    C(key="layer", label="Layer l", default=2, help="Hidden layer to watch (clipped to the network's depth).", group="View",
+      kind="slider", min=1, max=4, step=1),
+    C(key="unit", label="Unit j", default=0, help="Unit of that layer (clipped to its width).", group="View", kind="slider",
+      min=0, max=63, step=1),
+    C(key="step", label="Step for the histogram", default=10, help="Training step of the distribution view (the "
+      "nearest step with stored weights is shown).", group="View", kind="slider", min=1, max=5000, step=1),
+    C(key="tol", label="Tolerance (%)", default=10, help="'Within x %' in the takeaway and the error plot: of σ_pop "
+      "for the mean, of σ²_pop for the variance.", group="View", kind="slider", min=1, max=50, step=1),
 )
 PRESETS = {
     "β_EMA = 0.9 as in the lecture": {},

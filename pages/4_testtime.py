@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from bnsim import notation, testtime
-from bnsim.figures import train_vs_test as figs
-from bnsim.ui import cache_train_vs_test as cache
+from bnsim.figures import testtime as figs
 from bnsim.ui import controls as ui
+from bnsim.ui import testtime as cache
 from bnsim.ui.live import live_chart
 from bnsim.ui.page import download_csv, friendly, setup, takeaway
 
@@ -16,47 +16,47 @@ setup("Train vs test", "At test time BN normalises with the **running** estimate
 
 C = ui.Control
 CONTROLS = (
-    C("dataset", "Dataset", "moons", "Toy 2-D data set (400 training, 400 test examples).",
-      "Data", "select", options={"moons": "Moons", "circles": "Circles", "xor": "XOR",
+    C(key="dataset", label="Dataset", default="moons", help="Toy 2-D data set (400 training, 400 test examples).",
+      group="Data", kind="select", options={"moons": "Moons", "circles": "Circles", "xor": "XOR",
                                  "blobs": "Blobs", "spiral": "Spiral"}),
-    C("noise", "Noise", 0.15, "Gaussian noise added to the inputs.", "Data", "slider", 0.0,
-      0.5, 0.05),
-    C("layers", "Hidden layers (all with BN)", 2, "Number of hidden layers, each with BN.",
-      "Network", "slider", 1, 3, 1),
-    C("units", "Units per layer", 16, "Units in each hidden layer.", "Network", "slider", 4,
-      32, 4),
-    C("batch", "Training mini-batch size m", 32, "Examples per training mini-batch.",
-      "Training", "select", options={m: str(m) for m in (2, 4, 8, 16, 32, 64, 128)}),
-    C("sampling", "Training mini-batches", "iid", "Random (i.i.d.) mini-batches, or every "
-      "mini-batch from one class only (non-i.i.d.).", "Training", "radio",
+    C(key="noise", label="Noise", default=0.15, help="Gaussian noise added to the inputs.", group="Data", kind="slider", min=0.0,
+      max=0.5, step=0.05),
+    C(key="layers", label="Hidden layers (all with BN)", default=2, help="Number of hidden layers, each with BN.",
+      group="Network", kind="slider", min=1, max=3, step=1),
+    C(key="units", label="Units per layer", default=16, help="Units in each hidden layer.", group="Network", kind="slider", min=4,
+      max=32, step=4),
+    C(key="batch", label="Training mini-batch size m", default=32, help="Examples per training mini-batch.",
+      group="Training", kind="select", options={m: str(m) for m in (2, 4, 8, 16, 32, 64, 128)}),
+    C(key="sampling", label="Training mini-batches", default="iid", help="Random (i.i.d.) mini-batches, or every "
+      "mini-batch from one class only (non-i.i.d.).", group="Training", kind="radio",
       options={"iid": "random", "by_class": "one class each"}),
-    C("steps", "Training steps", 1000, "Number of mini-batches (Adam).", "Training", "slider",
-      100, 3000, 100),
-    C("lr", "Learning rate", 0.01, "Adam learning rate.", "Training", "select",
+    C(key="steps", label="Training steps", default=1000, help="Number of mini-batches (Adam).", group="Training", kind="slider",
+      min=100, max=3000, step=100),
+    C(key="lr", label="Learning rate", default=0.01, help="Adam learning rate.", group="Training", kind="select",
       options={v: str(v) for v in (0.001, 0.003, 0.01, 0.03, 0.1)}),
-    C("seed", "Training seed", 0, "Initial weights and mini-batch order.", "Training",
-      "number", 0, 99, 1),
-    C("r_max", "Batch Renorm r_max", 3.0, "Clip of r = σ_B/σ̂ to [1/r_max, r_max] (tab "
-      "Batch Renorm). r_max = 1 and d_max = 0 is plain BN.", "Training", "slider", 1.0, 5.0,
-      0.5),
-    C("d_max", "Batch Renorm d_max", 5.0, "Clip of d = (μ_B − μ̂)/σ̂ to [−d_max, d_max].",
-      "Training", "slider", 0.0, 10.0, 0.5),
-    C("k", "Test batch size k", 32, "Examples per test batch when BN uses the test batch's "
-      "own statistics. Never retrains.", "View", "slider", 1, 256, 1),
-    C("mix", "Class mix of a test batch (% class 1)", 50, "Share of class 1 in the skewed "
-      "test batches and among the batch-mates of the decision-boundary map.", "View",
-      "slider", 0, 100, 10),
-    C("point", "Test point #", 176, "Which test example to follow in 'Same point, new "
-      "neighbours' (or click it on that tab's map).", "View", "number", 0, cache.N_TEST - 1,
-      1),
-    C("repeats", "Random test batches (repeats)", 50, "Random batchings per k, random "
-      "batches per class mix; the followed point gets 4× as many.", "View", "slider", 10,
-      200, 10),
-    C("tseed", "Test-batch seed", 0, "Seed of every random test batch (re-draw them).",
-      "View", "number", 0, 999, 1),
-    C("ema_beta", "β_EMA of the running estimate", 0.9, "EMA coefficient in v_t = β_EMA·"
+    C(key="seed", label="Training seed", default=0, help="Initial weights and mini-batch order.", group="Training",
+      kind="number", min=0, max=99, step=1),
+    C(key="r_max", label="Batch Renorm r_max", default=3.0, help="Clip of r = σ_B/σ̂ to [1/r_max, r_max] (tab "
+      "Batch Renorm). r_max = 1 and d_max = 0 is plain BN.", group="Training", kind="slider", min=1.0, max=5.0,
+      step=0.5),
+    C(key="d_max", label="Batch Renorm d_max", default=5.0, help="Clip of d = (μ_B − μ̂)/σ̂ to [−d_max, d_max].",
+      group="Training", kind="slider", min=0.0, max=10.0, step=0.5),
+    C(key="k", label="Test batch size k", default=32, help="Examples per test batch when BN uses the test batch's "
+      "own statistics. Never retrains.", group="View", kind="slider", min=1, max=256, step=1),
+    C(key="mix", label="Class mix of a test batch (% class 1)", default=50, help="Share of class 1 in the skewed "
+      "test batches and among the batch-mates of the decision-boundary map.", group="View",
+      kind="slider", min=0, max=100, step=10),
+    C(key="point", label="Test point #", default=176, help="Which test example to follow in 'Same point, new "
+      "neighbours' (or click it on that tab's map).", group="View", kind="number", min=0, max=cache.N_TEST - 1,
+      step=1),
+    C(key="repeats", label="Random test batches (repeats)", default=50, help="Random batchings per k, random "
+      "batches per class mix; the followed point gets 4× as many.", group="View", kind="slider", min=10,
+      max=200, step=10),
+    C(key="tseed", label="Test-batch seed", default=0, help="Seed of every random test batch (re-draw them).",
+      group="View", kind="number", min=0, max=999, step=1),
+    C(key="ema_beta", label="β_EMA of the running estimate", default=0.9, help="EMA coefficient in v_t = β_EMA·"
       "v_{t−1} + (1 − β_EMA)·θ_t, replayed on the recorded batch statistics. PyTorch "
-      "momentum = 1 − β_EMA, Keras momentum = β_EMA.", "View", "slider", 0.5, 0.999, 0.001,
+      "momentum = 1 − β_EMA, Keras momentum = β_EMA.", group="View", kind="slider", min=0.5, max=0.999, step=0.001,
       format="%.3f"),
 )
 TABS = ("Boundaries", "Test batch size", "Same point, new neighbours", "Skewed test batches",

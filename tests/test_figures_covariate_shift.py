@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bnsim import covariate as cv
+from bnsim import covariate_shift as cv
 from bnsim.figures import covariate_shift as figs
 from bnsim.figures import style
 

@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from bnsim import covariate as cv
+from bnsim import covariate_shift as cv
 from bnsim import notation
 from bnsim.figures import covariate_shift as figs
 from bnsim.optim import OPTIMIZER_LABELS
-from bnsim.ui import cache_covariate as cache
 from bnsim.ui import controls as ui
+from bnsim.ui import covariate_shift as cache
 from bnsim.ui.live import live_chart
 from bnsim.ui.page import download_csv, friendly, setup, takeaway
 
@@ -26,68 +26,68 @@ ACT = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
 RULES = {"sine": "Sine: x₂ > sin(1.5·x₁)", "circle": "Circle: |x| < 1.5",
          "linear": "Line: x₂ > x₁/2"}
 SHARED = (
-    C("layers", "Hidden layers", 3, "Number of hidden layers (every network on this page).",
-      "Network", "slider", 2, 4, 1),
-    C("units", "Units per hidden layer", 16, "Width of every hidden layer.", "Network",
-      "slider", 4, 32, 4),
-    C("act", "Activation g", "relu", "Activation after each hidden layer.", "Network", "select",
+    C(key="layers", label="Hidden layers", default=3, help="Number of hidden layers (every network on this page).",
+      group="Network", kind="slider", min=2, max=4, step=1),
+    C(key="units", label="Units per hidden layer", default=16, help="Width of every hidden layer.", group="Network",
+      kind="slider", min=4, max=32, step=4),
+    C(key="act", label="Activation g", default="relu", help="Activation after each hidden layer.", group="Network", kind="select",
       options=ACT),
-    C("opt", "Optimiser", "adam", "The same optimiser for all networks compared.", "Training",
-      "select", options=OPTIMIZER_LABELS),
-    C("lr", "Learning rate α", 0.01, "The same learning rate for all networks compared.",
-      "Training", "select", options={v: str(v) for v in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3,
+    C(key="opt", label="Optimiser", default="adam", help="The same optimiser for all networks compared.", group="Training",
+      kind="select", options=OPTIMIZER_LABELS),
+    C(key="lr", label="Learning rate α", default=0.01, help="The same learning rate for all networks compared.",
+      group="Training", kind="select", options={v: str(v) for v in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3,
                                                             1.0)}),
-    C("batch", "Training batch size m", 32, "Examples per training mini-batch.", "Training",
-      "select", options=SIZES),
-    C("steps", "Training steps", 1000, "Number of mini-batches.", "Training", "slider", 200,
-      4000, 100),
-    C("seed", "Seed", 0, "Initial weights and mini-batch order (the same for with and "
-      "without BN).", "Training", "number", 0, 99, 1),
+    C(key="batch", label="Training batch size m", default=32, help="Examples per training mini-batch.", group="Training",
+      kind="select", options=SIZES),
+    C(key="steps", label="Training steps", default=1000, help="Number of mini-batches.", group="Training", kind="slider", min=200,
+      max=4000, step=100),
+    C(key="seed", label="Seed", default=0, help="Initial weights and mini-batch order (the same for with and "
+      "without BN).", group="Training", kind="number", min=0, max=99, step=1),
 )
 DATA = (
-    C("dataset", "Dataset", "moons", "Toy 2-D data set (1000 training, 400 test examples).",
-      "Data", "select", options=DATASETS),
-    C("dnoise", "Data noise", 0.1, "Gaussian noise added to the inputs.", "Data", "slider",
-      0.0, 0.5, 0.05),
+    C(key="dataset", label="Dataset", default="moons", help="Toy 2-D data set (1000 training, 400 test examples).",
+      group="Data", kind="select", options=DATASETS),
+    C(key="dnoise", label="Data noise", default=0.1, help="Gaussian noise added to the inputs.", group="Data", kind="slider",
+      min=0.0, max=0.5, step=0.05),
 )
 TAB_CONTROLS = (
-    (C("rule", "Labelling rule", "sine", "The fixed rule “cat or not”; it never changes, only "
-       "where the inputs lie. Never retrains.", "Data", "select", options=RULES),
-     C("shift", "Shift of the test inputs", 3.0, "The test cloud moves by (shift, shift/2). "
-       "Never retrains.", "Data", "slider", 0.0, 5.0, 0.25),
-     C("spread", "Spread of the clouds", 0.8, "Standard deviation of the training cloud.",
-       "Data", "slider", 0.4, 1.2, 0.1),
-     C("tscale", "Test spread ×", 1.0, "The test cloud's spread relative to the training "
-       "cloud (a change of scale). Never retrains.", "Data", "slider", 0.5, 2.0, 0.1),
-     C("model", "Boundary shown", "bn", "Whose decision boundary the left plot draws.", "View",
-       "radio", options={"no_bn": "no BN", "bn": "BN", "adabn": "BN + AdaBN"})),
+    (C(key="rule", label="Labelling rule", default="sine", help="The fixed rule “cat or not”; it never changes, only "
+       "where the inputs lie. Never retrains.", group="Data", kind="select", options=RULES),
+     C(key="shift", label="Shift of the test inputs", default=3.0, help="The test cloud moves by (shift, shift/2). "
+       "Never retrains.", group="Data", kind="slider", min=0.0, max=5.0, step=0.25),
+     C(key="spread", label="Spread of the clouds", default=0.8, help="Standard deviation of the training cloud.",
+       group="Data", kind="slider", min=0.4, max=1.2, step=0.1),
+     C(key="tscale", label="Test spread ×", default=1.0, help="The test cloud's spread relative to the training "
+       "cloud (a change of scale). Never retrains.", group="Data", kind="slider", min=0.5, max=2.0, step=0.1),
+     C(key="model", label="Boundary shown", default="bn", help="Whose decision boundary the left plot draws.", group="View",
+       kind="radio", options={"no_bn": "no BN", "bn": "BN", "adabn": "BN + AdaBN"})),
     DATA + (
-        C("layer", "Layer l", 2, "Hidden layer to watch (clipped to the number of layers).",
-          "View", "slider", 1, 4, 1),
-        C("qty", "Quantity", "a_prev", "What to follow through training.", "View", "radio",
+        C(key="layer", label="Layer l", default=2, help="Hidden layer to watch (clipped to the number of layers).",
+          group="View", kind="slider", min=1, max=4, step=1),
+        C(key="qty", label="Quantity", default="a_prev", help="What to follow through training.", group="View", kind="radio",
           options={"a_prev": "a^[l−1] (inputs)", "z": "z^[l]", "z_tilde": "z̃^[l]"}),
-        C("unit", "Unit j", 1, "Which unit's distribution to draw (clipped to the width).",
-          "View", "slider", 1, 32, 1),
-        C("style", "Picture", "band", "Quantile bands or a heat map of histograms.", "View",
-          "radio", options={"band": "quantile bands", "heat": "histograms"}),
-        C("logx", "Log step axis", True, "Snapshots are dense early, where most changes "
-          "happen.", "View", "toggle")),
+        C(key="unit", label="Unit j", default=1, help="Which unit's distribution to draw (clipped to the width).",
+          group="View", kind="slider", min=1, max=32, step=1),
+        C(key="style", label="Picture", default="band", help="Quantile bands or a heat map of histograms.", group="View",
+          kind="radio", options={"band": "quantile bands", "heat": "histograms"}),
+        C(key="logx", label="Log step axis", default=True, help="Snapshots are dense early, where most changes "
+          "happen.", group="View", kind="toggle")),
     DATA + (
-        C("m1", "Small batch m₁", 4, "Left histogram.", "View", "select", options=SIZES),
-        C("m2", "Large batch m₂", 64, "Right histogram.", "View", "select", options=SIZES),
-        C("nlayer", "Layer l", 1, "Layer whose μ_B, σ²_B are shown (clipped to the number of "
-          "layers).", "View", "slider", 1, 4, 1),
-        C("nunit", "Unit j", 1, "Unit whose μ_B is shown (clipped to the width).", "View",
-          "slider", 1, 32, 1)),
+        C(key="m1", label="Small batch m₁", default=4, help="Left histogram.", group="View", kind="select", options=SIZES),
+        C(key="m2", label="Large batch m₂", default=64, help="Right histogram.", group="View", kind="select", options=SIZES),
+        C(key="nlayer", label="Layer l", default=1, help="Layer whose μ_B, σ²_B are shown (clipped to the number of "
+          "layers).", group="View", kind="slider", min=1, max=4, step=1),
+        C(key="nunit", label="Unit j", default=1, help="Unit whose μ_B is shown (clipped to the width).", group="View",
+          kind="slider", min=1, max=32, step=1)),
     DATA + (
-        C("sigma", "Noise σ after BN", 0.5, "Noisy BN: z̃·(1 + σξ₁) + σξ₂ per unit, fresh "
-          "ξ ~ N(0, 1) every step.", "Training", "slider", 0.05, 1.5, 0.05),
-        C("nseeds", "Seeds per network", 3, "Each variant is trained with this many seeds.",
-          "Training", "slider", 1, 5, 1),
-        C("smooth", "Loss smoothing (steps)", 50, "Moving average of the mini-batch loss.",
-          "View", "slider", 1, 200, 1),
-        C("dlayer", "Drift of layer l", 2, "Layer whose z̃^[l] drift is measured (clipped).",
-          "View", "slider", 1, 4, 1)),
+        C(key="sigma", label="Noise σ after BN", default=0.5, help="Noisy BN: z̃·(1 + σξ₁) + σξ₂ per unit, fresh "
+          "ξ ~ N(0, 1) every step.", group="Training", kind="slider", min=0.05, max=1.5, step=0.05),
+        C(key="nseeds", label="Seeds per network", default=3, help="Each variant is trained with this many seeds.",
+          group="Training", kind="slider", min=1, max=5, step=1),
+        C(key="smooth", label="Loss smoothing (steps)", default=50, help="Moving average of the mini-batch loss.",
+          group="View", kind="slider", min=1, max=200, step=1),
+        C(key="dlayer", label="Drift of layer l", default=2, help="Layer whose z̃^[l] drift is measured (clipped).",
+          group="View", kind="slider", min=1, max=4, step=1)),
 )
 TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise",
         "Noisy BN")

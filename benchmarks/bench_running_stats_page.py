@@ -13,7 +13,7 @@ Two times per press: **chart** (the issue's measure: until the chart's data chan
 the other panels are up to date too). Targets on the chart time: β_EMA median ≤ 1.5 × floor,
 batch size median ≤ 4 × floor. Run from the repository root (needs Debian's ``chromium``)::
 
-    python benchmarks/bench_running_page.py [--presses 12] [--rounds 1]
+    python benchmarks/bench_running_stats_page.py [--presses 12] [--rounds 1]
 
 Prints medians and ratios; never asserts. The machine is shared, so ``--rounds`` > 1 repeats
 the three measurements in turn and reports each round and the median over rounds.
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from latency import FLOOR_PAGE, measure_slider, open_page  # noqa: E402
 
-PAGE = "pages/1_Running_statistics.py"
+PAGE = "pages/3_running_stats.py"
 BETA = "β_EMA (EMA coefficient)"
 BATCH = "Batch size m"
 TARGETS = {BETA: 1.5, BATCH: 4.0}

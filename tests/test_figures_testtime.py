@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from bnsim import testtime
-from bnsim.figures import train_vs_test as figs
+from bnsim.figures import testtime as figs
 from bnsim.figures.style import COLORS, PROBA_SCALE
 
 RNG = np.random.default_rng(0)

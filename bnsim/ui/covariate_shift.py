@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from bnsim import covariate as cv
+from bnsim import covariate_shift as cv
 from bnsim import data
 from bnsim.figures import covariate_shift as figs
 from bnsim.train import TrainConfig

@@ -8,11 +8,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import bnsim.covariate
+import bnsim.covariate_shift
 import bnsim.ui.cache
 from tests.apptest_charts import chart_specs
 
-APP = str(Path(__file__).resolve().parents[1] / "pages" / "3_Covariate_shift.py")
+APP = str(Path(__file__).resolve().parents[1] / "pages" / "2_covariate_shift.py")
 TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise",
         "Noisy BN")
 FAST = {"steps": "200"}  # small training runs keep the page tests quick
@@ -66,7 +66,7 @@ def test_black_cats_tab_is_honest_about_the_shift():
 
 
 def test_shift_rule_and_scale_never_retrain_but_spread_does(monkeypatch):
-    calls = _counter(monkeypatch, bnsim.covariate, "train_stacked")
+    calls = _counter(monkeypatch, bnsim.covariate_shift, "train_stacked")
     at = _run({"tab": TABS[0]})
     first = len(calls)
     assert first == 2  # with and without BN, all three rules in each stacked pass
@@ -102,7 +102,7 @@ def test_layer_and_batch_views_never_retrain(monkeypatch):
 
 
 def test_noisy_bn_retrains_only_for_training_controls(monkeypatch):
-    calls = _counter(monkeypatch, bnsim.covariate, "train_stacked")
+    calls = _counter(monkeypatch, bnsim.covariate_shift, "train_stacked")
     at = _run({"tab": TABS[3], "nseeds": "2"})
     assert len(calls) == 2  # no BN; BN and noisy BN stacked together
     text = _takeaways(at)[0]

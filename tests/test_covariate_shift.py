@@ -8,15 +8,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from bnsim import covariate as cv
+from bnsim import covariate_shift as cv
 from bnsim import data, network, stacked
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
+from tests import helpers
 
 
 @pytest.fixture(scope="module")
 def moons():
-    return data.train_test("moons", 300, 200, 0.1, 0)
+    return helpers.moons(300, 200, 0.1)
 
 
 @pytest.fixture(scope="module")
@@ -352,7 +353,7 @@ def test_smooth():
 
 
 def test_core_modules_import_neither_streamlit_nor_plotly():
-    code = ("import sys\nimport bnsim.covariate, bnsim.stacked\n"
+    code = ("import sys\nimport bnsim.covariate_shift, bnsim.stacked\n"
             "bad = [m for m in sys.modules if m.split('.')[0] in ('streamlit', 'plotly')]\n"
             "sys.exit(1 if bad else 0)\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
