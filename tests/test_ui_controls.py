@@ -81,3 +81,10 @@ def test_preset_opens_its_tab_without_the_page_reading_button_state():
     assert _values(at)["steps"] == 20
     at.button(key="_preset_0").click().run()  # a preset without a tab leaves the tab alone
     assert _open_tab(at) == "Second"
+
+
+def test_a_renamed_option_in_an_old_link_opens_the_same_view():
+    at = _run({"opt": "GD"})
+    assert not at.exception
+    assert _values(at)["opt"] == "gd"
+    assert not any("ignored" in c.value for c in at.caption)

@@ -44,6 +44,7 @@ class Control:
     step: float | int | None = None
     options: Mapping[str, str] = field(default_factory=dict)
     format: str | None = None  # slider/number display format, e.g. "%.3f"
+    legacy: Mapping[str, str] = field(default_factory=dict)  # old URL label -> option key
 
     def __post_init__(self):
         if self.kind not in KINDS or self.group not in GROUPS:
@@ -79,6 +80,7 @@ class Control:
         if self.kind == "multiselect":
             values = [v for v in values if v != ""]  # "?key=" is Streamlit's empty selection
         if self.kind in ("select", "radio", "multiselect"):
+            values = [self.options.get(self.legacy.get(v), v) for v in values]
             return all(v in self.options.values() for v in values) and (
                 self.kind == "multiselect" or len(values) == 1)
         if len(values) != 1:
@@ -111,6 +113,18 @@ def _widget(c: Control, where):
     return where.multiselect(c.label, labels, c.to_widget(c.default), **common)
 
 
+def _translate_legacy(controls: Sequence[Control]) -> None:
+    """Links made before an option was renamed keep working: an old label in the URL is
+    replaced by the current one before the widget reads it."""
+    for c in controls:
+        if not c.legacy or c.key not in st.query_params:
+            continue
+        raw = st.query_params.get_all(c.key)
+        if any(v in c.legacy for v in raw):
+            new = [c.options[c.legacy[v]] if v in c.legacy else v for v in raw]
+            st.session_state[c.key] = new if c.kind == "multiselect" else new[-1]
+
+
 def url_problems(controls: Sequence[Control]) -> list[str]:
     """Notes for URL parameters of these controls whose values are not allowed."""
     notes = []
@@ -130,6 +144,7 @@ def render(controls: Sequence[Control], where=None) -> dict[str, Any]:
     (options as keys). Shows a note for URL values that were not allowed."""
     where = where or st.sidebar
     notes_key = "_url_notes"
+    _translate_legacy(controls)
     notes = url_problems(controls)
     if notes:
         st.session_state[notes_key] = notes
