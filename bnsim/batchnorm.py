@@ -8,8 +8,10 @@ Lecture notation, for a mini-batch of ``m`` examples and the pre-activations ``z
     z_tilde = gamma · z_norm + beta                 (beta replaces the bias b^[l])
 
 Shapes: ``z`` is ``(m, n_units)``; ``gamma``, ``beta``, ``mu``, ``sigma2`` are ``(n_units,)``.
-The internal ``_forward``/``_backward`` also accept leading batch axes ``(..., m, n_units)``
-(statistics over axis −2), which lets the simulator evaluate many test batches in one pass.
+The kernel behind the public functions, ``_forward``/``_backward``, also takes leading axes
+``(..., m, n_units)`` (statistics over axis −2): many test batches in one pass, or several
+training runs stacked on a leading axis. It is the only BN code in bnsim; the network, the
+trainer and every lesson call it.
 
 m = 1 in train mode is allowed and is a lesson of its own: mu equals the single example, so
 z_norm is exactly 0 and the output is beta whatever the input.
@@ -81,11 +83,18 @@ def _check_eps(eps: float) -> float:
     return eps
 
 
-# ---------------------------------------------------------------- fast internals (no checks)
+# ---------------------------------------------------------------- the kernel (no checks)
+# One kernel serves every caller: a single layer (z: (m, n)), many test batches at once
+# (z: (B, k, n)) and several training runs stacked on a leading axis (z: (R, m, n) with
+# gamma, beta: (R, n)). Statistics are always taken over axis −2 (the examples); gamma, beta
+# and the running statistics carry the same leading axes as z without the example axis.
 def _forward(z, gamma, beta, eps, running=None, r_max=1.0, d_max=0.0):
     """Train-mode BN on ``z`` ``(..., m, n)``; statistics over axis −2. No validation.
 
-    ``running = (mean, var)`` switches on Batch Renorm with the given clip limits.
+    ``gamma``, ``beta``: (n,) or (..., n) with z's leading axes. ``running = (mean, var)``
+    ((..., n) likewise) switches on Batch Renorm with the given clip limits. Returns
+    ``z_tilde`` (..., m, n) and a :class:`BNCache` whose ``mu``, ``sigma2``, ``std``, ``r``,
+    ``d`` are (..., n).
     """
     inv_m = 1.0 / z.shape[-2]
     mu = np.add.reduce(z, axis=-2, keepdims=True) * inv_m
@@ -97,11 +106,11 @@ def _forward(z, gamma, beta, eps, running=None, r_max=1.0, d_max=0.0):
     z_hat = z_norm
     if running is not None:
         r_mean, r_var = running
-        r_std = np.sqrt(r_var + eps)
+        r_std = np.sqrt(r_var[..., None, :] + eps)
         r = np.clip(std / r_std, 1.0 / r_max, r_max)
-        d = np.clip((mu - r_mean) / r_std, -d_max, d_max)
+        d = np.clip((mu - r_mean[..., None, :]) / r_std, -d_max, d_max)
         z_hat = z_norm * r + d
-    out = gamma * z_hat + beta
+    out = gamma[..., None, :] * z_hat + beta[..., None, :]
     mu, sigma2 = mu[..., 0, :], sigma2[..., 0, :]
     if r is not None:
         r, d = r[..., 0, :], d[..., 0, :]
@@ -109,16 +118,22 @@ def _forward(z, gamma, beta, eps, running=None, r_max=1.0, d_max=0.0):
 
 
 def _backward(dz_tilde, cache: BNCache):
-    """Backward of :func:`_forward` for 2-D ``z``; gradients flow through mu and sigma2."""
-    m = dz_tilde.shape[0]
-    dgamma = np.add.reduce(dz_tilde * cache.z_hat, axis=0)
-    dbeta = np.add.reduce(dz_tilde, axis=0)
+    """Backward of :func:`_forward` for any leading axes; gradients flow through mu and sigma2.
+
+    ``dz_tilde`` (..., m, n) like the forward output. Returns ``dz`` (..., m, n) and
+    ``dgamma``, ``dbeta`` (..., n) (sums over the m examples of each batch).
+    """
+    m = dz_tilde.shape[-2]
+    dgamma = np.add.reduce(dz_tilde * cache.z_hat, axis=-2)
+    dbeta = np.add.reduce(dz_tilde, axis=-2)
     std = cache.std if cache.std is not None else np.sqrt(cache.sigma2 + cache.eps)
     scale = cache.gamma / std
     if cache.r is not None:
         scale = scale * cache.r  # r and d are constants in the gradient
     zn = cache.z_norm
-    dz = (scale / m) * (m * dz_tilde - dbeta - zn * np.add.reduce(dz_tilde * zn, axis=0))
+    dz = (scale / m)[..., None, :] * (
+        m * dz_tilde - dbeta[..., None, :]
+        - zn * np.add.reduce(dz_tilde * zn, axis=-2, keepdims=True))
     return dz, dgamma, dbeta
 
 

@@ -110,10 +110,13 @@ def init_running(net: NetConfig) -> dict[str, np.ndarray]:
 
 
 class LayerCache(NamedTuple):
+    """One hidden layer's forward values. Shapes for one run; stacked runs add a leading axis."""
+
     a_prev: np.ndarray  # (m, n_{l−1}) input of the layer
     z: np.ndarray  # (m, n_l) pre-activation before BN
     bn: batchnorm.BNCache | None  # None without BN (or in eval mode)
     noise_scale: np.ndarray | None  # noisy-BN scale applied to z̃ (None: no noise)
+    z_tilde: np.ndarray  # (m, n_l) what the activation receives (z + b^[l] without BN)
     a: np.ndarray  # (m, n_l) activation output
 
 
@@ -139,52 +142,68 @@ def _act_grad(name: str, a):
     return a * (1.0 - a)
 
 
+def _units(v):
+    """A per-unit vector (n,) or stacked (R, n) as a row that broadcasts over examples."""
+    return v[..., None, :]
+
+
+def _t(w):
+    """Transpose of a weight matrix (n_out, n_in), or of each in a stack (R, n_out, n_in)."""
+    return w.swapaxes(-1, -2)
+
+
 def forward(params, X, net: NetConfig, mode: str = "train", running=None, renorm=None,
             noise=None):
-    """Logits (..., m, n_out) and a :class:`NetCache` for :func:`backward` (2-D X only).
+    """Logits (..., m, n_out) and a :class:`NetCache` for :func:`backward`.
+
+    One run: parameters as :func:`init_params` makes them, ``X`` (m, n_in), or (..., m, n_in)
+    in "batch" mode (many test batches at once). Several runs stacked: every parameter and
+    running statistic with a leading run axis (R, ...), ``X`` (R, m, n_in) or (m, n_in) shared.
 
     ``running``: dict of running statistics (needed by "eval" and "renorm").
-    ``renorm``: (r_max, d_max) for "renorm". ``noise``: {l: (scale, shift)} arrays (n_l,)
-    applied after BN as z̃·scale + shift ("noisy BN"). No validation here: this is the hot path;
-    :func:`predict_proba` and the trainer validate their inputs.
+    ``renorm``: (r_max, d_max) for "renorm". ``noise``: {l: (scale, shift)} arrays (n_l,) or
+    (R, n_l) applied after BN as z̃·scale + shift ("noisy BN"). No validation here: this is
+    the hot path; :func:`predict_proba` and the trainer validate their inputs.
     """
     a = X
     act = net.activation
     layers = []
     for l in range(1, net.n_layers + 1):
-        z = a @ params[f"W{l}"].T
+        z = np.matmul(a, _t(params[f"W{l}"]))
         cache_bn = None
         nscale = None
         if net.bn[l - 1]:
             g, b = params[f"gamma{l}"], params[f"beta{l}"]
             if mode == "eval":
-                zt = g * (z - running[f"mean{l}"]) / np.sqrt(running[f"var{l}"] + net.eps) + b
+                mean, var = _units(running[f"mean{l}"]), _units(running[f"var{l}"])
+                zt = _units(g) * (z - mean) / np.sqrt(var + net.eps) + _units(b)
             elif mode == "renorm":
                 rs = (running[f"mean{l}"], running[f"var{l}"])
                 zt, cache_bn = batchnorm._forward(z, g, b, net.eps, rs, *renorm)
             else:
                 zt, cache_bn = batchnorm._forward(z, g, b, net.eps)
             if noise is not None and l in noise:
-                nscale, nshift = noise[l]
+                nscale, nshift = _units(noise[l][0]), _units(noise[l][1])
                 zt = zt * nscale + nshift
         else:
-            zt = z + params[f"b{l}"]
+            zt = z + _units(params[f"b{l}"])
         a_prev, a = a, _act(act, zt)
-        layers.append(LayerCache(a_prev, z, cache_bn, nscale, a))
-    logits = a @ params["W_out"].T + params["b_out"]
+        layers.append(LayerCache(a_prev, z, cache_bn, nscale, zt, a))
+    logits = np.matmul(a, _t(params["W_out"])) + _units(params["b_out"])
     return logits, NetCache(layers, a)
 
 
 def backward(dlogits, cache: NetCache, params, net: NetConfig) -> dict[str, np.ndarray]:
-    """Gradients of the loss for every parameter, same keys as ``params``.
+    """Gradients of the loss for every parameter, same keys (and run axis) as ``params``.
 
-    ``dlogits`` (m, n_out) is dLoss/dlogits. Through BN layers the gradient flows through the
-    batch statistics μ_B and σ²_B (train mode; Batch Renorm treats r, d as constants).
+    ``dlogits`` (m, n_out), or (R, m, n_out) for stacked runs, is dLoss/dlogits. Through BN
+    layers the gradient flows through the batch statistics μ_B and σ²_B (train mode; Batch
+    Renorm treats r, d as constants).
     """
     grads: dict[str, np.ndarray] = {}
-    grads["W_out"] = dlogits.T @ cache.a_last
-    grads["b_out"] = dlogits.sum(axis=0)
-    da = dlogits @ params["W_out"]
+    grads["W_out"] = np.matmul(_t(dlogits), cache.a_last)
+    grads["b_out"] = np.add.reduce(dlogits, axis=-2)
+    da = np.matmul(dlogits, params["W_out"])
     act = net.activation
     for l in range(net.n_layers, 0, -1):
         lc = cache.layers[l - 1]
@@ -195,10 +214,10 @@ def backward(dlogits, cache: NetCache, params, net: NetConfig) -> dict[str, np.n
             dz, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm._backward(dzt, lc.bn)
         else:
             dz = dzt
-            grads[f"b{l}"] = dz.sum(axis=0)
-        grads[f"W{l}"] = dz.T @ lc.a_prev
+            grads[f"b{l}"] = np.add.reduce(dz, axis=-2)
+        grads[f"W{l}"] = np.matmul(_t(dz), lc.a_prev)
         if l > 1:
-            da = dz @ params[f"W{l}"]
+            da = np.matmul(dz, params[f"W{l}"])
     return grads
 
 
@@ -207,23 +226,28 @@ def softmax_xent(logits, y):
 
     ``logits`` (m, K), ``y`` (m,). dlogits = (softmax − one_hot(y))/m.
     """
-    loss, dlogits, _ = _xent(logits, y)
-    return loss, dlogits
+    loss, dlogits, _ = xent(logits, y)
+    return float(loss), dlogits
 
 
-def _xent(logits, y):
-    """:func:`softmax_xent` plus the number of examples whose label has the largest logit."""
-    m = logits.shape[0]
-    shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
+def xent(logits, y):
+    """Cross-entropy for one batch or for stacked runs' batches, with its gradient.
+
+    ``logits`` (..., m, K), ``y`` (..., m) int. Returns the mean loss per batch (...,), dlogits
+    = (softmax − one_hot(y))/m (..., m, K) and the number of examples per batch whose label
+    has the largest logit (...,).
+    """
+    m, K = logits.shape[-2:]
+    shifted = logits - np.maximum.reduce(logits, axis=-1, keepdims=True)
     e = np.exp(shifted)
-    s = np.add.reduce(e, axis=1)
-    rows = np.arange(m)
-    picked = shifted[rows, y]  # 0 where the label's logit is the largest
-    loss = float(np.add.reduce(np.log(s) - picked)) / m
-    dlogits = e / s[:, None]
-    dlogits[rows, y] -= 1.0
+    s = np.add.reduce(e, axis=-1)
+    at = np.arange(y.size) * K + y.reshape(-1)  # each example's label, in the flattened array
+    picked = shifted.reshape(-1)[at].reshape(y.shape)  # 0 where the label's logit is largest
+    loss = np.add.reduce(np.log(s) - picked, axis=-1) * (1.0 / m)
+    dlogits = e / s[..., None]
+    dlogits.reshape(-1)[at] -= 1.0
     dlogits *= 1.0 / m
-    return loss, dlogits, int(np.count_nonzero(picked == 0.0))
+    return loss, dlogits, np.count_nonzero(picked == 0.0, axis=-1)
 
 
 def softmax(logits):
@@ -269,8 +293,8 @@ def population_stats(params, X, net: NetConfig):
 
 
 def _population_stats(params, X, net: NetConfig):
-    """:func:`population_stats` without input checks (the trainer's hot path). BN layers
-    reuse the statistics their batch-mode forward already computed."""
+    """:func:`population_stats` without input checks. BN layers reuse the statistics their
+    batch-mode forward already computed."""
     _, cache = forward(params, X, net, "batch")
     n = X.shape[0]
     out = {}

@@ -1,4 +1,12 @@
-"""The recording trainer: trains the MLP on mini-batches and records what the lessons plot.
+"""The one trainer: trains the MLP on mini-batches and records what the lessons plot.
+
+:func:`train` trains one network and records everything a lesson shows of it
+(:class:`TrainTrace`); :func:`train_stacked` trains several runs of one architecture — other
+seeds, other noise levels, other labels — in one vectorised pass with the runs on a leading
+axis (:class:`StackedTrace`). Both are the same loop (:func:`_train_runs`), which calls the one
+BN kernel (``bnsim.batchnorm``) through ``bnsim.network``; a single run is a stack of one.
+
+:func:`train` records, for every hidden layer l and unit j, per training step t = 1..T:
 
 It records, for every hidden layer l and unit j, per training step t = 1..T:
 ``batch_mean`` μ_B, ``batch_var`` σ²_B (biased) and ``batch_var_unbiased`` of z^[l] in that
@@ -14,7 +22,8 @@ and every array is cut to the steps completed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -157,24 +166,6 @@ def _batches(y: np.ndarray, batch_size: int, sampling: str, rng: np.random.Gener
                 yield chunks[j]
 
 
-def _evaluate(params, X_eval, y, y_test, n_train, net, run):
-    """Eval-mode (running statistics) accuracy on the training set, and accuracy and loss on
-    the test set (NaN without one), from one forward pass over both sets."""
-    logits, _ = network.forward(params, X_eval, net, "eval", run)
-    if not np.all(np.isfinite(logits)):
-        return np.nan, np.nan, np.nan
-    hit = logits.argmax(axis=1)
-    train_acc = float(np.mean(hit[:n_train] == y))
-    if y_test is None:
-        return train_acc, np.nan, np.nan
-    loss, _ = network.softmax_xent(logits[n_train:], y_test)
-    return train_acc, float(np.mean(hit[n_train:] == y_test)), loss
-
-
-def _copy(d: dict) -> dict:
-    return {k: v.copy() for k, v in d.items()}
-
-
 def _check_data(X, y, net: NetConfig, what: str):
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
@@ -201,14 +192,254 @@ def _snapshot_steps(T: int, n: int) -> np.ndarray:
     return np.unique(np.r_[lin, log].round().astype(int))
 
 
-def _stack(rows: list, L: int, U: int, widths) -> np.ndarray:
-    """(T, L, U) array from T rows of L per-layer arrays (n_l,), NaN-padded; None = all NaN."""
-    out = np.full((len(rows), L, U), np.nan)
-    for l in range(L):
-        col = [r[l] for r in rows]
-        if col and col[0] is not None:
-            out[:, l, : widths[l]] = col
-    return out
+@dataclass
+class StackedTrace:
+    """What k stacked runs recorded. Shapes: k runs, T steps, E evaluations, S snapshots,
+    L hidden layers, U widest layer (NaN padded). After a run diverged (NaN/inf loss at step
+    ``diverged_at[r]``) its entries from that step on are NaN."""
+
+    net: NetConfig
+    cfg: TrainConfig
+    seeds: tuple[int, ...]
+    bn_noise: tuple[float, ...]
+    loss: np.ndarray  # (k, T) train-mode mini-batch loss
+    acc: np.ndarray  # (k, T) train-mode mini-batch accuracy
+    eval_steps: np.ndarray  # (E,)
+    train_eval_acc: np.ndarray  # (k, E) eval mode, whole training set
+    test_acc: np.ndarray  # (k, E) eval mode, test set (NaN without one)
+    test_loss: np.ndarray  # (k, E)
+    snapshot_steps: np.ndarray  # (S,) weights used by step s, before its update
+    pop_mean: np.ndarray  # (k, S, L, U) population mean of z^[l] (before BN), training set
+    #                       (or its first ``pop_rows`` examples)
+    pop_var: np.ndarray  # (k, S, L, U) biased
+    out_mean: np.ndarray  # (k, S, L, U) population mean of the activation's input at step s
+    out_std: np.ndarray  # (k, S, L, U)
+    params: list  # k final parameter dicts
+    running_stats: list  # k final running-statistics dicts
+    diverged_at: np.ndarray  # (k,) int, 0 if the run never diverged
+
+    @property
+    def k(self) -> int:
+        return len(self.seeds)
+
+
+def _stack_views(flat: np.ndarray, shapes: dict) -> dict[str, np.ndarray]:
+    """Views (k, *shape) into the rows of ``flat`` (k, P), one per parameter."""
+    views, o = {}, 0
+    k = flat.shape[0]
+    for name, shape in shapes.items():
+        size = int(np.prod(shape))
+        views[name] = flat[:, o:o + size].reshape(k, *shape)
+        o += size
+    return views
+
+
+def _check_labels(X, y, net: NetConfig, k: int, what: str):
+    """Validated X (n, n_in) and labels as (k, n): shared labels are repeated per run."""
+    y = np.asarray(y)
+    if y.ndim == 2:
+        if y.shape[0] != k:
+            raise ValueError(f"{what}: per-run labels need shape ({k}, n); got {y.shape}.")
+        checked = [_check_data(X, row, net, what) for row in y]
+        return checked[0][0], np.stack([c[1] for c in checked])
+    X, y = _check_data(X, y, net, what)
+    return X, np.broadcast_to(y, (k, len(y)))
+
+
+def _population(params, X, net: NetConfig, noise, out) -> None:
+    """Population statistics of stacked runs over a whole data set ``X`` with frozen weights
+    (batch mode), written into ``out`` (4, k, L, U): mean and biased variance of z^[l], mean
+    and standard deviation of what the activation receives (after BN and ``noise``).
+
+    For a BN layer the latter follow in closed form from the batch normalisation itself:
+    z̃ = γ·z_norm + β has mean β and standard deviation |γ|·√(σ²/(σ² + ε)) over the batch,
+    and the noise maps them to β·scale + shift and |γ·scale|·√(σ²/(σ² + ε))."""
+    _, cache = network.forward(params, X, net, "batch", noise=noise)
+    for l, lc in enumerate(cache.layers, start=1):
+        n = lc.z.shape[-1]
+        if lc.bn is not None:
+            mu, s2 = lc.bn.mu, lc.bn.sigma2
+            g, b = params[f"gamma{l}"], params[f"beta{l}"]
+            spread = np.abs(g) * np.sqrt(s2 / (s2 + net.eps))
+            if lc.noise_scale is not None:
+                sc, sh = noise[l]
+                b, spread = b * sc + sh, spread * np.abs(sc)
+            out[0, :, l - 1, :n], out[1, :, l - 1, :n] = mu, s2
+            out[2, :, l - 1, :n], out[3, :, l - 1, :n] = b, spread
+        else:
+            mean = lc.z.mean(axis=-2)
+            out[0, :, l - 1, :n], out[1, :, l - 1, :n] = mean, lc.z.var(axis=-2)
+            out[2, :, l - 1, :n] = mean + params[f"b{l}"]
+            out[3, :, l - 1, :n] = lc.z_tilde.std(axis=-2)
+
+
+def _eval_logits(params, X, net: NetConfig, run):
+    """Eval-mode logits (k, n, n_out) with each BN layer folded into its weights:
+    z̃ = a·(A∘W)ᵀ + (β − A∘μ̂) with A = γ/√(σ̂² + ε) — two array operations per layer."""
+    a = X
+    for l in range(1, net.n_layers + 1):
+        W = params[f"W{l}"]
+        if net.bn[l - 1]:
+            A = params[f"gamma{l}"] / np.sqrt(run[f"var{l}"] + net.eps)
+            B = params[f"beta{l}"] - A * run[f"mean{l}"]
+            zt = np.matmul(a, (A[:, :, None] * W).transpose(0, 2, 1)) + B[:, None, :]
+        else:
+            zt = np.matmul(a, W.transpose(0, 2, 1)) + params[f"b{l}"][:, None, :]
+        a = network._act(net.activation, zt)
+    return np.matmul(a, params["W_out"].transpose(0, 2, 1)) + params["b_out"][:, None, :]
+
+
+def _evaluate(params, X_eval, y, y_test, n_train, net, run):
+    """Eval-mode (running statistics) accuracy on the training set and accuracy and loss on
+    the test set, per run, from one forward pass over both sets: three arrays (k,) (NaN
+    where logits are not finite or there is no test set)."""
+    logits = _eval_logits(params, X_eval, net, run)
+    k = logits.shape[0]
+    finite = np.all(np.isfinite(logits), axis=(1, 2))
+    hit = logits.argmax(axis=-1)
+    train_acc = np.where(finite, np.mean(hit[:, :n_train] == y, axis=1), np.nan)
+    if y_test is None:
+        return train_acc, np.full(k, np.nan), np.full(k, np.nan)
+    test_acc = np.where(finite, np.mean(hit[:, n_train:] == y_test, axis=1), np.nan)
+    loss, _, _ = network.xent(logits[:, n_train:], y_test)
+    return train_acc, test_acc, np.where(finite, loss, np.nan)
+
+
+@dataclass
+class _Runs:
+    """What :func:`_train_runs` returns: per-run arrays with a leading axis k."""
+
+    loss: np.ndarray  # (k, T)
+    acc: np.ndarray  # (k, T)
+    eval_steps: np.ndarray  # (E,)
+    evals: np.ndarray  # (3, k, E): eval-mode train accuracy, test accuracy, test loss
+    snapshot_steps: np.ndarray  # (S,)
+    pop: np.ndarray  # (4, k, S, L, U): see _population
+    params: dict  # final stacked parameters (k, ...)
+    running: dict  # final stacked running statistics (k, n)
+    diverged_at: np.ndarray  # (k,) int, 0 if never
+    recorded: dict | None  # with record=True: per-step statistics (k, T, L, U) and snapshots
+
+
+def _train_runs(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, noise_levels,
+                *, record: bool, pop_rows: int | None, noisy_population: bool) -> _Runs:
+    """The training loop, for k = len(seeds) runs stacked on a leading axis.
+
+    ``y`` (k, n), ``y_test`` (k, n_test) or None. ``record``: keep every step's μ_B, σ²_B and
+    running estimates, and copies of the weights at the snapshot steps. ``noisy_population``:
+    measure the snapshot population statistics with that step's noise (else without).
+    Run r follows exactly what a single run with ``seed=seeds[r]`` does: the same initial
+    weights, mini-batch order and noise draws (one generator per run, consumed in the same
+    order), forward/backward pass, optimiser, running statistics and evaluation steps.
+    """
+    k = len(seeds)
+    inits = [network.init_params(net, seed=s) for s in seeds]
+    shapes = {name: p.shape for name, p in inits[0].items()}
+    flat = np.stack([np.concatenate([p.ravel() for p in ini.values()]) for ini in inits])
+    params = _stack_views(flat, shapes)
+    keys = list(shapes)
+    run = {name: np.tile(v, (k, 1)) for name, v in network.init_running(net).items()}
+    opt = optim.make(cfg.optimizer, flat, cfg.lr)
+    how = running.rule(cfg.convention, None if cfg.cumulative else (
+        cfg.momentum if cfg.momentum is not None else running.DEFAULT))
+    renorm = (cfg.r_max, cfg.d_max) if cfg.norm == "renorm" else None
+    mode = "renorm" if renorm else "train"
+    rngs = [np.random.default_rng(s) for s in seeds]
+    batch_iters = [_batches(y[r], cfg.batch_size, cfg.sampling, g) for r, g in enumerate(rngs)]
+
+    T, L, U, m = cfg.steps, net.n_layers, max(net.hidden), cfg.batch_size
+    every = eval_every(cfg)
+    snap_steps = _snapshot_steps(T, min(cfg.n_snapshots, T))
+    snap_index = {int(s): i for i, s in enumerate(snap_steps)}
+    pop = np.full((4, k, len(snap_steps), L, U), np.nan)
+    X_eval = X if X_test is None else np.concatenate([X, X_test])
+    X_pop = X if pop_rows is None else X[:max(2, int(pop_rows))]
+    rows = np.arange(k)[:, None]
+    n_train = len(X)
+    bn_layers = [l for l in range(1, L + 1) if net.bn[l - 1]]
+    noisy = [b > 0 for b in noise_levels]
+    loss_all = np.full((k, T), np.nan)
+    acc_all = np.full((k, T), np.nan)
+    rec = np.full((4, k, T, L, U), np.nan) if record else None  # μ_B, σ²_B, running μ, σ²
+    snaps = [] if record else None
+    evals = []
+    diverged_at = np.zeros(k, dtype=int)
+    alive = np.ones(k, dtype=bool)
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for t in range(1, T + 1):
+            idx = (next(batch_iters[0])[None] if k == 1
+                   else np.stack([next(it) for it in batch_iters]))  # (k, m)
+            noise = None
+            if any(noisy):
+                noise = {}
+                for l in bn_layers:
+                    n = net.hidden[l - 1]
+                    noise[l] = (np.ones((k, n)), np.zeros((k, n)))
+                for r in range(k):  # per run: per step, per layer, scale then shift
+                    if noisy[r]:
+                        for l in bn_layers:
+                            n = net.hidden[l - 1]
+                            noise[l][0][r] = 1.0 + noise_levels[r] * rngs[r].standard_normal(n)
+                            noise[l][1][r] = noise_levels[r] * rngs[r].standard_normal(n)
+            if t in snap_index:
+                if record:
+                    snaps.append(({n: v.copy() for n, v in params.items()},
+                                  {n: v.copy() for n, v in run.items()}))
+                _population(params, X_pop, net, noise if noisy_population else None,
+                            pop[:, :, snap_index[t]])
+            yb = y[rows, idx]
+            logits, cache = network.forward(params, X[idx], net, mode, run, renorm, noise)
+            loss, dlogits, hits = network.xent(logits, yb)
+            bad = alive & ~np.isfinite(loss)
+            if bad.any():
+                diverged_at[bad] = t
+                alive &= ~bad
+                if not alive.any():
+                    break
+                dlogits[~alive] = 0.0
+            loss_all[alive, t - 1] = loss[alive]
+            acc_all[alive, t - 1] = hits[alive] * (1.0 / m)
+            everyone = alive.all()
+            live = alive[:, None]
+            for l, lc in enumerate(cache.layers, start=1):
+                n = net.hidden[l - 1]
+                if lc.bn is not None:
+                    mu, s2 = lc.bn.mu, lc.bn.sigma2
+                    rm, rv = run[f"mean{l}"], run[f"var{l}"]
+                    new_m, new_v = running.update(rm, rv, mu, s2, m, t, how)
+                    if not everyone:  # a diverged run keeps its last statistics
+                        new_m, new_v = np.where(live, new_m, rm), np.where(live, new_v, rv)
+                    run[f"mean{l}"], run[f"var{l}"] = new_m, new_v
+                    if record:
+                        rec[2, :, t - 1, l - 1, :n], rec[3, :, t - 1, l - 1, :n] = new_m, new_v
+                elif record:
+                    mu = np.add.reduce(lc.z, axis=-2) * (1.0 / m)
+                    zc = lc.z - mu[:, None, :]
+                    s2 = np.add.reduce(zc * zc, axis=-2) * (1.0 / m)
+                if record:
+                    rec[0, :, t - 1, l - 1, :n], rec[1, :, t - 1, l - 1, :n] = mu, s2
+            grads = network.backward(dlogits, cache, params, net)
+            dflat = np.concatenate([grads[name].reshape(k, -1) for name in keys], axis=1)
+            if everyone:
+                opt.step(flat, dflat)
+            else:  # a diverged run keeps its last weights
+                frozen = flat[~alive].copy()
+                opt.step(flat, dflat)
+                flat[~alive] = frozen
+            if t % every == 0 or t == T:
+                evals.append((t, *_evaluate(params, X_eval, y, y_test, n_train, net, run)))
+
+    ev_steps = np.array([e[0] for e in evals], dtype=int)
+    ev = np.array([e[1:] for e in evals], dtype=float).reshape(len(evals), 3, k)
+    ev = ev.transpose(1, 2, 0).copy()  # (3, k, E)
+    for r in range(k):
+        if diverged_at[r]:
+            cut = diverged_at[r]
+            ev[:, r, ev_steps >= cut] = np.nan
+            pop[:, r, snap_steps > cut] = np.nan
+    return _Runs(loss_all, acc_all, ev_steps, ev, snap_steps, pop, params, run, diverged_at,
+                 {"stats": rec, "snapshots": snaps} if record else None)
 
 
 def train(net: NetConfig, X, y, X_test=None, y_test=None, cfg: TrainConfig | None = None,
@@ -225,94 +456,83 @@ def train(net: NetConfig, X, y, X_test=None, y_test=None, cfg: TrainConfig | Non
     if cfg.batch_size > len(y):
         raise ValueError(f"batch_size ({cfg.batch_size}) must not exceed the number of "
                          f"training examples ({len(y)}).")
-    rng = np.random.default_rng(cfg.seed)
-    flat, params = network.flatten(network.init_params(net, seed=cfg.seed))
-    keys = list(params)
-    run = network.init_running(net)
-    opt = optim.make(cfg.optimizer, flat, cfg.lr)
-    how = running.rule(cfg.convention, None if cfg.cumulative else (
-        cfg.momentum if cfg.momentum is not None else running.DEFAULT))
-    renorm = (cfg.r_max, cfg.d_max) if cfg.norm == "renorm" else None
-    mode = "renorm" if renorm else "train"
-
-    T, L, U, m = cfg.steps, net.n_layers, max(net.hidden), cfg.batch_size
-    every = eval_every(cfg)
-    snap_steps = _snapshot_steps(T, min(cfg.n_snapshots, T))
-    snap_set = set(snap_steps.tolist())
-    # train and test sets evaluated in one forward pass
-    X_eval = X if X_test is None else np.concatenate([X, X_test])
-    n_train = len(y)
-    bn_layers = [l for l in range(1, L + 1) if net.bn[l - 1]]
-    batches = _batches(y, m, cfg.sampling, rng)
-    inv_m = 1.0 / m
-    snaps, evals, losses, accs = [], [], [], []
-    mus, s2s, rmeans, rvars = [], [], [], []
-    diverged_at = None
-
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for t in range(1, T + 1):
-            if t in snap_set:
-                snaps.append((_copy(params), _copy(run)))
-            idx = next(batches)
-            yb = y[idx]
-            noise = None
-            if cfg.bn_noise > 0:
-                noise = {l: (1.0 + cfg.bn_noise * rng.standard_normal(net.hidden[l - 1]),
-                             cfg.bn_noise * rng.standard_normal(net.hidden[l - 1]))
-                         for l in bn_layers}
-            logits, cache = network.forward(params, X[idx], net, mode, run, renorm, noise)
-            loss, dlogits, hits = network._xent(logits, yb)
-            if not np.isfinite(loss):
-                diverged_at = t
-                break
-            losses.append(loss)
-            accs.append(hits * inv_m)
-            mu_t, s2_t, rm_t, rv_t = [], [], [], []
-            for l, lc in enumerate(cache.layers, start=1):
-                if lc.bn is not None:
-                    mu, s2 = lc.bn.mu, lc.bn.sigma2
-                    rm, rv = running.update(run[f"mean{l}"], run[f"var{l}"], mu, s2, m, t, how)
-                    run[f"mean{l}"], run[f"var{l}"] = rm, rv
-                else:
-                    mu = np.add.reduce(lc.z, axis=0) * inv_m
-                    zc = lc.z - mu
-                    s2 = np.add.reduce(zc * zc, axis=0) * inv_m
-                    rm = rv = None
-                mu_t.append(mu)
-                s2_t.append(s2)
-                rm_t.append(rm)
-                rv_t.append(rv)
-            mus.append(mu_t)
-            s2s.append(s2_t)
-            rmeans.append(rm_t)
-            rvars.append(rv_t)
-            grads = network.backward(dlogits, cache, params, net)
-            opt.step(flat, np.concatenate([grads[k].ravel() for k in keys]))
-            if t % every == 0 or t == T:
-                evals.append((t, *_evaluate(params, X_eval, y, y_test, n_train, net, run)))
-
-        done = len(losses)
-        snap_steps = snap_steps[: len(snaps)]
-        pop = np.full((3, len(snaps), L, U), np.nan)
-        for i, (p, _) in enumerate(snaps):
-            for l, stats in network._population_stats(p, X, net).items():
-                pop[:, i, l - 1, : net.hidden[l - 1]] = stats
-
-    w = net.hidden
-    batch_var = _stack(s2s, L, U, w)
-    ev = np.array(evals, dtype=float).reshape(-1, 4)
+    res = _train_runs(net, X, y[None], X_test, None if y_test is None else y_test[None], cfg,
+                      [cfg.seed], [cfg.bn_noise], record=True, pop_rows=None,
+                      noisy_population=False)
+    d = int(res.diverged_at[0])
+    done = d - 1 if d else cfg.steps
+    rec = res.recorded["stats"][:, 0, :done]
+    snaps = [({n: v[0] for n, v in p.items()}, {n: v[0] for n, v in r.items()})
+             for p, r in res.recorded["snapshots"]]
+    S = len(snaps)
+    n, m = len(X), cfg.batch_size
+    pop = res.pop[:, 0, :S]
+    evals = res.evals[:, 0, res.eval_steps < d] if d else res.evals[:, 0]
+    batch_var = rec[1]
     return TrainTrace(
         net=net, cfg=cfg,
-        batch_mean=_stack(mus, L, U, w), batch_var=batch_var,
+        batch_mean=rec[0], batch_var=batch_var,
         batch_var_unbiased=(batch_var * (m / (m - 1)) if m > 1
                             else np.full_like(batch_var, np.nan)),
-        running_mean=_stack(rmeans, L, U, w), running_var=_stack(rvars, L, U, w),
-        loss=np.array(losses, dtype=float).reshape(done),
-        acc=np.array(accs, dtype=float).reshape(done),
-        eval_steps=ev[:, 0].astype(int), train_eval_acc=ev[:, 1], test_acc=ev[:, 2],
-        test_loss=ev[:, 3],
-        snapshot_steps=snap_steps, snapshots=snaps,
-        pop_mean=pop[0], pop_var=pop[1], pop_var_unbiased=pop[2],
-        params=_copy(params), running_stats=_copy(run),
-        diverged=diverged_at is not None, diverged_at=diverged_at,
+        running_mean=rec[2], running_var=rec[3],
+        loss=res.loss[0, :done].copy(), acc=res.acc[0, :done].copy(),
+        eval_steps=res.eval_steps[:evals.shape[1]], train_eval_acc=evals[0].copy(),
+        test_acc=evals[1].copy(), test_loss=evals[2].copy(),
+        snapshot_steps=res.snapshot_steps[:S], snapshots=snaps,
+        pop_mean=pop[0], pop_var=pop[1], pop_var_unbiased=pop[1] * (n / (n - 1)),
+        params={k: v[0].copy() for k, v in res.params.items()},
+        running_stats={k: v[0].copy() for k, v in res.running.items()},
+        diverged=bool(d), diverged_at=d or None,
+    )
+
+
+def train_stacked(net: NetConfig, X, y, X_test=None, y_test=None,
+                  cfg: TrainConfig | None = None, seeds: Sequence[int] = (0,),
+                  bn_noise: Sequence[float] | None = None, pop_rows: int | None = None,
+                  ) -> StackedTrace:
+    """Train k = len(seeds) copies of ``net`` on (X, y) in one vectorised pass.
+
+    Run r uses ``cfg`` with ``seed=seeds[r]`` and ``bn_noise=bn_noise[r]`` (default: cfg's
+    own bn_noise for every run). ``X`` (n, n_in) is shared by all runs; ``y`` is (n,), or
+    (k, n) to give run r its own labels ``y[r]`` for the same inputs (e.g. one labelling rule
+    per run). Optional test set likewise: ``X_test`` (n_test, n_in), ``y_test`` (n_test,) or
+    (k, n_test). Run r then equals ``train(net, X, y[r], X_test, y_test[r], cfg_r)``.
+    ``pop_rows``: take the snapshot population statistics over the first ``pop_rows`` training
+    examples only (a fixed random sample, since data sets come shuffled) — cheaper for large
+    sets; default all of X. Unlike :func:`train`, the snapshot statistics here include that
+    step's noisy-BN scale and shift (what the next layer really receives).
+    """
+    cfg = cfg or TrainConfig()
+    seeds = [int(s) for s in seeds]
+    k = len(seeds)
+    if not 1 <= k <= 64:
+        raise ValueError(f"need 1 to 64 stacked runs; got {k}.")
+    if bn_noise is None:
+        noise_levels = [float(cfg.bn_noise)] * k
+    else:
+        noise_levels = [float(b) for b in bn_noise]
+        if len(noise_levels) != k:
+            raise ValueError(f"bn_noise needs one value per run ({k}); got {len(noise_levels)}.")
+    for s, b in zip(seeds, noise_levels, strict=True):
+        replace(cfg, seed=s, bn_noise=b)  # TrainConfig validates every run's seed and noise
+    if any(b > 0 for b in noise_levels) and not any(net.bn):
+        raise ValueError("noisy BN needs at least one BN layer.")
+    X, y = _check_labels(X, y, net, k, "training data")
+    if X_test is not None:
+        X_test, y_test = _check_labels(X_test, y_test, net, k, "test data")
+    if cfg.batch_size > X.shape[0]:
+        raise ValueError(f"batch_size ({cfg.batch_size}) must not exceed the number of "
+                         f"training examples ({X.shape[0]}).")
+    res = _train_runs(net, X, y, X_test, y_test, cfg, seeds, noise_levels, record=False,
+                      pop_rows=pop_rows, noisy_population=True)
+    return StackedTrace(
+        net=net, cfg=cfg, seeds=tuple(seeds), bn_noise=tuple(noise_levels),
+        loss=res.loss, acc=res.acc, eval_steps=res.eval_steps,
+        train_eval_acc=res.evals[0], test_acc=res.evals[1], test_loss=res.evals[2],
+        snapshot_steps=res.snapshot_steps,
+        pop_mean=res.pop[0], pop_var=res.pop[1], out_mean=res.pop[2], out_std=res.pop[3],
+        params=[{name: v[r].copy() for name, v in res.params.items()} for r in range(k)],
+        running_stats=[{name: v[r].copy() for name, v in res.running.items()}
+                       for r in range(k)],
+        diverged_at=res.diverged_at,
     )

@@ -164,3 +164,30 @@ def test_backward_shape_mismatch():
     _, cache = batchnorm.forward_train(np.arange(6.0).reshape(3, 2), 1, 0)
     with pytest.raises(ValueError, match="shape"):
         batchnorm.backward(np.ones((2, 2)), cache)
+
+
+def test_the_kernel_on_stacked_runs_equals_each_run_alone():
+    """The one BN kernel takes a leading runs axis: (R, m, n) with gamma, beta (R, n) gives,
+    slice by slice, what the public 2-D functions give (forward, Batch Renorm, backward)."""
+    rng = np.random.default_rng(11)
+    R, m, n = 3, 6, 4
+    z = rng.normal(2.0, 3.0, (R, m, n))
+    gamma, beta = rng.normal(size=(R, n)), rng.normal(size=(R, n))
+    rmean, rvar = rng.normal(size=(R, n)), rng.uniform(0.5, 2.0, (R, n))
+    dy = rng.normal(size=(R, m, n))
+    for running in (None, (rmean, rvar)):
+        extra = (running, 2.0, 1.0) if running else ()
+        out, cache = batchnorm._forward(z, gamma, beta, 1e-5, *extra)
+        dz, dgamma, dbeta = batchnorm._backward(dy, cache)
+        assert out.shape == (R, m, n) and cache.mu.shape == (R, n) and dgamma.shape == (R, n)
+        for r in range(R):
+            if running:
+                o1, c1 = batchnorm.forward_renorm(z[r], gamma[r], beta[r], rmean[r], rvar[r],
+                                                  r_max=2.0, d_max=1.0)
+            else:
+                o1, c1 = batchnorm.forward_train(z[r], gamma[r], beta[r])
+            np.testing.assert_allclose(out[r], o1, rtol=1e-13, atol=1e-13)
+            np.testing.assert_allclose(cache.sigma2[r], c1.sigma2, rtol=1e-13)
+            for got, want in zip((dz[r], dgamma[r], dbeta[r]), batchnorm.backward(dy[r], c1),
+                                 strict=True):
+                np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)

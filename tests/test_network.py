@@ -160,3 +160,14 @@ def test_predict_bad_input():
         network.predict_proba(params, np.ones((3, 2)), net, "eval")
     with pytest.raises(ValueError, match="mode"):
         network.predict_proba(params, np.ones((3, 2)), net, "train")
+
+
+def test_cross_entropy_of_stacked_runs_equals_each_run_alone():
+    rng = np.random.default_rng(5)
+    logits, y = rng.normal(size=(3, 7, 4)), rng.integers(0, 4, (3, 7))
+    loss, dlogits, hits = network.xent(logits, y)
+    for r in range(3):
+        l1, d1 = network.softmax_xent(logits[r], y[r])
+        assert loss[r] == pytest.approx(l1, rel=1e-14)
+        np.testing.assert_allclose(dlogits[r], d1, rtol=1e-14)
+        assert hits[r] == np.sum(logits[r].argmax(axis=1) == y[r])

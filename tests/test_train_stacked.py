@@ -6,7 +6,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from bnsim import data, network, stacked
+from bnsim import data, network
+from bnsim import train as stacked
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
 from tests import helpers
@@ -89,12 +90,28 @@ def test_stacked_output_statistics_closed_form(moons):
     noise = {1: (1 + 0.5 * rng.normal(size=(2, 6)), 0.5 * rng.normal(size=(2, 6)))}
     out = np.full((4, 2, 2, 6), np.nan)
     stacked._population(params, X, net, noise, out)
-    _, layers = stacked._forward(params, X, net, "batch", noise)
+    _, cache = network.forward(params, X, net, "batch", noise=noise)
     for l in (0, 1):
-        zt = layers[l][6]
+        zt = cache.layers[l].z_tilde
         n = zt.shape[-1]
         np.testing.assert_allclose(out[2, :, l, :n], zt.mean(axis=1), atol=1e-12)
         np.testing.assert_allclose(out[3, :, l, :n], zt.std(axis=1), rtol=1e-9)
+
+
+@pytest.mark.parametrize("sampling", ["iid", "by_class"])
+def test_stacked_batch_renorm_equals_sequential_train(moons, sampling):
+    """One trainer: Batch Renorm runs stack like plain BN runs (it used to be refused)."""
+    X, y, Xt, yt = moons
+    net = NetConfig(hidden=(8, 6), bn=(True, True))
+    cfg = TrainConfig(steps=80, batch_size=8, norm="renorm", r_max=1.5, d_max=0.5,
+                      sampling=sampling)
+    st = stacked.train_stacked(net, X, y, Xt, yt, cfg, seeds=[2, 5])
+    for r, s in enumerate((2, 5)):
+        tr = train(net, X, y, Xt, yt, replace(cfg, seed=s))
+        np.testing.assert_allclose(st.loss[r], tr.loss, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(st.test_acc[r], tr.test_acc)
+        for k, v in tr.running_stats.items():
+            np.testing.assert_allclose(st.running_stats[r][k], v, rtol=1e-10, atol=1e-12)
 
 
 def test_stacked_rejects_bad_input(moons):
@@ -103,8 +120,6 @@ def test_stacked_rejects_bad_input(moons):
         stacked.train_stacked(NetConfig(), X, y, seeds=[0, 1], bn_noise=[0.1])
     with pytest.raises(ValueError, match="noisy BN needs"):
         stacked.train_stacked(NetConfig(bn=(False, False)), X, y, seeds=[0], bn_noise=[0.2])
-    with pytest.raises(ValueError, match="Batch Renorm"):
-        stacked.train_stacked(NetConfig(), X, y, cfg=TrainConfig(norm="renorm"))
     with pytest.raises(ValueError, match="bn_noise"):
         stacked.train_stacked(NetConfig(), X, y, seeds=[0], bn_noise=[-1.0])
 
