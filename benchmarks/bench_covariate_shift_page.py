@@ -87,7 +87,8 @@ def bench_stacked(repeats: int) -> None:
     _report("noisy BN, 9 runs of 1000 steps", t)
 
     # tab 1: 3 rules × (no BN, BN), 400 training examples
-    sets = [data.make_shift(r, 0.0, 400, 2, 0.8, 1.0, 0.0, 0) for r in data.RULES]
+    sets = [data.make_shift(rule=r, shift=0.0, n_train=400, n_test=2, spread=0.8,
+                            test_scale=1.0, label_noise=0.0, seed=0) for r in data.RULES]
     quiet = replace(cfg, eval_every=cfg.steps, n_snapshots=1)
     t = _interleaved({
         "sequential train()": lambda: [train(n, d.X_train, d.y_train, cfg=quiet)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -34,9 +35,7 @@ from bnsim.train import TrainConfig
 
 # ---------------------------------------------------------------- 1. input covariate shift
 SHIFTS = np.round(np.arange(0.0, 5.0001, 0.25), 2)  # the sweep: 0, 0.25, …, 5
-MODELS = ("no_bn", "bn", "adabn")
-MODEL_LABELS = {"no_bn": "Without BN", "bn": "With BN",
-                "adabn": "With BN + AdaBN recalibration"}
+MODELS = ("no_bn", "bn", "adabn")  # keys of bnsim.notation.MODELS
 
 
 @dataclass
@@ -69,7 +68,8 @@ def train_shift_models(rules: Sequence[str], hidden: tuple[int, ...], activation
     rules = tuple(rules)
     if not rules:
         raise ValueError("need at least one rule.")
-    sets = [data.make_shift(r, 0.0, n_train, 2, spread, 1.0, 0.0, data_seed) for r in rules]
+    sets = [data.make_shift(rule=r, shift=0.0, n_train=n_train, n_test=2, spread=spread,
+                            test_scale=1.0, label_noise=0.0, seed=data_seed) for r in rules]
     X = sets[0].X_train
     Y = np.stack([s.y_train for s in sets])
     n = len(hidden)
@@ -91,7 +91,8 @@ def shifted_sets(rule: str, shifts, spread: float, test_scale: float, n_train: i
                  n_test: int, data_seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Test inputs and labels for every shift: X (G, n_test, 2), y (G, n_test). The same seed
     draws the same noise at every shift, so the clouds only move."""
-    sets = [data.make_shift(rule, float(s), n_train, n_test, spread, test_scale, 0.0, data_seed)
+    sets = [data.make_shift(rule=rule, shift=float(s), n_train=n_train, n_test=n_test,
+                            spread=spread, test_scale=test_scale, label_noise=0.0, seed=data_seed)
             for s in shifts]
     return np.stack([d.X_test for d in sets]), np.stack([d.y_test for d in sets])
 
@@ -157,6 +158,41 @@ def rule_comparison(models: ShiftModels, shift: float, spread: float, test_scale
             rows.append({"rule": rule, "model": m, "accuracy": acc,
                          "majority": max(frac1, 1 - frac1)})
     return pd.DataFrame(rows)
+
+
+class ShiftAt(NamedTuple):
+    """Test accuracy at the sweep's shift nearest the current one, and on the training
+    distribution (a fresh sample at shift 0)."""
+
+    no_bn: float
+    bn: float
+    adabn: float  # BN after AdaBN recalibration on the shifted test inputs
+    majority: float  # always answering the test set's majority class
+    train_no_bn: float
+    train_bn: float
+
+
+def shift_at(sweep: ShiftSweep, shift: float) -> ShiftAt:
+    """The row of ``sweep.table`` nearest ``shift`` with the training-distribution accuracy."""
+    t = sweep.table
+    row = t.iloc[int(np.argmin(np.abs(t["shift"] - shift)))]
+    return ShiftAt(float(row["no_bn"]), float(row["bn"]), float(row["adabn"]),
+                   float(row["majority"]), sweep.train_dist["no_bn"], sweep.train_dist["bn"])
+
+
+class RuleAccuracy(NamedTuple):
+    """:func:`rule_comparison` as lookups: accuracy[(rule, model)], majority[rule]."""
+
+    accuracy: dict
+    majority: dict
+
+
+def rule_accuracy(table: pd.DataFrame) -> RuleAccuracy:
+    """The accuracy of every (rule, model) and each rule's majority-class rate."""
+    acc = table.set_index(["rule", "model"])["accuracy"]
+    maj = table.drop_duplicates("rule").set_index("rule")["majority"]
+    return RuleAccuracy({k: float(a) for k, a in acc.items()},
+                        {k: float(m) for k, m in maj.items()})
 
 
 def decision_grid(models: ShiftModels, rule: str, model: str, X_test, xlim, ylim,
@@ -282,6 +318,93 @@ def drift(mean, std) -> float:
     return float(tv.mean() / scale)
 
 
+def layer_width(quantity: str, l: int, units: int, n_in: int = 2) -> int:
+    """Number of units of ``quantity`` in hidden layer ``l``: a^[0] is the data x (n_in)."""
+    return n_in if (quantity == "a_prev" and l == 1) else units
+
+
+class LayerRun(NamedTuple):
+    """One run's view of hidden layer l over training (S snapshots, n units)."""
+
+    steps: np.ndarray  # (S,) snapshot steps
+    band: np.ndarray | None  # (S, n, 5) quantiles (None if the values overflowed)
+    mean: np.ndarray  # (S, n) per-unit mean over the data set
+    std: np.ndarray  # (S, n) per-unit standard deviation (biased)
+    edges: np.ndarray  # (n, bins + 1) histogram edges per unit
+    density: np.ndarray  # (S, n, bins)
+    finite: bool  # all values finite (no overflow)
+    drift: float  # :func:`drift` of mean and std (NaN if not finite)
+    zt_mean: np.ndarray  # (S, n_l) mean of z̃^[l]
+    zt_var: np.ndarray  # (S, n_l) variance of z̃^[l]
+    diverged: bool
+    diverged_at: int | None
+    test_acc: float  # final eval-mode test accuracy (NaN if never evaluated)
+    beta: np.ndarray | None = None  # (S, n_l) β^[l] at the snapshots (BN only)
+    gamma2: np.ndarray | None = None  # (S, n_l) (γ^[l])² at the snapshots (BN only)
+
+
+def layer_run(trace, X, l: int, quantity: str, bins: int = 40) -> LayerRun:
+    """Follow ``quantity`` of hidden layer ``l`` through the snapshots of ``trace`` (a
+    :class:`bnsim.train.TrainTrace`) over the data set X (N, n_in)."""
+    vals = layer_values(trace.snapshots, X, trace.net, l, quantity)  # (S, N, n)
+    mean, std = moments(vals)
+    finite = bool(np.all(np.isfinite(vals)))
+    n = vals.shape[2]
+    edges = np.zeros((n, bins + 1))
+    dens = np.zeros((len(vals), n, bins))
+    if finite:
+        for j in range(n):
+            edges[j], dens[:, j] = histograms(vals[:, :, j], bins)
+    zt = vals if quantity == "z_tilde" else layer_values(trace.snapshots, X, trace.net, l,
+                                                         "z_tilde")
+    zt_mean, zt_std = moments(zt)
+    beta = gamma2 = None
+    if trace.net.bn[l - 1]:
+        beta = np.array([p[f"beta{l}"] for p, _ in trace.snapshots])
+        gamma2 = np.array([p[f"gamma{l}"] ** 2 for p, _ in trace.snapshots])
+    return LayerRun(
+        steps=trace.snapshot_steps, band=band(vals) if finite else None, mean=mean, std=std,
+        edges=edges, density=dens, finite=finite,
+        drift=drift(mean, std) if finite else float("nan"), zt_mean=zt_mean,
+        zt_var=zt_std ** 2, diverged=trace.diverged, diverged_at=trace.diverged_at,
+        test_acc=float(trace.test_acc[-1]) if len(trace.test_acc) else float("nan"),
+        beta=beta, gamma2=gamma2)
+
+
+class LayerView(NamedTuple):
+    """The same layer in the network without BN and with BN (same seed, data, optimiser)."""
+
+    no_bn: LayerRun
+    bn: LayerRun
+
+
+class Pinning(NamedTuple):
+    """How tightly BN pins z̃^[l]: its per-unit mean to β and variance to γ²."""
+
+    off_mean: float  # max |mean(z̃) − β| over steps and units
+    off_var: float  # max |var(z̃)/γ² − 1|
+    beta_range: float  # mean over units of the range β travelled
+    plain_range: float  # the same for the unit means of z̃ without BN
+
+
+def pinning(view: LayerView) -> Pinning:
+    """:class:`Pinning` from the BN run's β, γ² and the moments of z̃ in both runs."""
+    b = view.bn
+    return Pinning(float(np.max(np.abs(b.zt_mean - b.beta))),
+                   float(np.max(np.abs(b.zt_var / b.gamma2 - 1))),
+                   float(np.mean(np.ptp(b.beta, axis=0))),
+                   float(np.mean(np.ptp(view.no_bn.zt_mean, axis=0))))
+
+
+def band_table(view: LayerView, unit: int) -> pd.DataFrame:
+    """Tidy table of one unit's quantile band, mean and std per step and network (0-based
+    ``unit``)."""
+    cols = [f"q{int(q * 100)}" for q in QUANTILES]
+    return pd.concat([pd.DataFrame(r.band[:, unit], columns=cols)
+                      .assign(step=r.steps, network=k, mean=r.mean[:, unit], std=r.std[:, unit])
+                      for k, r in (("no_bn", view.no_bn), ("bn", view.bn))])
+
+
 # ---------------------------------------------------------------- 3. mini-batch noise
 BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
 
@@ -362,9 +485,53 @@ def batch_noise(params, net: NetConfig, X, sizes=BATCH_SIZES, n_batches: int = 4
                       N, np.array(diffs), np.array(flips))
 
 
+class NoiseView(NamedTuple):
+    """What the mini-batch tab shows for one layer, unit and two batch sizes (M sizes)."""
+
+    layer: int  # 1-based
+    unit: int  # 0-based
+    m_small: int
+    m_large: int
+    i_small: int  # index of m_small in sizes
+    i_large: int
+    sigma: float  # population standard deviation of z^[l]_unit (biased)
+    pop_mean: float
+    law: np.ndarray  # (M,) σ/√m
+    law_fpc: np.ndarray  # (M,) σ/√m·√((N−m)/(N−1))
+    mu_small: np.ndarray  # (B,) μ_B over batches of m_small
+    mu_large: np.ndarray  # (B,)
+    sd_mu: np.ndarray  # (M,) std of μ_B over batches
+    sd_s2: np.ndarray  # (M,) std of σ²_B over batches
+    sizes: np.ndarray  # (M,)
+    n_examples: int
+    out_diff: np.ndarray  # (M,) mean |p_train − p_eval|
+    flips: np.ndarray  # (M,) fraction of flipped predictions
+
+
+def noise_view(bn: BatchNoise, l: int, unit: int, m1: int, m2: int) -> NoiseView:
+    """Select layer ``l`` (1-based), ``unit`` (0-based) and the two sizes (sorted) of ``bn``."""
+    sizes = [int(m) for m in bn.sizes]
+    ma, mb = (m1, m2) if m1 <= m2 else (m2, m1)
+    ia, ib = sizes.index(ma), sizes.index(mb)
+    sigma = float(np.sqrt(bn.pop_var[l - 1][unit]))
+    mu = bn.mu[l - 1][:, :, unit]
+    sd_mu, sd_s2 = bn.spread(l)
+    return NoiseView(l, unit, ma, mb, ia, ib, sigma, float(bn.pop_mean[l - 1][unit]),
+                     mean_spread_law(sigma, bn.sizes),
+                     mean_spread_law(sigma, bn.sizes, bn.n_examples), mu[ia], mu[ib],
+                     sd_mu[:, unit], sd_s2[:, unit], bn.sizes, bn.n_examples, bn.out_diff,
+                     bn.flips)
+
+
+def noise_table(nv: NoiseView) -> pd.DataFrame:
+    """The spreads and the train/eval gap per batch size, as plotted."""
+    return pd.DataFrame({"m": nv.sizes, "sd_mu": nv.sd_mu, "sd_sigma2": nv.sd_s2, "law": nv.law,
+                         "law_finite": nv.law_fpc, "mean_abs_p_diff": nv.out_diff,
+                         "flips": nv.flips})
+
+
 # ---------------------------------------------------------------- 4. noisy BN
-VARIANTS = ("no_bn", "bn", "noisy_bn")
-VARIANT_LABELS = {"no_bn": "No BN", "bn": "BN", "noisy_bn": "Noisy BN"}
+VARIANTS = ("no_bn", "bn", "noisy_bn")  # keys of bnsim.notation.MODELS
 
 
 @dataclass
@@ -446,3 +613,61 @@ def noisy_summary(cmp: NoisyComparison, layer: int, tail: float = 0.1) -> pd.Dat
                 "drift": drift(tr.out_mean[r, :, layer - 1], tr.out_std[r, :, layer - 1]),
             })
     return pd.DataFrame(rows)
+
+
+
+def loss_curves(cmp: NoisyComparison, window: int) -> dict:
+    """{variant: (seeds, T)} mini-batch loss per run, smoothed over ``window`` steps."""
+    out = {}
+    for v in VARIANTS:
+        tr, idx = cmp.runs(v)
+        out[v] = smooth(tr.loss[idx], window)
+    return out
+
+
+def loss_steps(curves: dict) -> np.ndarray:
+    """The steps 1, 2, …, T of :func:`loss_curves`' curves."""
+    return np.arange(1, next(iter(curves.values())).shape[-1] + 1)
+
+
+def loss_table(curves: dict, seeds: Sequence[int]) -> pd.DataFrame:
+    """One column per variant and seed, one row per step (1, 2, …)."""
+    return pd.DataFrame({"step": loss_steps(curves)} | {
+        f"{k}_seed{s}": curves[k][i] for k in curves for i, s in enumerate(seeds)})
+
+
+def diverged_runs(summary: pd.DataFrame) -> list[tuple[str, int]]:
+    """(variant, seed) of every run of :func:`noisy_summary` that diverged."""
+    return [(r.variant, int(r.seed)) for r in summary[summary["diverged"]].itertuples()]
+
+
+class NoisyMeans(NamedTuple):
+    """Means over seeds per variant: {variant: final test accuracy}, {variant: drift D}."""
+
+    test_acc: dict
+    drift: dict
+
+
+def noisy_means(summary: pd.DataFrame) -> NoisyMeans:
+    """Means over seeds of :func:`noisy_summary`'s test accuracy and drift, per variant."""
+    g = summary.groupby("variant")[["test_acc", "drift"]].mean()
+    return NoisyMeans({k: float(g.loc[k, "test_acc"]) for k in VARIANTS},
+                      {k: float(g.loc[k, "drift"]) for k in VARIANTS})
+
+
+class NoisyVerdict(NamedTuple):
+    """Does noisy BN train about as well as BN despite its extra drift?"""
+
+    outcome: str  # "holds": within ``tol`` of BN's accuracy (or better); "hurts": worse
+    bn_acc: float
+    noisy_acc: float
+    drift_ratio: float  # drift of noisy BN ÷ drift of BN
+    tol: float
+
+
+def noisy_verdict(means: NoisyMeans, tol: float = 0.02) -> NoisyVerdict:
+    """The paper's claim (Santurkar et al. 2018) on these numbers: noisy BN has far more
+    drift yet trains about as well as BN (accuracy at least BN's − ``tol``)."""
+    a1, a2 = means.test_acc["bn"], means.test_acc["noisy_bn"]
+    ratio = means.drift["noisy_bn"] / max(means.drift["bn"], 1e-12)
+    return NoisyVerdict("holds" if a2 >= a1 - tol else "hurts", a1, a2, ratio, tol)

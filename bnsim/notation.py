@@ -102,6 +102,21 @@ VARIANCES: dict[str, Term] = {
     "unbiased": Term("unbiased (PyTorch)", "unbiased", "m/(m−1)·σ²_B, what PyTorch stores"),
     "biased": Term("biased (Keras)", "biased", "σ²_B, what Keras stores and BN divides by"),
 }
+RULES: dict[str, Term] = {  # labelling rules of the covariate-shift clouds (bnsim.data.RULES)
+    "sine": Term("Sine: x₂ > sin(1.5·x₁)", "sine", "class 1 above a sine wave"),
+    "circle": Term("Circle: |x| < 1.5", "circle", "class 1 inside a circle of radius 1.5"),
+    "linear": Term("Line: x₂ > x₁/2", "line", "class 1 above a line through the origin"),
+}
+QUANTITIES: dict[str, Term] = {  # what of hidden layer l is followed through training
+    "a_prev": Term("a^[l−1] (inputs)", "a^[l−1]", "the layer's inputs (a^[0] is the data x)"),
+    "z": Term("z^[l]", "z^[l]", "pre-activation W^[l]·a^[l−1], before BN"),
+    "z_tilde": Term("z̃^[l]", "z̃^[l]",
+                    "what the activation receives: γ·z_norm + β with BN, z + b without"),
+}
+PICTURES: dict[str, Term] = {  # how a distribution over training is drawn
+    "band": Term("quantile bands", "bands", "5, 25, 50, 75, 95 % quantiles over the examples"),
+    "heat": Term("histograms", "histograms", "one histogram per snapshot, as a heat map"),
+}
 
 
 # The four train-mode equations and the EWA, in lecture notation.

@@ -24,16 +24,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from bnsim import network, running, train
+from bnsim import network, notation, running, train
 
-ESTIMATORS = {  # running estimators, in drawing order
-    "ema": "EMA (lecture)",
-    "ema_bc": "EMA, bias-corrected",
-    "cumulative": "cumulative average",
-}
-VARIANCES = ("unbiased", "biased")
+# The running estimators (keys of notation.ESTIMATORS, which names them), in drawing order.
+RUNNING = ("ema", "ema_bc", "cumulative")
 INIT = {"mean": 0.0, "var": 1.0}  # v_0, as PyTorch and Keras start them
-STORES = {"pytorch": "unbiased", "keras": "biased"}  # which σ²_B each framework averages
 
 
 class UnitStats(NamedTuple):
@@ -78,6 +73,35 @@ class Estimates(NamedTuple):
         return getattr(self, name)[:, col]
 
 
+class UnitChoice(NamedTuple):
+    """A (1-based) layer and (0-based) unit that exist in the network, and what was moved."""
+
+    layer: int
+    unit: int
+    notes: list[str]  # one sentence per clipped value
+
+
+class Range(NamedTuple):
+    """A fixed axis range."""
+
+    lo: float
+    hi: float
+
+
+class RunningValues(NamedTuple):
+    """What a framework's BN layer holds for one unit: running mean and running variance."""
+
+    mean: float
+    var: float
+
+
+class ErrorAt(NamedTuple):
+    """The relative error of an estimator at one snapshot step."""
+
+    step: int
+    rel: float
+
+
 class Errors(NamedTuple):
     """|estimate − population| at the snapshot steps; ``rel`` is relative to σ_pop for the
     mean and to σ²_pop for the variance (so 0.05 = 5 %). Dicts {stat: {estimator: (S,)}}."""
@@ -98,12 +122,13 @@ class Distribution(NamedTuple):
 
 
 def _kind(variance: str) -> str:
-    if variance not in VARIANCES:
-        raise ValueError(f"variance must be one of {VARIANCES}; got {variance!r}.")
+    if variance not in notation.VARIANCES:
+        raise ValueError(f"variance must be one of {tuple(notation.VARIANCES)}; "
+                         f"got {variance!r}.")
     return variance
 
 
-def check_unit(net: network.NetConfig, layer: int, unit: int) -> tuple[int, int, list[str]]:
+def check_unit(net: network.NetConfig, layer: int, unit: int) -> UnitChoice:
     """Clip a (1-based) ``layer`` and (0-based) ``unit`` to the network; notes say what moved."""
     notes = []
     L = net.n_layers
@@ -118,7 +143,7 @@ def check_unit(net: network.NetConfig, layer: int, unit: int) -> tuple[int, int,
         notes.append(f"Layer {layer} has {n} units (0–{n - 1}); showing unit {new} "
                      f"instead of {unit}.")
         unit = new
-    return int(layer), int(unit), notes
+    return UnitChoice(int(layer), int(unit), notes)
 
 
 def unit_stats(trace: train.TrainTrace, layer: int, unit: int) -> UnitStats:
@@ -152,13 +177,14 @@ def estimate(us: UnitStats, beta: float) -> Estimates:
     )
 
 
-def framework_values(est: Estimates, step: int | None = None) -> dict[str, tuple[float, float]]:
-    """(running mean, running variance) that PyTorch ``BatchNorm1d(momentum=1−β_EMA)`` and Keras
+def framework_values(est: Estimates, step: int | None = None) -> dict[str, RunningValues]:
+    """The running mean and variance that PyTorch ``BatchNorm1d(momentum=1−β_EMA)`` and Keras
     ``BatchNormalization(momentum=β_EMA)`` hold after ``step`` (default: the last one), fed
     the same mini-batches: PyTorch averages the unbiased σ²_B, Keras the biased one."""
     t = len(est.ema) if step is None else int(step)
     row = est.ema[t - 1]
-    return {"pytorch": (float(row[0]), float(row[2])), "keras": (float(row[0]), float(row[1]))}
+    return {"pytorch": RunningValues(float(row[0]), float(row[2])),
+            "keras": RunningValues(float(row[0]), float(row[1]))}
 
 
 def effective_window(beta: float) -> float:
@@ -175,7 +201,7 @@ def errors(us: UnitStats, est: Estimates, variance: str = "unbiased") -> Errors:
         ab, rel = {}, {}
         for stat in ("mean", "var"):
             ab[stat] = {n: np.abs(est.get(n, stat, variance)[idx] - pop[stat])
-                        for n in ESTIMATORS}
+                        for n in RUNNING}
             rel[stat] = {n: e / scale[stat] for n, e in ab[stat].items()}
     return Errors(us.pop_steps, ab, rel)
 
@@ -201,14 +227,15 @@ def variance_ratio(us: UnitStats, variance: str = "unbiased") -> float:
     return float(r.mean()) if len(r) else float("nan")
 
 
-def error_at(steps: np.ndarray, rel: np.ndarray, step: float) -> tuple[int, float]:
-    """(snapshot step, relative error) at the first snapshot step ≥ ``step`` (else the last)."""
+def error_at(steps: np.ndarray, rel: np.ndarray, step: float) -> ErrorAt:
+    """The snapshot step and relative error at the first snapshot step ≥ ``step`` (else at the
+    last one)."""
     i = min(int(np.searchsorted(steps, step, side="left")), len(steps) - 1)
-    return int(steps[i]), float(rel[i])
+    return ErrorAt(int(steps[i]), float(rel[i]))
 
 
 def value_range(us: UnitStats, stat: str, variance: str = "unbiased",
-                q: float = 0.5) -> tuple[float, float]:
+                q: float = 0.5) -> Range:
     """A y-range for ``stat`` that holds the batch statistics (between the ``q`` and 100 − ``q``
     percentiles), the population values and the initial value — and so every estimator, which
     are averages of those. It does not depend on β_EMA, so the axes don't jump."""
@@ -218,7 +245,7 @@ def value_range(us: UnitStats, stat: str, variance: str = "unbiased",
                  pop[np.isfinite(pop)], INIT[stat]]
     lo, hi = float(np.min(vals)), float(np.max(vals))
     pad = 0.06 * (hi - lo) if hi > lo else 0.5
-    return lo - pad, hi + pad
+    return Range(lo - pad, hi + pad)
 
 
 def error_ceiling(us: UnitStats, stat: str, variance: str = "unbiased") -> float:
@@ -233,20 +260,20 @@ def error_ceiling(us: UnitStats, stat: str, variance: str = "unbiased") -> float
     return float(bound.max()) if len(bound) else 1.0
 
 
-def z_range(us: UnitStats, sds: float = 3.0) -> tuple[float, float]:
+def z_range(us: UnitStats, sds: float = 3.0) -> Range:
     """A fixed x-range for histograms of z over the whole run: μ_pop ± ``sds``·σ_pop over all
     snapshot steps, and the initial value 0 (independent of β_EMA and of the step)."""
     sd = np.sqrt(us.pop_var_b)
     ok = np.isfinite(us.pop_mean) & np.isfinite(sd)
     if not ok.any():
-        return -1.0, 1.0
+        return Range(-1.0, 1.0)
     lo = float(np.min(us.pop_mean[ok] - sds * sd[ok]))
     hi = float(np.max(us.pop_mean[ok] + sds * sd[ok]))
-    return min(lo, INIT["mean"]), max(hi, INIT["mean"])
+    return Range(min(lo, INIT["mean"]), max(hi, INIT["mean"]))
 
 
 def trajectory_frame(us: UnitStats, est: Estimates | None, variance: str,
-                     shown=tuple(ESTIMATORS) + ("population",)) -> pd.DataFrame:
+                     shown=(*RUNNING, "population")) -> pd.DataFrame:
     """Tidy table of what the trajectory plot shows: step, layer, unit, statistic
     ("mean"/"variance"), series ("batch", the estimators in ``shown``, "population"),
     value, plus β_EMA and the variance kind."""
@@ -256,7 +283,7 @@ def trajectory_frame(us: UnitStats, est: Estimates | None, variance: str,
         parts.append(pd.DataFrame({"step": us.steps, "statistic": label, "series": "batch",
                                    "value": batch}))
         if est is not None:
-            for name in ESTIMATORS:
+            for name in RUNNING:
                 if name in shown:
                     parts.append(pd.DataFrame({"step": us.steps, "statistic": label,
                                                "series": name,

@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from bnsim import network, running
+from bnsim import network, notation, running
 from bnsim.network import NetConfig
 
 KS = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # test batch sizes of the accuracy-vs-k curve
@@ -88,20 +88,12 @@ def mix_counts(mix: float, k: int) -> tuple[int, int]:
     return k - n1, n1
 
 
-def draw_mixed(y, k: int, mix: float | None, B: int, rng: np.random.Generator,
-               exclude: int | None = None) -> np.ndarray:
+def draw_mixed(y, k: int, mix: float, B: int, rng: np.random.Generator) -> np.ndarray:
     """(B, k) test-set indices: B batches of k, each with the class mix ``mix`` (share of
-    class 1), or drawn at random from the whole test set if ``mix`` is None. ``exclude``: an
-    index never drawn. Within a batch no example repeats unless its class pool is too small."""
+    class 1). Within a batch no example repeats unless its class pool is too small."""
     y = np.asarray(y)
-    keep = np.ones(len(y), bool)
-    if exclude is not None:
-        keep[exclude] = False
-    if mix is None:
-        return _choose(rng, np.flatnonzero(keep), B, k)
     n0, n1 = mix_counts(mix, k)
-    parts = [_choose(rng, np.flatnonzero(keep & (y == c)), B, n)
-             for c, n in ((0, n0), (1, n1)) if n]
+    parts = [_choose(rng, np.flatnonzero(y == c), B, n) for c, n in ((0, n0), (1, n1)) if n]
     return np.concatenate(parts, axis=1) if parts else np.empty((B, 0), dtype=np.intp)
 
 
@@ -155,6 +147,62 @@ def boundary_batch(params, net: NetConfig, grid: Grid, mates) -> np.ndarray:
     return predict_with_mates(params, net, grid.points, mates).reshape(n, n)
 
 
+class EvalMap(NamedTuple):
+    """The eval-mode decision map of a network over a fixed extent."""
+
+    xs: np.ndarray  # (n,) grid x₁
+    ys: np.ndarray  # (n,) grid x₂
+    ext: tuple[float, float, float, float]  # (x0, x1, y0, y1): fixed axes
+    p_eval: np.ndarray  # (n, n) eval-mode p(class 1); p_eval[i, j] at (xs[j], ys[i])
+    acc_eval: float  # eval-mode accuracy on the test set
+
+
+class Boundaries(NamedTuple):
+    """Both decision maps: eval mode, and batch statistics with the same k − 1 batch-mates."""
+
+    xs: np.ndarray  # (n,)
+    ys: np.ndarray  # (n,)
+    ext: tuple[float, float, float, float]
+    p_eval: np.ndarray  # (n, n) eval mode
+    acc_eval: float  # eval-mode test accuracy
+    mates: np.ndarray  # (k − 1,) test-set indices of the batch-mates
+    p_batch: np.ndarray  # (n, n) each grid point inside a batch with ``mates``
+    acc_batch: float  # test accuracy, each test point inside a batch with ``mates``
+
+    @property
+    def disagreement(self) -> float:
+        """Share of the grid where the two maps predict different classes."""
+        return float(np.mean((self.p_eval >= 0.5) != (self.p_batch >= 0.5)))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy grid: x1, x2, p_eval, p_batch (one row per grid point)."""
+        return pd.DataFrame({"x1": np.tile(self.xs, len(self.ys)),
+                             "x2": np.repeat(self.ys, len(self.xs)),
+                             "p_eval": self.p_eval.ravel(), "p_batch": self.p_batch.ravel()})
+
+
+def eval_map(params, net: NetConfig, run, X, X_test, y_test, n: int = 50) -> EvalMap:
+    """Eval-mode map on an n × n grid around the training set ``X`` and the test set."""
+    ext = extent(X, X_test)
+    grid = make_grid(ext, n)
+    return EvalMap(grid.xs, grid.ys, ext, boundary_eval(params, net, run, grid),
+                   eval_accuracy(params, net, run, X_test, y_test))
+
+
+def boundaries(params, net: NetConfig, X_test, y_test, emap: EvalMap, k: int, mix: float,
+               seed: int) -> Boundaries:
+    """``emap`` plus the batch-statistics map: k − 1 batch-mates drawn (seeded) from the test
+    set with the class mix ``mix`` (share of class 1); every grid point and every test point
+    is predicted inside a batch of k with those same mates."""
+    X_test = np.asarray(X_test, dtype=float)
+    mates = draw_mixed(y_test, k - 1, mix, 1, np.random.default_rng(seed))[0]
+    grid = make_grid(emap.ext, len(emap.xs))
+    p_test = predict_with_mates(params, net, X_test, X_test[mates])
+    return Boundaries(*emap, mates=mates,
+                      p_batch=boundary_batch(params, net, grid, X_test[mates]),
+                      acc_batch=accuracy(p_test, y_test))
+
+
 # ---------------------------------------------------------------- accuracy vs test batch size
 def random_batchings(n: int, k: int, n_batchings: int, rng: np.random.Generator) -> np.ndarray:
     """(R, n // k, k) indices: R random batchings of a test set of n examples, each a random
@@ -201,6 +249,24 @@ def accuracy_vs_k(params, net: NetConfig, run, X, y, ks=KS, n_batchings: int = 5
     return AccVsK(ks, acc, ev, table)
 
 
+class AtK(NamedTuple):
+    """Batch-statistics accuracy at one test batch size k (over random batchings)."""
+
+    k: int
+    mean: float
+    p05: float
+    p95: float
+
+
+def at_k(a: AccVsK, k: int) -> AtK:
+    """The row of ``a`` for test batch size k (ValueError if ``a`` has no such k)."""
+    row = a.table[a.table["k"] == k]
+    if row.empty:
+        raise ValueError(f"no accuracy computed for test batch size k = {k}.")
+    r = row.iloc[0]
+    return AtK(int(k), float(r["mean"]), float(r["p05"]), float(r["p95"]))
+
+
 class Collapse(NamedTuple):
     cls: int  # the one class every example gets with k = 1
     p: float  # its p(class 1)
@@ -234,6 +300,43 @@ def neighbours(params, net: NetConfig, X, i: int, k: int, n_draws: int = 200,
     return proba_batch(params, net, Xb, MAX_ROWS)[:, 0]
 
 
+class KView(NamedTuple):
+    """Everything the test-batch-size view shows."""
+
+    curve: AccVsK  # accuracy over all KS
+    at: AtK  # the chosen k
+    collapse: Collapse  # what k = 1 predicts
+
+
+class Followed(NamedTuple):
+    """One test example inside many random test batches vs alone in eval mode."""
+
+    i: int  # test-set index
+    label: int  # its class
+    k: int  # test batch size
+    p_eval: float  # its eval-mode p(class 1)
+    draws: np.ndarray  # (n_draws,) its batch-statistics p(class 1) in each random batch
+
+    @property
+    def flips(self) -> float:
+        """Share of the random batches that change its predicted class."""
+        return float(np.mean((self.draws >= 0.5) != (self.p_eval >= 0.5)))
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"batch": np.arange(len(self.draws)), "p_batch": self.draws,
+                             "p_eval": self.p_eval})
+
+
+def follow(params, net: NetConfig, run, X, y, i: int, k: int, n_draws: int = 200,
+           seed: int = 0) -> Followed:
+    """Test example ``i`` in ``n_draws`` random test batches of k (:func:`neighbours`) and
+    alone in eval mode."""
+    draws = neighbours(params, net, X, i, k, n_draws, seed)
+    X = np.asarray(X, dtype=float)
+    p_ev = float(proba_eval(params, net, run, X[i:i + 1])[0])
+    return Followed(int(i), int(np.asarray(y)[i]), int(k), p_ev, draws)
+
+
 # ---------------------------------------------------------------- skewed test batches
 def skewed(params, net: NetConfig, run, X, y, k: int, mixes=MIXES, n_batches: int = 50,
            seed: int = 0) -> pd.DataFrame:
@@ -263,6 +366,28 @@ def skewed(params, net: NetConfig, run, X, y, k: int, mixes=MIXES, n_batches: in
         "batch_mean": acc_b.mean(axis=1), "batch_p05": np.percentile(acc_b, 5, axis=1),
         "batch_p95": np.percentile(acc_b, 95, axis=1), "running_mean": acc_r.mean(axis=1),
     })
+
+
+class SkewAt(NamedTuple):
+    """One row of :func:`skewed`: the class mix nearest to the asked one."""
+
+    mix: float  # the class mix on the curve nearest to the asked one
+    actual_mix: float  # round(mix·k)/k
+    batch_mean: float
+    running_mean: float
+
+
+def skew_at(table: pd.DataFrame, mix: float) -> SkewAt:
+    """The row of a :func:`skewed` table nearest to the class mix ``mix`` (share of class 1)."""
+    r = table.iloc[int(np.argmin(np.abs(table["mix"].to_numpy() - mix)))]
+    return SkewAt(float(r["mix"]), float(r["actual_mix"]), float(r["batch_mean"]),
+                  float(r["running_mean"]))
+
+
+def repeats_examples(y, k: int) -> bool:
+    """Whether one-class test batches of k must repeat examples (k > a class's size)."""
+    y = np.asarray(y)
+    return k > min(np.sum(y == 0), np.sum(y == 1))
 
 
 # ---------------------------------------------------------------- how good is the estimate?
@@ -295,11 +420,7 @@ def running_dict(net: NetConfig, mean_lu, var_lu) -> dict[str, np.ndarray]:
     return r
 
 
-ESTIMATORS = {
-    "ema": "EMA after step t",
-    "ema_bc": "bias-corrected EMA",
-    "population": "population statistics",
-}
+ESTIMATORS = {k: notation.ESTIMATORS[k].label for k in ("ema", "ema_bc", "population")}
 
 
 def running_estimate_accuracy(trace, X, X_test, y_test, ema_beta: float) -> pd.DataFrame:
@@ -338,6 +459,38 @@ def running_estimate_accuracy(trace, X, X_test, y_test, ema_beta: float) -> pd.D
     return pd.DataFrame(rows, columns=["t", "estimator", "acc"])
 
 
+class EstimatorAcc(NamedTuple):
+    """Eval-mode test accuracy with each running estimate (keys of ESTIMATORS)."""
+
+    ema: float
+    ema_bc: float
+    population: float
+
+
+class Lag(NamedTuple):
+    """How far the EMA trails: accuracy per estimator at the largest lag and at the end."""
+
+    table: pd.DataFrame  # tidy t, estimator, acc (:func:`running_estimate_accuracy`)
+    wide: pd.DataFrame  # index t, one column per estimator key
+    lag_t: int  # step t where population − EMA accuracy is largest
+    at_lag: EstimatorAcc
+    T: int  # last step
+    at_end: EstimatorAcc
+    start_weight: float  # β_EMA^T: the weight the start values still have at T
+
+
+def lag(table: pd.DataFrame, ema_beta: float) -> Lag:
+    """Summary of a :func:`running_estimate_accuracy` table for EMA coefficient β_EMA."""
+    wide = table.pivot(index="t", columns="estimator", values="acc")
+    t_lag = int((wide["population"] - wide["ema"]).idxmax())
+    T = int(table["t"].max())
+
+    def acc(t):
+        return EstimatorAcc(*(float(wide.loc[t, e]) for e in EstimatorAcc._fields))
+
+    return Lag(table, wide, t_lag, acc(t_lag), T, acc(T), float(ema_beta ** T))
+
+
 # ---------------------------------------------------------------- plain BN vs Batch Renorm
 def compare_norms(traces: dict, last: int = 100) -> pd.DataFrame:
     """One row per trained variant {name: TrainTrace}: train-mode mini-batch accuracy (mean
@@ -368,6 +521,26 @@ def norm_curves(traces: dict, window: int = 50) -> pd.DataFrame:
                                    "train_mode_acc": (c[t] - c[lo]) / (t - lo)}))
     cols = ["variant", "step", "eval_test_acc", "train_mode_acc"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+
+VARIANTS = {k: notation.MODELS[k].label for k in ("bn", "renorm")}  # compared networks
+
+
+class NormComparison(NamedTuple):
+    """BN vs Batch Renorm trained with the same settings (rows named by VARIANTS)."""
+
+    table: pd.DataFrame  # :func:`compare_norms`
+    curves: pd.DataFrame  # :func:`norm_curves`
+
+    def row(self, key: str) -> pd.Series:
+        """The table row of variant ``key`` ("bn" or "renorm")."""
+        return self.table.set_index("variant").loc[VARIANTS[key]]
+
+
+def compare_variants(bn, renorm) -> NormComparison:
+    """:func:`compare_norms` and :func:`norm_curves` of a BN and a Batch Renorm trace."""
+    traces = {VARIANTS["bn"]: bn, VARIANTS["renorm"]: renorm}
+    return NormComparison(compare_norms(traces), norm_curves(traces))
 
 
 # ---------------------------------------------------------------- a usable network

@@ -6,6 +6,7 @@ import sys
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from bnsim import covariate_shift as cv
@@ -115,6 +116,20 @@ def test_shift_sweep_columns(shift_models):
     assert t["adabn"].min() > sw.train_dist["bn"] - 0.05
 
 
+def test_shift_at_picks_the_nearest_row_and_rule_accuracy_looks_up(shift_models):
+    sw = cv.shift_sweep(shift_models, "sine", 0.8, 1.0, 400, 120, 0)
+    now = cv.shift_at(sw, 2.1)  # nearest grid shift: 2.0
+    row = sw.table[sw.table["shift"] == 2.0].iloc[0]
+    assert now == (row["no_bn"], row["bn"], row["adabn"], row["majority"],
+                   sw.train_dist["no_bn"], sw.train_dist["bn"])
+    table = cv.rule_comparison(shift_models, 2.0, 0.8, 1.0, 400, 120, 0)
+    ra = cv.rule_accuracy(table)
+    assert len(ra.accuracy) == 3 * len(cv.MODELS) and set(ra.majority) == set(shift_models.rules)
+    for r in table.itertuples():
+        assert ra.accuracy[r.rule, r.model] == r.accuracy and ra.majority[r.rule] == r.majority
+    np.testing.assert_allclose([ra.accuracy["sine", m] for m in cv.MODELS],
+                               [now.no_bn, now.bn, now.adabn], atol=1e-12)
+
 def test_decision_grid_shapes_and_truth(shift_models):
     Xt, _ = cv.shifted_sets("circle", [2.0], 0.8, 1.0, 400, 100, 0)
     xs, ys, p, truth = cv.decision_grid(shift_models, "circle", "adabn", Xt[0], (-5, 7),
@@ -172,6 +187,33 @@ def test_layer_values_match_the_trace_and_bn_pins_mean_and_variance(moons):
         cv.layer_values(tr.snapshots, X, tr.net, 1, "weights")
 
 
+def test_layer_run_and_pinning(moons):
+    X, y, Xt, yt = moons
+    cfg = TrainConfig(steps=80, n_snapshots=10)
+    plain = train(NetConfig(hidden=(8, 6), bn=(False, False)), X, y, Xt, yt, cfg)
+    bn = train(NetConfig(hidden=(8, 6)), X, y, Xt, yt, cfg)
+    view = cv.LayerView(cv.layer_run(plain, X, 2, "z", bins=20), cv.layer_run(bn, X, 2, "z",
+                                                                              bins=20))
+    r = view.bn
+    z = cv.layer_values(bn.snapshots, X, bn.net, 2, "z")
+    np.testing.assert_array_equal(r.steps, bn.snapshot_steps)
+    np.testing.assert_allclose(r.mean, z.mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(r.band, cv.band(z), rtol=1e-12)
+    assert r.drift == cv.drift(z.mean(axis=1), z.std(axis=1))
+    assert r.edges.shape == (6, 21) and r.density.shape == (len(z), 6, 20) and r.finite
+    assert r.test_acc == bn.test_acc[-1] > 0.5 and view.no_bn.beta is None
+    np.testing.assert_allclose(r.beta, [p["beta2"] for p, _ in bn.snapshots])
+    pin = cv.pinning(view)
+    assert pin.off_mean < 1e-12 and pin.off_var < 1e-3  # up to ε in √(σ² + ε)
+    assert pin.beta_range == pytest.approx(np.mean(np.ptp(r.beta, axis=0)), rel=1e-12)
+    assert pin.plain_range == pytest.approx(np.mean(np.ptp(view.no_bn.zt_mean, axis=0)),
+                                            rel=1e-12)
+    tab = cv.band_table(view, 3)
+    assert list(tab["network"].unique()) == ["no_bn", "bn"] and len(tab) == 2 * len(z)
+    np.testing.assert_allclose(tab.loc[tab["network"] == "bn", "q50"], r.band[:, 3, 2])
+    assert cv.layer_width("a_prev", 1, 16) == 2 and cv.layer_width("a_prev", 2, 16) == 16
+    assert cv.layer_width("z", 1, 16) == 16
+
 def test_band_and_histograms():
     rng = np.random.default_rng(1)
     vals = rng.normal(size=(6, 2000, 3)) * np.arange(1, 7)[:, None, None]
@@ -213,6 +255,20 @@ def test_batch_noise_follows_the_law_in_layer_one(moons):
     assert bn.flips[0] >= bn.flips[-1]
 
 
+def test_noise_view_selects_layer_unit_and_sorted_sizes(moons):
+    X, y, _, _ = moons
+    tr = train(NetConfig(), X, y, cfg=TrainConfig(steps=50))
+    bn = cv.batch_noise(tr.params, tr.net, X, (2, 8, 32), n_batches=50, seed=1)
+    nv = cv.noise_view(bn, 2, 5, 32, 2)  # sizes given large first
+    assert (nv.m_small, nv.m_large, nv.i_small, nv.i_large) == (2, 32, 0, 2)
+    assert nv.sigma == pytest.approx(np.sqrt(bn.pop_var[1][5]), rel=1e-15)
+    np.testing.assert_array_equal(nv.mu_large, bn.mu[1][2, :, 5])
+    np.testing.assert_array_equal(nv.sd_mu, bn.spread(2)[0][:, 5])
+    np.testing.assert_allclose(nv.law_fpc, cv.mean_spread_law(nv.sigma, [2, 8, 32], len(X)))
+    table = cv.noise_table(nv)
+    assert list(table["m"]) == [2, 8, 32]
+    np.testing.assert_array_equal(table["flips"], bn.flips)
+
 def test_a_batch_of_everything_is_eval_mode(moons):
     X, y, _, _ = moons
     tr = train(NetConfig(), X, y, cfg=TrainConfig(steps=50))
@@ -239,6 +295,26 @@ def test_noisy_comparison_summary(moons):
     with pytest.raises(ValueError, match="noise"):
         cv.noisy_comparison(X, y, Xt, yt, (4,), "relu", cfg, 0.0, [0])
 
+
+def test_noisy_means_verdict_and_tables():
+    summ = pd.DataFrame({"variant": ["no_bn", "no_bn", "bn", "bn", "noisy_bn", "noisy_bn"],
+                         "seed": [0, 1] * 3, "test_acc": [1.0, 0.8, 0.9, 0.9, 0.7, 0.9],
+                         "drift": [5.0, 7.0, 2.0, 2.0, 90.0, 80.0],
+                         "diverged": [False, True, False, False, False, False]})
+    means = cv.noisy_means(summ)
+    assert means.test_acc == pytest.approx({"no_bn": 0.9, "bn": 0.9, "noisy_bn": 0.8})
+    assert means.drift == pytest.approx({"no_bn": 6.0, "bn": 2.0, "noisy_bn": 85.0})
+    assert cv.diverged_runs(summ) == [("no_bn", 1)]
+    hurts = cv.noisy_verdict(means)
+    assert hurts.outcome == "hurts" and hurts.drift_ratio == pytest.approx(42.5)
+    holds = cv.noisy_verdict(means._replace(test_acc={**means.test_acc, "noisy_bn": 0.885}))
+    assert holds.outcome == "holds"  # within 0.02 of BN
+    curves = {v: np.full((2, 4), i + 1.0) for i, v in enumerate(cv.VARIANTS)}
+    np.testing.assert_array_equal(cv.loss_steps(curves), [1, 2, 3, 4])
+    table = cv.loss_table(curves, (3, 4))
+    assert list(table.columns) == ["step", "no_bn_seed3", "no_bn_seed4", "bn_seed3",
+                                   "bn_seed4", "noisy_bn_seed3", "noisy_bn_seed4"]
+    assert list(table["noisy_bn_seed4"]) == [3.0] * 4
 
 def test_smooth():
     x = np.array([1.0, 2.0, 3.0, 4.0, np.nan])

@@ -40,7 +40,7 @@ EMA_JS = """() => {
         ? Array.from(new Float64Array(Uint8Array.from(atob(v.bdata), c => c.charCodeAt(0)).buffer))
         : Array.from(v);
     return document.getElementById('chart').data
-        .filter(d => d.name === 'EMA (lecture)' || d.name === 'EMA, bias-corrected')
+        .filter(d => d.name === 'EMA (lecture)' || d.name === 'bias-corrected EMA')
         .map(d => plain(d.y));
 }"""
 

@@ -31,7 +31,7 @@ def table():
 
 
 def test_shift_accuracy_plots_the_table_on_fixed_axes(table):
-    fig = figs.shift_accuracy(table, {"no_bn": 0.97, "bn": 0.96, "adabn": 0.95}, 2.0)
+    fig = figs.shift_accuracy(table, 2.0)
     by_name = {t.name: t for t in fig.data}
     np.testing.assert_allclose(by_name["BN"].y, table["bn"])
     np.testing.assert_allclose(by_name["BN + AdaBN"].y, table["adabn"])
@@ -130,7 +130,7 @@ def test_noisy_figures():
     summ = pd.DataFrame({"variant": ["no_bn", "no_bn", "bn", "bn", "noisy_bn", "noisy_bn"],
                          "test_acc": [1.0, 0.8, 0.9, 0.9, 0.7, 0.9],
                          "drift": [5.0, 7.0, 2.0, 2.0, 90.0, 80.0]})
-    bars = figs.final_bars(summ, 0.5, 2)
+    bars = figs.final_bars(summ, 2)
     b = [t for t in bars.data if t.type == "bar"]
     np.testing.assert_allclose(b[0].y, [0.9, 0.9, 0.8])
     np.testing.assert_allclose(b[1].y, [6.0, 2.0, 85.0])

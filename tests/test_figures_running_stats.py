@@ -54,8 +54,8 @@ def test_trajectory_traces_axes_and_population_line(us):
     est = E.estimate(us, 0.9)
     fig = _valid(F.trajectory(us, est, ALL, "unbiased"))
     names = [t.name for t in fig.data if t.yaxis in (None, "y")]
-    assert names == ["mini-batch μ_B, σ²_B", "EMA (lecture)", "EMA, bias-corrected",
-                     "cumulative average", "population (current net)"]
+    assert names == ["mini-batch μ_B, σ²_B", "EMA (lecture)", "bias-corrected EMA",
+                     "cumulative average", "population statistics"]
     dots_mu, dots_var = (_by_name(fig, "mini-batch μ_B, σ²_B", a)[0] for a in ("y", "y2"))
     assert dots_mu.mode == "markers" and dots_mu.marker.color == COLORS["batch"]
     np.testing.assert_array_equal(arr(dots_mu.y), us.mu)
@@ -63,7 +63,7 @@ def test_trajectory_traces_axes_and_population_line(us):
     ema = _by_name(fig, "EMA (lecture)", "y")[0]
     np.testing.assert_allclose(arr(ema.y), est.get("ema", "mean"))
     for axis, pop in (("y", us.pop_mean), ("y2", us.pop_var_u)):
-        line = _by_name(fig, "population (current net)", axis)[0]
+        line = _by_name(fig, "population statistics", axis)[0]
         assert line.line.dash == "dash" and line.line.color == COLORS["population"]
         np.testing.assert_array_equal(arr(line.x), us.pop_steps)  # through the snapshot steps
         np.testing.assert_array_equal(arr(line.y), pop)
@@ -89,7 +89,7 @@ def test_trajectory_axes_do_not_move_with_beta_and_respect_the_toggles(us):
 def test_trajectory_without_bn_and_thinning(run):
     us = E.unit_stats(run[0], 2, 0)  # layer 2 has no BN
     fig = F.trajectory(us, None, ALL)
-    assert {t.name for t in fig.data} == {"mini-batch μ_B, σ²_B", "population (current net)"}
+    assert {t.name for t in fig.data} == {"mini-batch μ_B, σ²_B", "population statistics"}
     thin = F.trajectory(us, None, ALL, max_points=50)
     x = arr(thin.data[0].x)
     stride = F.dot_stride(len(us.steps), 50)
@@ -113,7 +113,7 @@ def test_error_plot_log_axes_window_and_tolerance(us):
     ema = [t for t in fig.data if t.name == "EMA (lecture)" and t.yaxis in (None, "y")][0]
     np.testing.assert_allclose(arr(ema.y), 100 * errs.rel["mean"]["ema"])
     np.testing.assert_array_equal(arr(ema.x), us.pop_steps)
-    assert "population (current net)" not in {t.name for t in fig.data}
+    assert "population statistics" not in {t.name for t in fig.data}
     other = F.error_plot(us, E.errors(us, E.estimate(us, 0.5)), ALL, 0.5, 0.05)
     assert other.layout.yaxis.range == fig.layout.yaxis.range  # β doesn't move the axes
 
@@ -206,8 +206,8 @@ def test_ema_preview_recomputes_the_ema_traces_for_any_beta(us, variance):
     np.testing.assert_array_equal(p["series"]["y"], us.mu)
     np.testing.assert_array_equal(p["series"]["y2"], us.sigma2(variance))
     kinds = [(fig.data[t["trace"]].name, t["axis"], t["corrected"]) for t in p["traces"]]
-    assert kinds == [("EMA (lecture)", "y", False), ("EMA, bias-corrected", "y", True),
-                     ("EMA (lecture)", "y2", False), ("EMA, bias-corrected", "y2", True)]
+    assert kinds == [("EMA (lecture)", "y", False), ("bias-corrected EMA", "y", True),
+                     ("EMA (lecture)", "y2", False), ("bias-corrected EMA", "y2", True)]
     for t in p["traces"]:  # the recipe reproduces what the server drew ...
         trace = fig.data[t["trace"]]
         np.testing.assert_array_equal(us.steps[t["index"]], arr(trace.x))

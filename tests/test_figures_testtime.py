@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bnsim import testtime
+from bnsim import notation, testtime
 from bnsim.figures import testtime as figs
 from bnsim.figures.style import COLORS, PROBA_SCALE
 
@@ -21,18 +21,19 @@ def _no_black_or_white(fig):
         assert bad not in text, bad
 
 
-def _boundary_dict(k=4, flat=False):
+def _boundaries(k=4, flat=False):
     n = 5
     xs, ys = np.linspace(-2, 2, n), np.linspace(-1, 1, n)
     p = np.tile(np.linspace(0, 1, n), (n, 1))
-    return dict(xs=xs, ys=ys, p_eval=p, p_batch=np.full((n, n), 0.52) if flat else p.T,
-                ext=(-2.0, 2.0, -1.0, 1.0), mates=np.arange(k - 1))
+    return testtime.Boundaries(xs=xs, ys=ys, ext=(-2.0, 2.0, -1.0, 1.0), p_eval=p, acc_eval=0.9,
+                               mates=np.arange(k - 1),
+                               p_batch=np.full((n, n), 0.52) if flat else p.T, acc_batch=0.8)
 
 
 def test_boundary_maps_mates_and_fixed_axes():
-    b = _boundary_dict(k=4)
+    b = _boundaries(k=4)
     ev, ba = figs.eval_boundary(b, XT, YT), figs.batch_boundary(b, XT, YT, 4, 25)
-    for fig, z in ((ev, b["p_eval"]), (ba, b["p_batch"])):
+    for fig, z in ((ev, b.p_eval), (ba, b.p_batch)):
         (heat,) = [t for t in fig.data if t.type == "heatmap"]
         assert heat.colorscale == tuple(tuple(c) for c in PROBA_SCALE)
         assert heat.zmin == 0 and heat.zmax == 1
@@ -55,7 +56,7 @@ def test_boundary_maps_mates_and_fixed_axes():
 
 
 def test_flat_batch_map_has_no_boundary_line():
-    fig = figs.batch_boundary(_boundary_dict(k=1, flat=True), XT, YT, 1, None)
+    fig = figs.batch_boundary(_boundaries(k=1, flat=True), XT, YT, 1, None)
     assert not [t for t in fig.data if t.name == "boundary p = 0.5"]
     mates = [t for t in fig.data if t.name and "batch-mates" in t.name]
     assert len(mates[0].x) == 0
@@ -67,9 +68,9 @@ def test_accuracy_vs_k_band_mean_eval_line_and_marker():
                           "n_batches": [40, 20, 10]})
     fig = figs.accuracy_vs_k(table, k=3, acc_k=0.8, floor=0.5)
     names = [t.name for t in fig.data]
-    mean = fig.data[names.index("batch statistics (mean)")]
+    mean = fig.data[names.index("test-batch statistics (mean)")]
     assert list(mean.y) == [.5, .7, .9] and mean.line.color == COLORS["batch"]
-    ev = fig.data[names.index("eval mode (running stats)")]
+    ev = fig.data[names.index("eval mode (running estimates)")]
     assert list(ev.y) == [.97, .97] and ev.line.color == COLORS["running"]
     band = fig.data[0]
     assert list(band.y) == [.5, .8, .95, .85, .6, .5]
@@ -97,8 +98,8 @@ def test_skewed_lines_and_chosen_mix():
                        "running_mean": [.98, .97, .96]})
     fig = figs.skewed(df, 100, 32)
     names = [t.name for t in fig.data]
-    assert list(fig.data[names.index("batch statistics")].y) == [.6, .97, .55]
-    assert list(fig.data[names.index("running statistics (eval)")].x) == [0, 50, 100]
+    assert list(fig.data[names.index("test-batch statistics")].y) == [.6, .97, .55]
+    assert list(fig.data[names.index("eval mode (running estimates)")].x) == [0, 50, 100]
     mix = fig.data[names.index("your mix: 100 %")]
     assert list(mix.x) == [100, 100]
     assert list(fig.data[-1].y) == [.55, .96]  # the two values at the chosen mix
@@ -115,15 +116,17 @@ def test_running_estimates_one_line_per_estimator():
     assert [t.line.color for t in fig.data] == [COLORS["running"], COLORS["bias_corrected"],
                                                 COLORS["population"]]
     assert "0.999" in fig.data[0].name and list(fig.data[2].y) == [0.7, 0.7, 0.7]
+    assert [t.name.split(",")[0] for t in fig.data] == [
+        notation.ESTIMATORS[e].label for e in ("ema", "ema_bc", "population")]
     assert fig.layout.xaxis.type == "log"
 
 
 @pytest.mark.parametrize("with_renorm", [True, False])
 def test_renorm_curves_and_bars(with_renorm):
-    curves = pd.DataFrame({"variant": ["Plain BN"] * 2 + ["Batch Renorm"] * 2,
+    curves = pd.DataFrame({"variant": ["With BN"] * 2 + ["Batch Renorm"] * 2,
                            "step": [10, 20] * 2, "eval_test_acc": [.6, .7, .8, .9],
                            "train_mode_acc": [.9, .95, .8, .85]})
-    table = pd.DataFrame({"variant": ["Plain BN", "Batch Renorm"], "train_mode_acc": [.95, .85],
+    table = pd.DataFrame({"variant": ["With BN", "Batch Renorm"], "train_mode_acc": [.95, .85],
                           "eval_train_acc": [.7, .9], "eval_test_acc": [.7, .9],
                           "gap": [.25, -.05]})
     if not with_renorm:
@@ -140,7 +143,7 @@ def test_renorm_curves_and_bars(with_renorm):
 
 
 def test_pick_map_highlights_the_picked_point():
-    b = _boundary_dict()
+    b = _boundaries()
     fig = figs.pick_map(b, XT, YT, 7)
     ring = fig.data[-1]
     assert list(ring.x) == [XT[7, 0]] and "#7" in ring.name

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import bnsim.covariate_shift
 import bnsim.ui.cache
+import bnsim.ui.covariate_shift
 from tests.apptest_charts import chart_specs
 
 APP = str(Path(__file__).resolve().parents[1] / "pages" / "2_covariate_shift.py")
@@ -146,3 +147,33 @@ def test_layer_beyond_the_network_is_clipped_with_a_note():
     captions = " ".join(c.value for c in at.caption)
     assert "Layer 4 does not exist here; showing 2" in captions
     assert "Unit 30 does not exist here; showing 8" in captions
+
+
+def test_a_stored_lecture_link_opens_its_tab_and_layer():
+    """A link prepared for a slide (what the preset "Layer 3's view" sets) reproduces it."""
+    qty = bnsim.ui.covariate_shift.QUANTITIES["a_prev"]
+    at = _run({"tab": TABS[1], "layers": "3", "layer": "3", "qty": qty})
+    assert not at.exception, at.exception
+    assert at.session_state["tab"] == TABS[1]
+    assert [m.label for m in at.metric][:2] == ["Drift D of a^[2] without BN",
+                                                "Drift D of a^[2] with BN"]
+    assert at.slider(key="layer").value == 3 and at.radio(key="qty").value == qty
+    assert not at.error and not at.warning
+
+
+def test_a_tab_keeps_its_values_while_away_and_a_preset_resets_them():
+    at = _run({"tab": TABS[0]})
+    at.slider(key="shift").set_value(1.5).run()
+    at.session_state["tab"] = TABS[2]
+    at.run()
+    assert not at.exception and "shift" not in [s.key for s in at.sidebar.slider]
+    at.session_state["tab"] = TABS[0]
+    at.run()
+    assert at.slider(key="shift").value == 1.5  # kept while the other tab was open
+    at.session_state["tab"] = TABS[2]
+    at.run()
+    assert at.session_state[bnsim.ui.covariate_shift.SAVED]["shift"] == 1.5
+    at.button(key="_preset_2").click().run()  # "Batch size 2 vs 256": the others to defaults
+    assert not at.exception and at.selectbox(key="m1").value == "2"
+    saved = at.session_state[bnsim.ui.covariate_shift.SAVED]
+    assert saved["shift"] == 3.0 and saved["m1"] == 2 and saved["steps"] == 1000

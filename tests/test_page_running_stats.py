@@ -54,8 +54,8 @@ def test_defaults_run_and_show_the_main_figure():
     assert any("then every 4th of 1000; lines: every 2nd step" in c.value for c in at.caption)
     ema = [t for t in fig["data"] if t["name"] == "EMA (lecture)"][0]
     np.testing.assert_array_equal(arr(ema["x"])[30:40], np.arange(31, 50, 2))
-    for name in ("EMA (lecture)", "EMA, bias-corrected", "cumulative average",
-                 "population (current net)"):
+    for name in ("EMA (lecture)", "bias-corrected EMA", "cumulative average",
+                 "population statistics"):
         assert len(_trace(fig, name, "y2")) > 0
     assert "β_EMA = 0.900" in _text(at) and "`momentum=0.1`" in _text(at)
     takeaways = [m.value for m in at.markdown if m.value.startswith(":material/lightbulb:")]
@@ -74,8 +74,8 @@ def test_beta_changes_the_running_estimate_but_not_the_recorded_batch_stats():
     for axis in ("y", "y2"):
         np.testing.assert_array_equal(_trace(before, "mini-batch μ_B, σ²_B", axis),
                                       _trace(after, "mini-batch μ_B, σ²_B", axis))
-        np.testing.assert_array_equal(_trace(before, "population (current net)", axis),
-                                      _trace(after, "population (current net)", axis))
+        np.testing.assert_array_equal(_trace(before, "population statistics", axis),
+                                      _trace(after, "population statistics", axis))
         assert not np.allclose(_trace(before, "EMA (lecture)", axis),
                                _trace(after, "EMA (lecture)", axis))
     # the cumulative average has no β
@@ -116,10 +116,27 @@ def test_url_parameters_set_the_controls():
     assert "β_EMA = 0.750" in text and "layer 1 (BN), unit 3" in text and "m = 20" in text
     fig = _figure(at, "trajectory")
     names = {t["name"] for t in fig["data"]}
-    assert "EMA (lecture)" not in names and "EMA, bias-corrected" in names
+    assert "EMA (lecture)" not in names and "bias-corrected EMA" in names
     assert fig["layout"]["yaxis2"]["title"]["text"].startswith("variance σ² (biased")
     dist = _figure(at, "distribution")
     assert dist["layout"]["xaxis"]["title"]["text"].startswith("z at step")
+
+
+def test_a_stored_lecture_link_with_the_old_dataset_label_still_opens(monkeypatch):
+    """Links made when the option read "Xor" (before the label registry) open XOR."""
+    datasets = []
+    real = running_stats_ui.train_on_dataset
+    monkeypatch.setattr(running_stats_ui, "train_on_dataset",
+                        lambda *a, **k: datasets.append(a[0]) or real(*a, **k))
+    at = _run({"dataset": "Xor", "beta": "0.99", "panel": "Distribution at a step",
+               "layer": "1"})
+    _no_errors(at)
+    assert at.selectbox(key="dataset").value == "XOR" and datasets == ["xor"]
+    assert at.slider(key="beta").value == 0.99 and at.slider(key="layer").value == 1
+    assert "β_EMA = 0.990" in _text(at) and "layer 1 (BN), unit 0" in _text(at)
+    assert not [c.value for c in at.caption if "ignored" in c.value]
+    assert "Some link settings were not valid" not in _text(at)
+    assert _figure(at, "distribution")
 
 
 @pytest.mark.parametrize("qp, bad", [
@@ -152,7 +169,7 @@ def test_layer_without_bn_explains_and_still_shows_the_batch_stats():
     assert any("has no BN" in i.value for i in at.info)
     fig = _figure(at, "trajectory")
     assert {t["name"] for t in fig["data"]} == {"mini-batch μ_B, σ²_B",
-                                               "population (current net)"}
+                                               "population statistics"}
     assert "keeps no running estimate" in _text(at)
 
 
@@ -216,7 +233,7 @@ def test_diverged_training_warns_and_shows_the_steps_before(monkeypatch):
     later = dataclasses.replace(ok, diverged=True, diverged_at=61)  # as if step 61 blew up
     for tr in (early, later):
         monkeypatch.setattr(running_stats_ui, "train_run",
-                            lambda v, tr=tr: running_stats_ui.Run(tr, X, y, "a diverged run"))
+                            lambda _v, tr=tr: running_stats_ui.Run(tr, X, y, "a diverged run"))
         at = _run({"layer": "1"})
         assert not at.exception and not at.error
         assert any(f"diverged at step {tr.diverged_at}" in w.value for w in at.warning)

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 import bnsim.ui.cache as shared_cache
 import bnsim.ui.testtime as page_cache
-from bnsim import testtime
+from bnsim import notation, testtime
 from tests.apptest_charts import chart_specs
 from tests.helpers import arr
 
@@ -33,8 +33,6 @@ def _takeaways(at) -> list[str]:
 
 def _charts(at) -> list[dict]:
     return chart_specs(at)
-
-
 
 
 def _pct(text: str, after: str) -> float:
@@ -73,7 +71,7 @@ def test_a_test_batch_of_one_collapses_to_the_majority_rate():
     assert "Why k = 1 collapses" in info and "z_norm = 0" in info and "β" in info
     assert _pct(info, "in the test set:") == pytest.approx(0.5)  # 200/200 test set
     chart = _charts(at)[0]
-    mean = next(d for d in chart["data"] if d.get("name") == "batch statistics (mean)")
+    mean = next(d for d in chart["data"] if d.get("name") == "test-batch statistics (mean)")
     assert arr(mean["x"])[0] == 1 and arr(mean["y"])[0] == pytest.approx(0.5)
     (text,) = _takeaways(at)
     assert "k = 1" in text and _pct(text, "classify") == pytest.approx(0.5)
@@ -159,17 +157,18 @@ def test_batch_renorm_tab_compares_tiny_batches():
     (text,) = _takeaways(at)
     assert "m = 4" in text and "Batch Renorm" in text
     bars = [d for d in _charts(at)[0]["data"] if d["type"] == "bar"]
-    assert [b["name"] for b in bars] == ["Plain BN", "Batch Renorm"]
+    assert [b["name"] for b in bars] == ["With BN", "Batch Renorm"]  # notation.MODELS
 
 
 def test_diverged_training_warns_and_falls_back(monkeypatch):
     real = page_cache.trained
 
     def diverged(key):
-        trace, d = real(key)
+        got = real(key)
+        trace = got.trace
         bad = type(trace)(**{**vars(trace), "diverged": True, "diverged_at": 150,
                              "params": {k: v * np.nan for k, v in trace.params.items()}})
-        return bad, d
+        return got._replace(trace=bad)
 
     monkeypatch.setattr(page_cache, "trained", diverged)
     at = _run({"seed": "96"}, tab="Test batch size")
@@ -186,8 +185,39 @@ def test_chosen_k_is_marked_on_the_curve(k):
     at = _run({"k": str(k)}, tab="Test batch size")
     data = _charts(at)[0]["data"]
     mark = next(d for d in data if d.get("name") == f"your k = {k}")
-    mean = next(d for d in data if d.get("name") == "batch statistics (mean)")
+    mean = next(d for d in data if d.get("name") == "test-batch statistics (mean)")
     (text,) = _takeaways(at)
     assert arr(mark["y"])[0] == pytest.approx(_pct(text, "classify"), abs=5e-4)
     if k == 32:  # on the curve itself: the same batchings
         assert arr(mark["y"])[0] == arr(mean["y"])[list(arr(mean["x"])).index(32)]
+
+
+def test_a_stored_lecture_link_opens_its_tab_and_values():
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params.update({"k": "1", "tab": "Test batch size", "dataset": "XOR"})
+    at.run()
+    assert not at.exception
+    assert at.session_state["tab"] == "Test batch size"
+    (chart,) = _charts(at)  # lazy tabs: only the open one is drawn, and it is this one
+    mean = next(d for d in chart["data"] if d.get("name") == "test-batch statistics (mean)")
+    assert arr(mean["x"])[0] == 1
+    assert at.session_state["k"] == 1 and at.session_state["dataset"] == "XOR"
+    assert any("Why k = 1 collapses" in i.value for i in at.info)  # the open tab computed
+    (text,) = _takeaways(at)
+    assert "k = 1" in text
+
+
+def test_the_page_is_thin_and_its_labels_come_from_notation():
+    src = Path(PAGE).read_text()
+    assert "import numpy" not in src and "import pandas" not in src  # no arithmetic
+    assert "_preset_" not in src  # presets open their tabs themselves
+    dataset = next(c for c in page_cache.CONTROLS if c.key == "dataset")
+    assert dataset.options == notation.labels(notation.DATASETS)
+    assert list(dataset.options.values()) == ["Moons", "Circles", "XOR", "Blobs", "Spiral"]
+    assert list(page_cache.PRESETS) == [
+        "A test batch of one", "A test batch of only cats",
+        "Tiny training batches: plain BN vs Batch Renorm",
+        "A slow running average (β_EMA = 0.999)"]
+    assert [p.tab for p in page_cache.PRESETS.values()] == [
+        "Test batch size", "Skewed test batches", "Batch Renorm", "Running estimate"]
+    assert testtime.ESTIMATORS["ema"] == notation.ESTIMATORS["ema"].label

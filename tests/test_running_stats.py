@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bnsim import data, network, running
+from bnsim import data, network, notation, running
 from bnsim import running_stats as E
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
@@ -187,7 +187,7 @@ def test_value_range_holds_every_estimator_for_any_beta(run):
         lo, hi = E.value_range(us, stat, var)
         for beta in (0.0, 0.5, 0.9, 0.999):
             est = E.estimate(us, beta)
-            for name in E.ESTIMATORS:
+            for name in E.RUNNING:
                 v = est.get(name, stat, var)
                 inside = np.mean((v >= lo) & (v <= hi))
                 assert inside > (0.97 if beta == 0 else 0.99), (stat, var, beta, name)
@@ -267,6 +267,11 @@ def test_noisy_bn_runs_show_no_replayed_batch(moons):
                cfg=TrainConfig(steps=10, batch_size=8, bn_noise=0.5))
     d = E.distribution_at(tr, X, y, 1, 0, 5)
     assert d.z_batch is None and d.mu_batch == tr.batch_mean[d.step - 1, 0, 0]
+
+
+def test_running_estimators_are_named_by_the_registry():
+    assert set(E.RUNNING) < set(notation.ESTIMATORS)
+    assert E.Estimates._fields[1:] == E.RUNNING  # one field per estimator, in drawing order
 
 
 def test_estimators_module_imports_neither_streamlit_nor_plotly():

@@ -6,9 +6,10 @@ import sys
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from bnsim import data, network, testtime
+from bnsim import data, network, notation, testtime
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
 from tests import helpers
@@ -161,18 +162,78 @@ def test_same_example_different_neighbours(trained, moons):
         testtime.neighbours(p, net, Xt, 200, 8)
 
 
-def test_draw_mixed_counts_exclusion_and_small_pools():
+def test_draw_mixed_counts_and_small_pools():
     y = np.r_[np.zeros(10, int), np.ones(5, int)]
     rng = np.random.default_rng(0)
-    idx = testtime.draw_mixed(y, 8, 0.25, 50, rng, exclude=0)
+    idx = testtime.draw_mixed(y, 8, 0.25, 50, rng)
     assert idx.shape == (50, 8)
     assert np.all((y[idx] == 1).sum(axis=1) == 2)
-    assert 0 not in idx
     assert all(len(set(row)) == 8 for row in idx)
     big = testtime.draw_mixed(y, 8, 1.0, 4, rng)  # 8 of class 1 from a pool of 5: repeats
     assert np.all(y[big] == 1)
     assert testtime.mix_counts(0.5, 5) == (3, 2)
     assert testtime.draw_mixed(y, 0, 0.5, 2, rng).shape == (2, 0)
+
+
+def test_boundaries_are_a_named_result_of_both_maps(trained, moons):
+    X, _, Xt, yt = moons
+    p, net, run = trained.params, trained.net, trained.running_stats
+    emap = testtime.eval_map(p, net, run, X, Xt, yt, n=10)
+    assert emap.ext == testtime.extent(X, Xt) and emap.p_eval.shape == (10, 10)
+    assert emap.acc_eval == testtime.eval_accuracy(p, net, run, Xt, yt)
+    b = testtime.boundaries(p, net, Xt, yt, emap, k=5, mix=0.5, seed=3)
+    assert b.p_eval is emap.p_eval and b.xs is emap.xs
+    assert len(b.mates) == 4 and np.sum(yt[b.mates] == 1) == 2
+    grid = testtime.make_grid(emap.ext, 10)
+    np.testing.assert_array_equal(b.p_batch, testtime.boundary_batch(p, net, grid, Xt[b.mates]))
+    assert b.acc_batch == testtime.accuracy(
+        testtime.predict_with_mates(p, net, Xt, Xt[b.mates]), yt)
+    assert b.disagreement == np.mean((b.p_eval >= 0.5) != (b.p_batch >= 0.5))
+    df = b.to_frame()
+    assert df.shape == (100, 4)
+    row = df.iloc[2 * 10 + 7]  # grid row i = 2, column j = 7
+    assert (row["x1"], row["x2"]) == (b.xs[7], b.ys[2]) and row["p_batch"] == b.p_batch[2, 7]
+
+
+def test_at_k_reads_one_test_batch_size(trained, moons):
+    _, _, Xt, yt = moons
+    a = testtime.accuracy_vs_k(trained.params, trained.net, trained.running_stats, Xt, yt,
+                               ks=(1, 2, 4), n_batchings=5)
+    at = testtime.at_k(a, 2)
+    assert at == (2, a.acc[1].mean(), np.percentile(a.acc[1], 5), np.percentile(a.acc[1], 95))
+    with pytest.raises(ValueError, match="k = 3"):
+        testtime.at_k(a, 3)
+
+
+def test_follow_one_point_in_random_batches_and_alone(trained, moons):
+    _, _, Xt, yt = moons
+    p, net, run = trained.params, trained.net, trained.running_stats
+    f = testtime.follow(p, net, run, Xt, yt, 5, 8, n_draws=50, seed=3)
+    np.testing.assert_array_equal(f.draws, testtime.neighbours(p, net, Xt, 5, 8, 50, seed=3))
+    assert f.p_eval == testtime.proba_eval(p, net, run, Xt[5:6])[0]
+    assert (f.i, f.label, f.k) == (5, yt[5], 8)
+    assert f.flips == np.mean((f.draws >= 0.5) != (f.p_eval >= 0.5))
+    assert f.to_frame()["p_batch"].tolist() == f.draws.tolist()
+
+
+def test_skew_at_picks_the_nearest_mix_and_small_classes_repeat():
+    table = pd.DataFrame({"mix": [0.0, 0.5, 1.0], "actual_mix": [0.0, 0.5, 1.0],
+                          "batch_mean": [.6, .9, .5], "running_mean": [.9, .95, .97]})
+    assert testtime.skew_at(table, 0.8) == (1.0, 1.0, 0.5, 0.97)
+    assert testtime.skew_at(table, 0.3) == (0.5, 0.5, 0.9, 0.95)
+    y = np.r_[np.zeros(10, int), np.ones(5, int)]
+    assert testtime.repeats_examples(y, 6) and not testtime.repeats_examples(y, 5)
+
+
+def test_lag_summarises_the_running_estimates():
+    acc = {"ema": [.5, .8, .9], "ema_bc": [.9, .9, .92], "population": [.95, .95, .95]}
+    table = pd.DataFrame([(t, e, acc[e][i]) for i, t in enumerate((1, 10, 100)) for e in acc],
+                         columns=["t", "estimator", "acc"])
+    g = testtime.lag(table, 0.99)
+    assert g.lag_t == 1 and g.at_lag == (.5, .9, .95)
+    assert g.T == 100 and g.at_end == (.9, .92, .95)
+    assert g.start_weight == pytest.approx(0.99 ** 100)
+    assert g.table is table and g.wide.loc[10, "ema"] == .8
 
 
 # ---------------------------------------------------------------- skewed test batches
@@ -237,6 +298,11 @@ def test_compare_norms_and_curves_from_recorded_numbers():
     assert tab.iloc[0].tolist() == ["Plain BN", 1.0, 0.8, 0.7, pytest.approx(0.3)]
     cur = testtime.norm_curves({"Plain BN": tr}, window=4)
     assert cur["train_mode_acc"].tolist() == [0.5, 1.0]  # steps 2–5 and 7–10
+    cmp = testtime.compare_variants(tr, tr)  # named as in notation.MODELS
+    assert cmp.table["variant"].tolist() == [notation.MODELS["bn"].label,
+                                             notation.MODELS["renorm"].label]
+    assert cmp.row("renorm")["eval_test_acc"] == 0.7
+    assert set(cmp.curves["variant"]) == {"With BN", "Batch Renorm"}
 
 
 def test_batch_renorm_closes_the_train_test_gap_of_one_class_batches():

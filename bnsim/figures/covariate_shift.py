@@ -11,14 +11,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from bnsim import notation
 from bnsim.figures import style
 
 C = style.COLORS
 MODEL_COLORS = {"no_bn": C["without_bn"], "bn": C["with_bn"], "adabn": C["population"],
                 "noisy_bn": C["noisy_bn"]}
-MODEL_NAMES = {"no_bn": "Without BN", "bn": "With BN", "adabn": "With BN + AdaBN",
-               "noisy_bn": "Noisy BN"}
-SHORT = {"no_bn": "no BN", "bn": "BN", "adabn": "BN + AdaBN", "noisy_bn": "noisy BN"}
+MODEL_NAMES = notation.labels(notation.MODELS)  # "Without BN", "With BN", …
+SHORT = notation.labels(notation.MODELS, short=True)  # "no BN", "BN", …
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -84,9 +84,10 @@ def shift_scene(X_train, y_train, X_test, y_test, grid, model: str, xlim, ylim) 
     return fig
 
 
-def shift_accuracy(table, train_dist: dict, shift_now: float) -> go.Figure:
-    """Test accuracy vs shift for the three models, their accuracy on the training
-    distribution (short dashes at the left), and the majority-class baseline."""
+def shift_accuracy(table, shift_now: float) -> go.Figure:
+    """Test accuracy vs shift for the three models (``table`` as
+    :class:`bnsim.covariate_shift.ShiftSweep`'s), the majority-class baseline and the current
+    shift marked."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=table["shift"], y=table["majority"], mode="lines",
                              line=dict(color=C["neutral"], dash="dot", width=2),
@@ -125,8 +126,8 @@ def rule_bars(df) -> go.Figure:
 
 
 # ---------------------------------------------------------------- 2. internal covariate shift
-def _side_by_side(titles, shared_y=False, rows=1, row_titles=None):
-    fig = make_subplots(rows=rows, cols=2, subplot_titles=titles, shared_yaxes=shared_y,
+def _side_by_side(titles, rows=1, row_titles=None):
+    fig = make_subplots(rows=rows, cols=2, subplot_titles=titles,
                         horizontal_spacing=0.08, vertical_spacing=0.14)
     if row_titles:
         for r, t in enumerate(row_titles, start=1):
@@ -321,7 +322,7 @@ def loss_curves(steps, curves: dict, noise: float) -> go.Figure:
     return fig
 
 
-def final_bars(summary, noise: float, layer: int) -> go.Figure:
+def final_bars(summary, layer: int) -> go.Figure:
     """Final test accuracy (left) and drift D of z̃^[l] (right) per variant: bar = mean over
     seeds, dots = the seeds."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,

@@ -22,9 +22,9 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from bnsim import notation
 from bnsim.figures import style
 from bnsim.running_stats import (
-    ESTIMATORS,
     INIT,
     Distribution,
     Errors,
@@ -41,7 +41,8 @@ RUNNING_STYLE = {  # colour and dash of each running estimator
     "ema_bc": (C["bias_corrected"], style.DASH["bias_corrected"]),
     "cumulative": (C["cumulative"], style.DASH["cumulative"]),
 }
-NAMES = {**ESTIMATORS, "batch": "mini-batch μ_B, σ²_B", "population": "population (current net)"}
+NAMES = notation.labels(notation.ESTIMATORS)  # legend names: running estimators, batch, population
+SHORT = notation.labels(notation.ESTIMATORS, short=True)  # the scrub slider's readout
 CURTAIN = "rgba(153,153,153,0.38)"
 STAT_LABEL = {"mean": "μ", "var": "σ²"}
 
@@ -87,7 +88,7 @@ def trajectory(us: UnitStats, est: Estimates | None, shown, variance: str = "unb
                max_line_points: int = MAX_LINE_POINTS,
                height: int = 540) -> go.Figure:
     """μ_B dots over steps (top) and σ²_B (bottom) with the running estimates in ``shown``
-    (keys of :data:`~bnsim.running_stats.ESTIMATORS`; ``est`` None: no running estimate) and the
+    (keys of :data:`~bnsim.running_stats.RUNNING`; ``est`` None: no running estimate) and the
     population value at the snapshot steps when "population" is in ``shown``.
 
     y ranges come from :func:`~bnsim.running_stats.value_range`, so they don't move with β_EMA.
@@ -115,7 +116,7 @@ def trajectory(us: UnitStats, est: Estimates | None, shown, variance: str = "unb
         if est is not None:
             for name, (color, dash) in RUNNING_STYLE.items():
                 if name in shown:
-                    data.append(_line(xl, est.get(name, stat, variance)[li], ESTIMATORS[name],
+                    data.append(_line(xl, est.get(name, stat, variance)[li], NAMES[name],
                                       color, dash, xa, ya, legend=top))
         if "population" in shown:
             data.append(_line(us.pop_steps, pop, NAMES["population"], C["population"],
@@ -151,7 +152,7 @@ def ema_preview(fig: go.Figure, us: UnitStats, variance: str, beta: float, slide
     moment later."""
     series = {"y": us.mu, "y2": us.sigma2(variance)}
     v0 = {"y": INIT["mean"], "y2": INIT["var"]}
-    kinds = {ESTIMATORS["ema"]: False, ESTIMATORS["ema_bc"]: True}
+    kinds = {NAMES["ema"]: False, NAMES["ema_bc"]: True}
     traces = []
     for i, t in enumerate(fig.data):
         if t.name in kinds and t.mode == "lines":
@@ -180,9 +181,9 @@ def error_plot(us: UnitStats, errs: Errors, shown, beta: float, tol: float,
         for name, (color, dash) in RUNNING_STYLE.items():
             if name in shown:
                 y = 100 * errs.rel[stat][name]
-                data.append(_line(errs.steps, np.where(y > 0, y, np.nan), ESTIMATORS[name],
+                data.append(_line(errs.steps, np.where(y > 0, y, np.nan), NAMES[name],
                                   color, dash, xa, ya, legend=left))
-                data[-1]["hovertemplate"] = (f"{ESTIMATORS[name]}<br>step %{{x}}: "
+                data[-1]["hovertemplate"] = (f"{NAMES[name]}<br>step %{{x}}: "
                                              "%{y:.3g} %<extra></extra>")
         data.append(_line([1, xmax], [100 * tol] * 2, f"tolerance {100 * tol:g} %",
                           C["neutral"], "dot", xa, ya, legend=left, width=2))
@@ -234,7 +235,7 @@ def distribution(dist: Distribution, marks: dict[str, float], x_range: tuple[flo
     lines = [("μ_B of this mini-batch", dist.mu_batch, C["batch"], "solid"),
              ("population mean μ_pop", dist.pop_mean, C["population"],
               style.DASH["population"])]
-    lines += [(f"{ESTIMATORS[k]}", v, *RUNNING_STYLE[k]) for k, v in marks.items()]
+    lines += [(NAMES[k], v, *RUNNING_STYLE[k]) for k, v in marks.items()]
     for name, v, color, dash in lines:
         data.append(_line([v, v], [0, top], f"{name} = {v:.3g}", color, dash, width=3.5))
     layout = dict(barmode="overlay", bargap=0,
@@ -243,8 +244,6 @@ def distribution(dist: Distribution, marks: dict[str, float], x_range: tuple[flo
                   yaxis=dict(range=[0, top * 1.02], title=dict(text="density")))
     return _figure(data, layout, height=height)
 
-
-SHORT = {"ema": "EMA", "ema_bc": "corrected", "cumulative": "cumulative"}
 
 
 def _readout(k: int, us: UnitStats, est: Estimates, shown) -> str:
@@ -274,7 +273,7 @@ def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int
                  marker=dict(color=C["batch"], size=8, opacity=0.7),
                  hovertemplate="μ_B<br>step %{x}: %{y:.4g}<extra></extra>")]
     for name in running:
-        data.append(_line(steps, est.get(name, "mean")[:K], ESTIMATORS[name],
+        data.append(_line(steps, est.get(name, "mean")[:K], NAMES[name],
                           *RUNNING_STYLE[name]))
     if "population" in shown:
         keep = us.pop_steps <= K

@@ -13,16 +13,21 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from bnsim import notation
 from bnsim.figures import style
 from bnsim.figures.style import COLORS, DASH, PROBA_SCALE
 
 ACC_RANGE = [0.0, 1.05]
-VARIANT_COLORS = {"Plain BN": COLORS["with_bn"], "Batch Renorm": COLORS["renorm"]}
+MODELS = notation.labels(notation.MODELS)
+VARIANT_COLORS = {MODELS["bn"]: COLORS["with_bn"], MODELS["renorm"]: COLORS["renorm"]}
+_EST = notation.labels(notation.ESTIMATORS)
 ESTIMATOR_STYLE = {  # key -> (label, colour, dash)
-    "ema": ("EMA after step t", COLORS["running"], "solid"),
-    "ema_bc": ("bias-corrected EMA", COLORS["bias_corrected"], DASH["bias_corrected"]),
-    "population": ("population statistics", COLORS["population"], DASH["population"]),
+    "ema": (_EST["ema"], COLORS["running"], "solid"),
+    "ema_bc": (_EST["ema_bc"], COLORS["bias_corrected"], DASH["bias_corrected"]),
+    "population": (_EST["population"], COLORS["population"], DASH["population"]),
 }
+EVAL, BATCH = notation.MODES["eval"], notation.MODES["batch"]  # the two modes compared
+TRAIN = notation.MODES["train"]
 _OUTLINE = dict(width=1.0, color=COLORS["neutral"])
 MAP_OPACITY = 0.45  # the heat map stays pale so that the test points on it stand out
 
@@ -109,23 +114,23 @@ def map_figure(xs, ys, p, X_test, y_test, ext, title: str | None, *, colorbar: b
     return fig
 
 
-def eval_boundary(b: dict, X_test, y_test) -> go.Figure:
+def eval_boundary(b, X_test, y_test) -> go.Figure:
     """Eval-mode decision map (running μ̂, σ̂²): every point stands alone.
 
-    ``b``: dict with xs, ys (n,), p_eval (n, n), ext (x0, x1, y0, y1)."""
-    return map_figure(b["xs"], b["ys"], b["p_eval"], X_test, y_test, b["ext"],
-                      "Eval mode: running μ̂, σ̂²")
+    ``b``: an EvalMap or Boundaries (xs, ys (n,), p_eval (n, n), ext (x0, x1, y0, y1))."""
+    return map_figure(b.xs, b.ys, b.p_eval, X_test, y_test, b.ext,
+                      f"{EVAL.label.capitalize()}: μ̂, σ̂²")
 
 
-def batch_boundary(b: dict, X_test, y_test, k: int, mix_pct: float | None) -> go.Figure:
+def batch_boundary(b, X_test, y_test, k: int, mix_pct: float | None) -> go.Figure:
     """Batch-statistics decision map with test batch size k: every grid point predicted
     inside a batch with the same k − 1 batch-mates (drawn as diamonds).
 
-    ``b``: dict with xs, ys (n,), p_batch (n, n), ext, mates (k − 1,) test-set indices."""
+    ``b``: Boundaries (xs, ys (n,), p_batch (n, n), ext, mates (k − 1,) test-set indices)."""
     X_test = np.asarray(X_test)
-    mates = X_test[np.asarray(b["mates"], dtype=int)]
-    fig = map_figure(b["xs"], b["ys"], b["p_batch"], X_test, y_test, b["ext"],
-                     f"Batch statistics: test batch of k = {k}", colorbar=True)
+    mates = X_test[np.asarray(b.mates, dtype=int)]
+    fig = map_figure(b.xs, b.ys, b.p_batch, X_test, y_test, b.ext,
+                     f"{BATCH.label.capitalize()}: test batch of k = {k}", colorbar=True)
     for t in fig.data:
         if t.name and t.name.startswith("test class"):
             t.showlegend = False
@@ -138,11 +143,11 @@ def batch_boundary(b: dict, X_test, y_test, k: int, mix_pct: float | None) -> go
     return fig
 
 
-def pick_map(b: dict, X_test, y_test, picked: int) -> go.Figure:
-    """Eval-mode map with clickable test points (customdata = test index); ``picked`` is
-    drawn as a large ring."""
+def pick_map(b, X_test, y_test, picked: int) -> go.Figure:
+    """Eval-mode map (``b``: an EvalMap) with clickable test points (customdata = test
+    index); ``picked`` is drawn as a large ring."""
     X_test = np.asarray(X_test)
-    fig = map_figure(b["xs"], b["ys"], b["p_eval"], X_test, y_test, b["ext"], None,
+    fig = map_figure(b.xs, b.ys, b.p_eval, X_test, y_test, b.ext, None,
                      clickable=True)
     fig.add_trace(go.Scatter(
         x=[X_test[picked, 0]], y=[X_test[picked, 1]], mode="markers",
@@ -175,10 +180,10 @@ def accuracy_vs_k(table: pd.DataFrame, k: int | None = None, acc_k: float | None
     chosen test batch size, ``floor`` the accuracy of the k = 1 collapse."""
     ks = table["k"].to_numpy()
     fig = _batch_band(ks, table["p05"], table["p95"], table["mean"], "5–95 % of batchings",
-                      "batch statistics (mean)", "k = %{x}: %{y:.1%}<extra></extra>")
+                      f"{BATCH.label} (mean)", "k = %{x}: %{y:.1%}<extra></extra>")
     ev = float(table["eval_acc"].iloc[0])
     fig.add_trace(go.Scatter(
-        x=[ks.min(), ks.max()], y=[ev, ev], mode="lines", name="eval mode (running stats)",
+        x=[ks.min(), ks.max()], y=[ev, ev], mode="lines", name=EVAL.label,
         line=dict(color=COLORS["running"], width=3), hoverinfo="skip"))
     if floor is not None:
         fig.add_trace(go.Scatter(
@@ -205,13 +210,13 @@ def neighbours(p_draws, p_eval: float, k: int, picked: int, label: int) -> go.Fi
     fig = go.Figure(go.Histogram(
         x=np.asarray(p_draws), xbins=dict(start=0.0, end=1.0 + 1e-9, size=0.025),
         marker=dict(color=COLORS["batch"], line=dict(width=0)), opacity=0.9,
-        name=f"batch statistics, {len(p_draws)} random batches of k = {k}",
+        name=f"{BATCH.label}, {len(p_draws)} random batches of k = {k}",
         hovertemplate="p ≈ %{x}: %{y} batches<extra></extra>"))
     fig.add_vline(x=0.5, line=dict(color=COLORS["neutral"], width=2, dash="dash"),
                   annotation_text="threshold", annotation_position="top left")
     fig.add_trace(go.Scatter(
         x=[p_eval, p_eval], y=[0, 1], yaxis="y2", mode="lines",
-        name=f"eval mode: p = {p_eval:.2f}", line=dict(color=COLORS["running"], width=4),
+        name=f"{EVAL.short}: p = {p_eval:.2f}", line=dict(color=COLORS["running"], width=4),
         hoverinfo="skip"))
     style.base_layout(fig, x_title=f"p(class 1) of test point #{picked} (true class {label})",
                       y_title="random test batches", height=400)
@@ -226,10 +231,10 @@ def skewed(df: pd.DataFrame, mix_pct: float, k: int) -> go.Figure:
     5–95 % band) vs running statistics on the same examples; the chosen mix as a line."""
     x = 100 * df["mix"].to_numpy()
     fig = _batch_band(x, df["batch_p05"], df["batch_p95"], df["batch_mean"],
-                      "5–95 % of batches", "batch statistics",
+                      "5–95 % of batches", BATCH.label,
                       "%{x:.0f} % class 1: %{y:.1%}<extra></extra>")
     fig.add_trace(go.Scatter(
-        x=x, y=df["running_mean"], mode="lines+markers", name="running statistics (eval)",
+        x=x, y=df["running_mean"], mode="lines+markers", name=EVAL.label,
         line=dict(color=COLORS["running"], width=3), marker=dict(size=8),
         hovertemplate="%{x:.0f} % class 1: %{y:.1%}<extra></extra>"))
     i = int(np.argmin(np.abs(x - mix_pct)))  # the chosen mix: a data trace, so it redraws
@@ -254,7 +259,7 @@ def running_estimates(df: pd.DataFrame, ema_beta: float) -> go.Figure:
     for key, (label, color, dash) in ESTIMATOR_STYLE.items():
         d = df[df["estimator"] == key]
         if key != "population":
-            label = f"{label} (β_EMA = {ema_beta:.3f})"
+            label = f"{label}, β_EMA = {ema_beta:.3f}"
         fig.add_trace(go.Scatter(
             x=d["t"], y=d["acc"], mode="lines", name=label,
             line=dict(color=color, width=3, dash=dash),
@@ -267,9 +272,9 @@ def running_estimates(df: pd.DataFrame, ema_beta: float) -> go.Figure:
 
 
 BAR_LABELS = {
-    "train_mode_acc": "train mode<br>(mini-batches)",
-    "eval_train_acc": "eval mode<br>(training set)",
-    "eval_test_acc": "eval mode<br>(test set)",
+    "train_mode_acc": f"{TRAIN.short}<br>(mini-batches)",
+    "eval_train_acc": f"{EVAL.short}<br>(training set)",
+    "eval_test_acc": f"{EVAL.short}<br>(test set)",
 }
 
 
@@ -282,11 +287,11 @@ def renorm(curves: pd.DataFrame, table: pd.DataFrame) -> go.Figure:
         d = curves[curves["variant"] == name]
         fig.add_trace(go.Scatter(
             x=d["step"], y=d["eval_test_acc"], mode="lines", legendgroup=name,
-            name=f"{name}: eval mode, test set", line=dict(color=color, width=3),
+            name=f"{name}: {EVAL.short}, test set", line=dict(color=color, width=3),
             hovertemplate="step %{x}: %{y:.1%}<extra></extra>"), row=1, col=1)
         fig.add_trace(go.Scatter(
             x=d["step"], y=d["train_mode_acc"], mode="lines", legendgroup=name,
-            name=f"{name}: train mode, mini-batches", line=dict(color=color, width=2,
+            name=f"{name}: {TRAIN.short}, mini-batches", line=dict(color=color, width=2,
                                                                dash="dot"),
             hovertemplate="step %{x}: %{y:.1%}<extra></extra>"), row=1, col=1)
         row = table[table["variant"] == name]

@@ -1,6 +1,7 @@
-"""The "Running statistics" page's bridge to the core: the cached training run (scalar keys
-only, via :func:`bnsim.ui.cache.train_on_dataset`), the view computed from it without any
-retraining, a CSV download built only when clicked, and the sentences (takeaways, β_EMA in
+"""The "Running statistics" page's declarations and its bridge to the core: the controls
+(:data:`CONTROLS`, bound to the URL), the lecture moments (:data:`PRESETS`), the tabs, the
+cached training run (scalar keys only, via :func:`bnsim.ui.cache.train_on_dataset`), the view
+computed from it without any retraining, and the sentences (takeaways, captions, β_EMA in
 PyTorch and Keras terms, the framework table) that quote the numbers.
 
 Only training is cached: β_EMA, the estimators, the layer, the unit, the variance kind and the
@@ -15,17 +16,118 @@ import numpy as np
 
 from bnsim import notation
 from bnsim import running_stats as E
-from bnsim.optim import OPTIMIZER_LABELS
+from bnsim.figures.running_stats import MAX_LINE_POINTS, dot_stride
 from bnsim.train import TrainTrace
 from bnsim.ui.cache import train_on_dataset
+from bnsim.ui.controls import Control, Preset
 
+TITLE = "Running statistics"
+INTRO = ("Every mini-batch gives its own $\\mu_B$, $\\sigma^2_B$ for each unit of layer $l$; a "
+         "single test example needs fixed values instead: an exponentially weighted average "
+         "collected during training. Watch it form, and how far it is from the true "
+         "(population) statistics.")
 N_TRAIN = 400
+
+CONTROLS = (
+    Control(key="dataset", label="Dataset", default="moons", group="Data", kind="select",
+            help="Toy 2-D classification data the network learns.",
+            options=notation.labels(notation.DATASETS),
+            legacy={"Xor": "xor"}),  # the label was "Xor" before the registry
+    Control(key="noise", label="Noise", default=0.1, group="Data", kind="slider",
+            help="Standard deviation of the noise added to the inputs.",
+            min=0.0, max=1.0, step=0.05),
+    Control(key="depth", label="Hidden layers", default=2, group="Network", kind="slider",
+            help="Number of hidden layers L.", min=1, max=4, step=1),
+    Control(key="width", label="Units per layer", default=16, group="Network", kind="slider",
+            help="Units n^[l] in every hidden layer.", min=2, max=64, step=1),
+    Control(key="bn", label="BN in layers", default=["1", "2", "3", "4"], group="Network",
+            kind="multiselect",
+            help="Hidden layers with Batch Normalization (layers beyond the depth are ignored).",
+            options={str(i): f"layer {i}" for i in range(1, 5)}),
+    Control(key="act", label="Activation", default="relu", group="Network", kind="select",
+            help="Activation g after BN.", options=notation.labels(notation.ACTIVATIONS)),
+    Control(key="batch", label="Batch size m", default=32, group="Training", kind="slider",
+            help="Examples per mini-batch: small m gives noisy μ_B, σ²_B. Changing it retrains.",
+            min=2, max=256, step=1),
+    Control(key="opt", label="Optimiser", default="adam", group="Training", kind="select",
+            help="How the weights are updated.", options=notation.labels(notation.OPTIMIZERS)),
+    Control(key="lr", label="Learning rate", default="0.01", group="Training", kind="select",
+            help="Step size α of the optimiser.",
+            options={v: v for v in ("0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3")}),
+    Control(key="steps", label="Training steps", default=1000, group="Training", kind="slider",
+            help="Number of mini-batches T.", min=50, max=5000, step=50),
+    Control(key="seed", label="Seed", default=0, group="Training", kind="number",
+            help="Seeds the data, the initial weights and the mini-batch order.",
+            min=0, max=9999, step=1),
+    Control(key="beta", label="β_EMA (EMA coefficient)", default=0.9, group="View",
+            kind="slider",
+            help="v_t = β_EMA·v_{t−1} + (1 − β_EMA)·θ_t — not the BN shift β. PyTorch "
+                 "momentum = 1 − β_EMA, Keras momentum = β_EMA. Never retrains.",
+            min=0.0, max=0.999, step=0.001, format="%.3f"),
+    Control(key="ema", label="EMA (lecture, v₀ = 0 / 1)", default=True, group="View",
+            kind="toggle",
+            help="The EMA as the lecture writes it, starting at 0 for the mean and 1 for the "
+                 "variance, as PyTorch and Keras do."),
+    Control(key="bc", label="Bias correction v_t/(1 − β_EMA^t)", default=True, group="View",
+            kind="toggle", help="The EMA with the start value's weight β_EMA^t removed."),
+    Control(key="cum", label="Cumulative average", default=True, group="View", kind="toggle",
+            help="Plain average of all mini-batches so far: PyTorch BatchNorm with "
+                 "momentum=None."),
+    Control(key="pop", label="Population statistics", default=True, group="View",
+            kind="toggle",
+            help="μ and σ² of z over the whole training set with the weights of that step — "
+                 "what the estimates try to follow."),
+    Control(key="var", label="Variance", default="unbiased", group="View", kind="radio",
+            help="PyTorch averages the unbiased m/(m−1)·σ²_B, Keras the biased σ²_B.",
+            options=notation.labels(notation.VARIANCES)),
+    Control(key="logx", label="Log step axis", default=False, group="View", kind="toggle",
+            help="Logarithmic step axis in the trajectory plot: spreads out the first steps, "
+                 "where the estimates form."),
+    Control(key="layer", label="Layer l", default=2, group="View", kind="slider",
+            help="Hidden layer to watch (clipped to the network's depth).",
+            min=1, max=4, step=1),
+    Control(key="unit", label="Unit j", default=0, group="View", kind="slider",
+            help="Unit of that layer (clipped to its width).", min=0, max=63, step=1),
+    Control(key="step", label="Step for the histogram", default=10, group="View",
+            kind="slider",
+            help="Training step of the distribution view (the nearest step with stored "
+                 "weights is shown).",
+            min=1, max=5000, step=1),
+    Control(key="tol", label="Tolerance (%)", default=10, group="View", kind="slider",
+            help="'Within x %' in the takeaway and the error plot: of σ_pop for the mean, of "
+                 "σ²_pop for the variance.",
+            min=1, max=50, step=1),
+)
+BETA_LABEL = next(c.label for c in CONTROLS if c.key == "beta")  # the live chart follows it
+# Lecture moments; the tests click them by position (_preset_0, ...): keep labels and order.
+PRESETS = {
+    "β_EMA = 0.9 as in the lecture": Preset(values={}),
+    "β_EMA = 0.999: a very slow estimate": Preset(values={"beta": 0.999}),
+    "Tiny batches: noisy μ_B, biased σ²_B": Preset(
+        values={"batch": 4, "var": "biased", "layer": 1, "unit": 3}),
+    "Network still learning: the estimate trails": Preset(
+        values={"lr": "0.1", "beta": 0.99, "unit": 2}),
+}
+# Lazy tabs bound to the URL (?panel=...): only the open one is computed. Names are in links.
+PANELS = ("Error vs population", "Step by step", "Distribution at a step", "PyTorch & Keras",
+          "Formulas")
+PANELS_WITHOUT_ESTIMATE = ("Distribution at a step", "Formulas")  # shown in a layer without BN
+NO_BN_PANEL = "No running estimate in a layer without BN."
+SCRUB_CAPTION = ("Drag the slider under the plot or press ▶: it runs in your browser. The grey "
+                 "curtain hides the steps still to come.")
+CSV_LABEL = "Download the trajectories (CSV)"
+
 CUMULATIVE_EQUATION = (r"c_t = \frac{1}{t}\sum_{i=1}^{t}\theta_i"
                        r"\qquad(\text{PyTorch } \texttt{momentum=None})")
 WINDOW_EQUATIONS = (r"v_t = (1-\beta_{\text{EMA}})\sum_{i=1}^{t}\beta_{\text{EMA}}^{\,t-i}"
                     r"\,\theta_i + \beta_{\text{EMA}}^{\,t}\, v_0",
                     r"\text{window} \approx \frac{1}{1-\beta_{\text{EMA}}}")
-ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
+FORMULA_COLUMNS = (  # (heading, equations) of the Formulas tab's two columns
+    ("**Training: each mini-batch of m examples, unit by unit**", notation.BN_EQUATIONS),
+    ("**The running estimate, and what a test example uses**",
+     (notation.EMA_BIAS_CORRECTED, CUMULATIVE_EQUATION, *WINDOW_EQUATIONS,
+      notation.EVAL_EQUATION)),
+)
 FOR = {"ema": "the EMA", "ema_bc": "with bias correction", "cumulative": "the cumulative average"}
 NOUN = {"ema": "the EMA", "ema_bc": "the bias-corrected EMA",
         "cumulative": "the cumulative average"}
@@ -47,6 +149,17 @@ class View(NamedTuple):
     est: E.Estimates | None  # None in a layer without BN
     errs: E.Errors | None
     shown: tuple  # estimator keys and "population"
+    beta: float  # β_EMA
+    variance: str  # "unbiased" or "biased" (key of notation.VARIANCES)
+    tol: float  # tolerance as a fraction (0.1 = 10 %)
+    bn_below: bool  # the layer under this one has BN
+
+
+class Note(NamedTuple):
+    """A note for the top of the page; ``stop``: nothing can be shown after it."""
+
+    text: str
+    stop: bool
 
 
 def train_run(v: dict) -> Run:
@@ -62,10 +175,21 @@ def train_run(v: dict) -> Run:
     acc = trace.test_acc[np.isfinite(trace.test_acc)]
     acc_txt = f", test accuracy {100 * acc[-1]:.0f} %" if len(acc) else ""
     summary = (f"This run: network {arch} (BN in layers: {bn_txt}), "
-               f"{ACTIVATION_LABELS[v['act']]}, "
-               f"{OPTIMIZER_LABELS[v['opt']]} α = {v['lr']}, m = {v['batch']}, "
+               f"{notation.ACTIVATIONS[v['act']].label}, "
+               f"{notation.OPTIMIZERS[v['opt']].label} α = {v['lr']}, m = {v['batch']}, "
                f"{len(trace.loss)} steps{acc_txt}")
     return Run(trace, X, y, summary)
+
+
+def divergence_warning(trace: TrainTrace) -> Note | None:
+    """What to say when training blew up (None when it didn't): the steps before are shown,
+    unless there are fewer than two of them."""
+    if not trace.diverged:
+        return None
+    done = len(trace.loss)
+    shown = f"showing the {done} steps before it. " if done >= 2 else "nothing to show. "
+    return Note(f"Training diverged at step {trace.diverged_at} (the loss became NaN/inf); "
+                f"{shown}Try a smaller learning rate.", stop=done < 2)
 
 
 def compute_view(run: Run, layer: int, unit: int, v: dict) -> View:
@@ -73,10 +197,35 @@ def compute_view(run: Run, layer: int, unit: int, v: dict) -> View:
     shown = tuple(k for k, on in (("ema", v["ema"]), ("ema_bc", v["bc"]),
                                   ("cumulative", v["cum"]), ("population", v["pop"])) if on)
     us = E.unit_stats(run.trace, layer, unit)
-    if not us.has_bn:
-        return View(us, None, None, shown)
-    est = E.estimate(us, v["beta"])
-    return View(us, est, E.errors(us, est, v["var"]), shown)
+    beta, variance = float(v["beta"]), v["var"]
+    est = E.estimate(us, beta) if us.has_bn else None
+    errs = None if est is None else E.errors(us, est, variance)
+    bn_below = layer > 1 and bool(run.trace.net.bn[layer - 2])
+    return View(us, est, errs, shown, beta, variance, v["tol"] / 100, bn_below)
+
+
+def no_bn_note(layer: int) -> str:
+    """Why a layer without BN shows no estimator."""
+    return (f"Layer {layer} has no BN, so the network keeps no running estimate for it; its "
+            "mini-batch μ_B and σ²_B (and the population values) are still shown. Choose a BN "
+            "layer to see the estimators.")
+
+
+def thinning_caption(us: E.UnitStats) -> str | None:
+    """Which steps the trajectory draws as dots and lines, when it doesn't draw them all."""
+    n = len(us.steps)
+    k = dot_stride(n)
+    if k == 1:
+        return None
+    kl = dot_stride(n, MAX_LINE_POINTS)
+    lines = "every step" if kl == 1 else f"every {ordinal(kl)} step"
+    return (f"Dots: the first 30 mini-batches, then every {ordinal(k)} of {n}; lines: {lines}; "
+            "the CSV has every step.")
+
+
+def csv_name(view: View) -> str:
+    """File name of the trajectories' CSV."""
+    return f"running_stats_layer{view.us.layer}_unit{view.us.unit}.csv"
 
 
 def ordinal(k: int) -> str:
@@ -96,8 +245,9 @@ def _num(x: float) -> str:
     return f"{round(float(x), 6):g}"
 
 
-def beta_line(beta: float, view: View) -> str:
+def beta_line(view: View) -> str:
     """β_EMA with its framework spellings, and which layer and unit are shown."""
+    beta = view.beta
     fm = notation.framework_momentum(beta)
     window = E.effective_window(beta)
     bn = "BN" if view.us.has_bn else "no BN"
@@ -106,18 +256,17 @@ def beta_line(beta: float, view: View) -> str:
             f"**layer {view.us.layer} ({bn}), unit {view.us.unit}**")
 
 
-def trajectory_takeaway(view: View, tol: float, variance: str, bn_below: bool = False) -> str:
-    """From which step each estimator stays within ``tol`` of the population, how far off each
-    ends, and how σ²_B of this kind compares with σ²_pop (``bn_below``: the layer under this one
-    has BN)."""
-    us = view.us
+def trajectory_takeaway(view: View) -> str:
+    """From which step each estimator stays within the tolerance of the population, how far off
+    each ends, and how σ²_B of the chosen kind compares with σ²_pop."""
+    us, tol, variance = view.us, view.tol, view.variance
     T = int(us.steps[-1])
     if view.est is None:
         sd = float(np.sqrt(us.pop_var_b[-1]))
         return (f"Layer {us.layer} keeps no running estimate; its μ_B scatter around the "
                 f"population mean ({us.pop_mean[-1]:.3f} at the end) by about "
                 f"σ_pop/√m = {sd / np.sqrt(us.m):.3f}.")
-    names = [n for n in E.ESTIMATORS if n in view.shown]
+    names = [n for n in E.RUNNING if n in view.shown]
     if not names:
         return "Turn on an estimator (View) to compare it with the population."
     rel = view.errs.rel
@@ -130,7 +279,8 @@ def trajectory_takeaway(view: View, tol: float, variance: str, bn_below: bool = 
     m, ratio = us.m, E.variance_ratio(us, variance)
     expect = "(m − 1)/m = " + _pct((m - 1) / m) if variance == "biased" else "≈ 100 %"
     offset = (" — from layer 2 on partly offset: BN below normalises each small batch with its "
-              "own statistics, which spreads it out" if variance == "biased" and bn_below else "")
+              "own statistics, which spreads it out"
+              if variance == "biased" and view.bn_below else "")
     return (f"Within {100 * tol:g} % of σ_pop of the population mean and staying there: "
             f"{'; '.join(parts)}. Off at step {T}: {errs_mu} (σ²: {errs_var}). The {variance} "
             f"σ²_B of m = {m} average {_pct(ratio)} of σ²_pop ({expect}{offset}).")
@@ -180,7 +330,15 @@ def marks_at(view: View, step: int) -> dict[str, float]:
     """{estimator: running estimate of μ after ``step``} for the estimators shown."""
     if view.est is None:
         return {}
-    return {n: float(view.est.get(n, "mean")[step - 1]) for n in E.ESTIMATORS if n in view.shown}
+    return {n: float(view.est.get(n, "mean")[step - 1]) for n in E.RUNNING if n in view.shown}
+
+
+def snapshot_caption(run: Run, dist: E.Distribution, asked: int) -> str | None:
+    """Which step the distribution view shows when weights weren't stored at the one asked."""
+    if dist.step == asked:
+        return None
+    return (f"Weights are stored at {len(run.trace.snapshot_steps)} steps; showing step "
+            f"{dist.step}, the nearest to {asked}.")
 
 
 def distribution_takeaway(dist: E.Distribution, marks: dict) -> str:
@@ -197,29 +355,30 @@ def distribution_takeaway(dist: E.Distribution, marks: dict) -> str:
     return text + "."
 
 
-def framework_table(beta: float, run: Run, view: View) -> str:
+def framework_table(view: View) -> str:
     """Markdown: the chosen β_EMA as PyTorch's and Keras' ``momentum``, which σ²_B each
     averages, and the values each would hold for this unit after the last step."""
+    beta = view.beta
     fm = notation.framework_momentum(beta)
     vals = E.framework_values(view.est)
+    pt, ke = vals["pytorch"], vals["keras"]
     T = len(view.us.steps)
     rows = [
         f"| | `momentum` | update | σ²_B it averages | μ̂ after step {T} | σ̂² after step {T} |",
         "|---|---|---|---|---|---|",
         f"| **PyTorch** | 1 − β_EMA = {_num(fm['pytorch'])} | running ← (1 − momentum)·running "
-        f"+ momentum·batch | unbiased m/(m−1)·σ²_B | {vals['pytorch'][0]:.6g} | "
-        f"{vals['pytorch'][1]:.6g} |",
+        f"+ momentum·batch | unbiased m/(m−1)·σ²_B | {pt.mean:.6g} | {pt.var:.6g} |",
         f"| **Keras** | β_EMA = {_num(fm['keras'])} | moving ← momentum·moving + "
-        f"(1 − momentum)·batch | biased σ²_B | {vals['keras'][0]:.6g} | {vals['keras'][1]:.6g} |",
+        f"(1 − momentum)·batch | biased σ²_B | {ke.mean:.6g} | {ke.var:.6g} |",
         f"| **Lecture** | β_EMA = {_num(beta)} | v_t = β_EMA·v_(t−1) + (1 − β_EMA)·θ_t | "
-        f"biased σ²_B | {vals['keras'][0]:.6g} | {vals['keras'][1]:.6g} |",
+        f"biased σ²_B | {ke.mean:.6g} | {ke.var:.6g} |",
     ]
     return "\n".join(rows)
 
 
-def framework_code(beta: float, run: Run, view: View) -> str:
+def framework_code(run: Run, view: View) -> str:
     """The one line of code for each framework with this β_EMA."""
-    fm = notation.framework_momentum(beta)
+    fm = notation.framework_momentum(view.beta)
     n = run.trace.net.hidden[view.us.layer - 1]
     return (f"torch.nn.BatchNorm1d({n}, momentum={_num(fm['pytorch'])})  "
             "# PyTorch: momentum = 1 − β_EMA\n"

@@ -1,4 +1,5 @@
-"""Cached work of the "Train vs test" page, keyed on scalars only.
+"""The "Train vs test" page's bridge to the core: its controls and lecture moments, the cached
+work (keyed on scalars only) and the sentences that quote the computed numbers.
 
 Training is cached (``st.cache_resource``) by :class:`TrainKey`, a tuple of scalars; the
 test-time computations that take more than a few milliseconds (many random test batches) are
@@ -9,25 +10,99 @@ shared between reruns and sessions: treat them as read-only.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import streamlit as st
 
-from bnsim import testtime
+from bnsim import notation, testtime
 from bnsim.train import TrainTrace
 from bnsim.ui.cache import train_on_dataset
+from bnsim.ui.controls import Control, Preset
 
+N_TRAIN = 400
 N_TEST = 400
 DATA_SEED = 0
 
+# ---------------------------------------------------------------- controls and lecture moments
+CONTROLS = (
+    Control(key="dataset", label="Dataset", default="moons",
+            help="Toy 2-D data set (400 training, 400 test examples).",
+            group="Data", kind="select", options=notation.labels(notation.DATASETS)),
+    Control(key="noise", label="Noise", default=0.15, help="Gaussian noise added to the inputs.",
+            group="Data", kind="slider", min=0.0, max=0.5, step=0.05),
+    Control(key="layers", label="Hidden layers (all with BN)", default=2,
+            help="Number of hidden layers, each with BN.",
+            group="Network", kind="slider", min=1, max=3, step=1),
+    Control(key="units", label="Units per layer", default=16, help="Units in each hidden layer.",
+            group="Network", kind="slider", min=4, max=32, step=4),
+    Control(key="batch", label="Training mini-batch size m", default=32,
+            help="Examples per training mini-batch.",
+            group="Training", kind="select",
+            options={m: str(m) for m in (2, 4, 8, 16, 32, 64, 128)}),
+    Control(key="sampling", label="Training mini-batches", default="iid",
+            help="Random (i.i.d.) mini-batches, or every mini-batch from one class only "
+                 "(non-i.i.d.).",
+            group="Training", kind="radio",
+            options={"iid": "random", "by_class": "one class each"}),
+    Control(key="steps", label="Training steps", default=1000,
+            help="Number of mini-batches (Adam).",
+            group="Training", kind="slider", min=100, max=3000, step=100),
+    Control(key="lr", label="Learning rate", default=0.01, help="Adam learning rate.",
+            group="Training", kind="select",
+            options={v: str(v) for v in (0.001, 0.003, 0.01, 0.03, 0.1)}),
+    Control(key="seed", label="Training seed", default=0,
+            help="Initial weights and mini-batch order.",
+            group="Training", kind="number", min=0, max=99, step=1),
+    Control(key="r_max", label="Batch Renorm r_max", default=3.0,
+            help="Clip of r = σ_B/σ̂ to [1/r_max, r_max] (tab Batch Renorm). r_max = 1 and "
+                 "d_max = 0 is plain BN.",
+            group="Training", kind="slider", min=1.0, max=5.0, step=0.5),
+    Control(key="d_max", label="Batch Renorm d_max", default=5.0,
+            help="Clip of d = (μ_B − μ̂)/σ̂ to [−d_max, d_max].",
+            group="Training", kind="slider", min=0.0, max=10.0, step=0.5),
+    Control(key="k", label="Test batch size k", default=32,
+            help="Examples per test batch when BN uses the test batch's own statistics. "
+                 "Never retrains.",
+            group="View", kind="slider", min=1, max=256, step=1),
+    Control(key="mix", label="Class mix of a test batch (% class 1)", default=50,
+            help="Share of class 1 in the skewed test batches and among the batch-mates of the "
+                 "decision-boundary map.",
+            group="View", kind="slider", min=0, max=100, step=10),
+    Control(key="point", label="Test point #", default=176,
+            help="Which test example to follow in 'Same point, new neighbours' (or click it on "
+                 "that tab's map).",
+            group="View", kind="number", min=0, max=N_TEST - 1, step=1),
+    Control(key="repeats", label="Random test batches (repeats)", default=50,
+            help="Random batchings per k, random batches per class mix; the followed point "
+                 "gets 4× as many.",
+            group="View", kind="slider", min=10, max=200, step=10),
+    Control(key="tseed", label="Test-batch seed", default=0,
+            help="Seed of every random test batch (re-draw them).",
+            group="View", kind="number", min=0, max=999, step=1),
+    Control(key="ema_beta", label="β_EMA of the running estimate", default=0.9,
+            help="EMA coefficient in v_t = β_EMA·v_{t−1} + (1 − β_EMA)·θ_t, replayed on the "
+                 "recorded batch statistics. PyTorch momentum = 1 − β_EMA, Keras momentum = "
+                 "β_EMA.",
+            group="View", kind="slider", min=0.5, max=0.999, step=0.001, format="%.3f"),
+)
+TABS = ("Boundaries", "Test batch size", "Same point, new neighbours", "Skewed test batches",
+        "Running estimate", "Batch Renorm")
+PRESETS = {  # button label -> lecture moment (order matters: buttons are _preset_0, 1, …)
+    "A test batch of one": Preset(values={"k": 1}, tab=TABS[1]),
+    "A test batch of only cats": Preset(values={"k": 32, "mix": 100}, tab=TABS[3]),
+    "Tiny training batches: plain BN vs Batch Renorm": Preset(values={"batch": 4}, tab=TABS[5]),
+    "A slow running average (β_EMA = 0.999)": Preset(values={"ema_beta": 0.999}, tab=TABS[4]),
+}
 
+
+# ---------------------------------------------------------------- cached training
 class TrainKey(NamedTuple):
     """Everything that defines one trained network (all scalars)."""
 
     dataset: str = "moons"
     noise: float = 0.15
-    n_train: int = 400
+    n_train: int = N_TRAIN
     layers: int = 2
     units: int = 16
     batch_size: int = 32
@@ -47,74 +122,247 @@ class TrainKey(NamedTuple):
         return key
 
 
-def trained(key: TrainKey) -> tuple[TrainTrace, tuple]:
-    """(trace, (X, y, X_test, y_test)) for ``key``; trains only on a cache miss."""
-    return train_on_dataset(key.dataset, key.noise, key.n_train, DATA_SEED,
-                            (key.units,) * key.layers, (True,) * key.layers, "relu", "adam",
-                            key.lr, key.batch_size, key.steps, key.seed, norm=key.norm,
-                            sampling=key.sampling, n_test=N_TEST, r_max=key.r_max,
-                            d_max=key.d_max)
+def train_key(v: dict[str, Any]) -> TrainKey:
+    """The plain-BN :class:`TrainKey` of the page's control values ``v``."""
+    return TrainKey(dataset=v["dataset"], noise=v["noise"], layers=v["layers"],
+                    units=v["units"], batch_size=v["batch"], sampling=v["sampling"],
+                    steps=v["steps"], lr=v["lr"], seed=v["seed"], r_max=v["r_max"],
+                    d_max=v["d_max"])
 
 
-def network_of(key: TrainKey):
-    """(trace, params, running, step, data): the network to evaluate (the final one, or the
-    last finite snapshot if training diverged; ``params`` None if there is none)."""
+class Data(NamedTuple):
+    X: np.ndarray  # (n_train, 2)
+    y: np.ndarray  # (n_train,)
+    X_test: np.ndarray  # (N_TEST, 2)
+    y_test: np.ndarray  # (N_TEST,)
+
+
+class Trained(NamedTuple):
+    trace: TrainTrace
+    data: Data
+
+
+class Network(NamedTuple):
+    """The network to evaluate: the final one, or the last finite snapshot if training
+    diverged (``params`` None if there is none)."""
+
+    trace: TrainTrace
+    params: dict | None
+    run: dict | None  # running statistics {mean{l}, var{l}}
+    step: int  # training steps behind ``params``
+    data: Data
+
+
+def trained(key: TrainKey) -> Trained:
+    """The trace and the data for ``key``; trains only on a cache miss."""
+    trace, d = train_on_dataset(key.dataset, key.noise, key.n_train, DATA_SEED,
+                                (key.units,) * key.layers, (True,) * key.layers, "relu",
+                                "adam", key.lr, key.batch_size, key.steps, key.seed,
+                                norm=key.norm, sampling=key.sampling, n_test=N_TEST,
+                                r_max=key.r_max, d_max=key.d_max)
+    return Trained(trace, Data(*d))
+
+
+def network_of(key: TrainKey) -> Network:
+    """The network of ``key`` to evaluate (see :class:`Network`)."""
     trace, d = trained(key)
     got = testtime.usable(trace)
     params, run, step = got if got else (None, None, 0)
-    return trace, params, run, step, d
+    return Network(trace, params, run, step, Data(*d))
 
 
-def _need(key: TrainKey):
-    trace, params, run, _, d = network_of(key)
-    if params is None:
+def _need(key: TrainKey) -> Network:
+    nw = network_of(key)
+    if nw.params is None:
         raise ValueError("training diverged before any usable weights were recorded.")
-    return trace.net, params, run, d
+    return nw
 
 
+# ---------------------------------------------------------------- cached test-time views
 @st.cache_data(max_entries=64, show_spinner="Sampling random test batches…")
-def accuracy_vs_k(key: TrainKey, ks: tuple[int, ...], n_batchings: int, seed: int):
-    """:func:`bnsim.testtime.accuracy_vs_k` on the test set; returns an AccVsK."""
-    net, params, run, (_, _, Xt, yt) = _need(key)
-    return testtime.accuracy_vs_k(params, net, run, Xt, yt, ks, n_batchings, seed)
+def accuracy_vs_k(key: TrainKey, ks: tuple[int, ...], n_batchings: int,
+                  seed: int) -> testtime.AccVsK:
+    """:func:`bnsim.testtime.accuracy_vs_k` on the test set."""
+    nw = _need(key)
+    d = nw.data
+    return testtime.accuracy_vs_k(nw.params, nw.trace.net, nw.run, d.X_test, d.y_test, ks,
+                                  n_batchings, seed)
+
+
+def batch_size_view(key: TrainKey, k: int, n_batchings: int, seed: int) -> testtime.KView:
+    """The accuracy-vs-k curve, the chosen k on it (same batchings if k is on the curve) and
+    the k = 1 collapse."""
+    curve = accuracy_vs_k(key, testtime.KS, n_batchings, seed)
+    one = curve if k in testtime.KS else accuracy_vs_k(key, (k,), n_batchings, seed)
+    nw = _need(key)
+    return testtime.KView(curve, testtime.at_k(one, k),
+                          testtime.collapse(nw.params, nw.trace.net, nw.data.y_test))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def eval_map(key: TrainKey, n: int = 50) -> dict:
-    """Eval-mode decision map: xs, ys (n,), ext (x0, x1, y0, y1), p_eval (n, n), and the
-    eval-mode test accuracy acc_eval."""
-    net, params, run, (X, _, Xt, yt) = _need(key)
-    ext = testtime.extent(X, Xt)
-    grid = testtime.make_grid(ext, n)
-    return dict(xs=grid.xs, ys=grid.ys, ext=ext,
-                p_eval=testtime.boundary_eval(params, net, run, grid),
-                acc_eval=testtime.eval_accuracy(params, net, run, Xt, yt))
+def eval_map(key: TrainKey, n: int = 50) -> testtime.EvalMap:
+    """:func:`bnsim.testtime.eval_map` of the network of ``key``."""
+    nw = _need(key)
+    d = nw.data
+    return testtime.eval_map(nw.params, nw.trace.net, nw.run, d.X, d.X_test, d.y_test, n)
 
 
 @st.cache_data(max_entries=64, show_spinner="Predicting the grid inside test batches…")
-def boundaries(key: TrainKey, k: int, mix: float, seed: int, n: int = 50) -> dict:
-    """Both decision maps (:func:`eval_map` plus p_batch (n, n)), the batch-mates ``mates``
-    (k − 1,) test indices with the class mix ``mix``, and acc_batch: test accuracy when every
-    test point is predicted inside a batch with those same mates."""
-    net, params, _, (_, _, Xt, yt) = _need(key)
-    out = dict(eval_map(key, n))
-    mates = testtime.draw_mixed(yt, k - 1, mix, 1, np.random.default_rng(seed))[0]
-    grid = testtime.make_grid(out["ext"], n)
-    p_test = testtime.predict_with_mates(params, net, Xt, Xt[mates])
-    out.update(mates=mates, p_batch=testtime.boundary_batch(params, net, grid, Xt[mates]),
-               acc_batch=testtime.accuracy(p_test, yt))
-    return out
+def boundaries(key: TrainKey, k: int, mix: float, seed: int,
+               n: int = 50) -> testtime.Boundaries:
+    """:func:`bnsim.testtime.boundaries`: both maps, the k − 1 batch-mates drawn with class
+    mix ``mix``, and the test accuracy with those mates."""
+    nw = _need(key)
+    return testtime.boundaries(nw.params, nw.trace.net, nw.data.X_test, nw.data.y_test,
+                               eval_map(key, n), k, mix, seed)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def neighbours(key: TrainKey, i: int, k: int, n_draws: int, seed: int) -> np.ndarray:
-    """:func:`bnsim.testtime.neighbours` for test point ``i``."""
-    net, params, _, (_, _, Xt, _) = _need(key)
-    return testtime.neighbours(params, net, Xt, i, k, n_draws, seed)
+def follow(key: TrainKey, i: int, k: int, n_draws: int, seed: int) -> testtime.Followed:
+    """:func:`bnsim.testtime.follow` for test point ``i``."""
+    nw = _need(key)
+    d = nw.data
+    return testtime.follow(nw.params, nw.trace.net, nw.run, d.X_test, d.y_test, i, k,
+                           n_draws, seed)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def skewed(key: TrainKey, k: int, n_batches: int, seed: int):
     """:func:`bnsim.testtime.skewed` on the test set for every class mix."""
-    net, params, run, (_, _, Xt, yt) = _need(key)
-    return testtime.skewed(params, net, run, Xt, yt, k, testtime.MIXES, n_batches, seed)
+    nw = _need(key)
+    d = nw.data
+    return testtime.skewed(nw.params, nw.trace.net, nw.run, d.X_test, d.y_test, k,
+                           testtime.MIXES, n_batches, seed)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def running_estimates(key: TrainKey, ema_beta: float) -> testtime.Lag:
+    """:func:`bnsim.testtime.running_estimate_accuracy` for β_EMA, summarised by
+    :func:`bnsim.testtime.lag`."""
+    tr, d = trained(key)
+    table = testtime.running_estimate_accuracy(tr, d.X, d.X_test, d.y_test, ema_beta)
+    return testtime.lag(table, ema_beta)
+
+
+def renorm_trace(key: TrainKey) -> TrainTrace:
+    """The Batch Renorm network trained with the same settings as ``key``."""
+    return trained(key.variant("renorm")).trace
+
+
+def on_pick() -> None:
+    """Click on the pick map: follow the clicked test point (its customdata index)."""
+    pts = st.session_state["pick_map"].selection.get("points", [])
+    ids = [p["customdata"] for p in pts if p.get("customdata") is not None]
+    if ids:
+        cd = ids[0]
+        st.session_state["point"] = int(cd[0] if isinstance(cd, list) else cd)
+
+
+# ---------------------------------------------------------------- sentences
+TRAIN_VS_EVAL = (r"\text{training: } z_{\text{norm}} = \frac{z - \mu_B}{\sqrt{\sigma^2_B + "
+                 r"\varepsilon}}\qquad \text{test (eval mode): } " + notation.EVAL_EQUATION)
+RENORM_EQUATION = (
+    r"r = \operatorname{clip}_{[1/r_{\max},\,r_{\max}]}\!\left(\frac{\sigma_B}"
+    r"{\hat\sigma}\right),\quad d = \operatorname{clip}_{[-d_{\max},\,d_{\max}]}"
+    r"\!\left(\frac{\mu_B - \hat\mu}{\hat\sigma}\right),\quad \tilde z = \gamma"
+    r"\,(z_{\text{norm}}\, r + d) + \beta")
+RENORM_INTRO = ("Why not use the running averages in training too? **Batch Renorm** (Ioffe "
+                "2017) does: it trains with ẑ = z_norm·r + d, which equals the running-statistics "
+                "normalisation within the clips; r and d are constants in the gradient.")
+WHY_EMA = ("Why an EMA and not the average over the whole training set? The EMA comes for free "
+           "during training; population statistics need one more pass over the training set "
+           "with the final weights.")
+PICK_HINT = "Eval mode. Click a test point to follow it (or type its number in the sidebar)."
+K1 = ("**Why k = 1 collapses:** a batch of one has μ_B = z, so z_norm = 0 and z̃ = γ·0 + β = β "
+      "in every BN layer — every input gets the same output ")
+
+
+def diverged_warning(nw: Network) -> str:
+    return (f"Training diverged at step {nw.trace.diverged_at}; showing the network after "
+            f"step {nw.step}. Try a smaller learning rate.")
+
+
+def boundaries_caption(k: int, seed: int, mix_pct: float) -> str:
+    return (f"Right: each grid point is predicted inside a test batch with the same "
+            f"k − 1 = {k - 1} batch-mates (◇, drawn from the test set: seed {seed}, "
+            f"{mix_pct} % class 1); BN normalises with that batch's μ_B, σ²_B. Left: "
+            "running statistics, every point stands alone.")
+
+
+def boundaries_takeaway(b: testtime.Boundaries) -> str:
+    return (f"With these batch-mates {b.acc_batch:.1%} of the test set is classified "
+            f"correctly using batch statistics vs {b.acc_eval:.1%} with running "
+            f"statistics; the two maps disagree on {b.disagreement:.0%} of the plane.")
+
+
+def flat_map_note(b: testtime.Boundaries) -> str:
+    return K1 + f"(p = {b.p_batch.flat[0]:.2f} everywhere)."
+
+
+def k_takeaway(kv: testtime.KView, n_batchings: int) -> str:
+    a = kv.at
+    return (f"With test batches of k = {a.k}, batch statistics classify {a.mean:.1%} "
+            f"correctly (5–95 % of {n_batchings} batchings: {a.p05:.1%}–{a.p95:.1%}) vs "
+            f"{kv.curve.eval_acc:.1%} with running statistics.")
+
+
+def collapse_note(c: testtime.Collapse) -> str:
+    return K1 + (f"(class {c.cls}, p = {c.p:.2f}), so accuracy is the share of class {c.cls} "
+                 f"in the test set: {c.share:.1%} (majority-class rate {c.majority:.1%}).")
+
+
+def follow_takeaway(f: testtime.Followed) -> str:
+    return (f"Test point #{f.i} (class {f.label}) always gets p = {f.p_eval:.2f} in eval mode; "
+            f"inside {len(f.draws)} random test batches of k = {f.k} its p ranges "
+            f"{f.draws.min():.2f}–{f.draws.max():.2f}, and {f.flips:.0%} of those batches "
+            "change its predicted class — same example, different neighbours.")
+
+
+def skewed_caption(k: int, n_batches: int) -> str:
+    return (f"Each point: {n_batches} random test batches of k = {k} with that share of class "
+            "1 (the lecture's cats); running statistics predict the very same examples.")
+
+
+def skewed_takeaway(s: testtime.SkewAt, k: int) -> str:
+    return (f"In test batches of k = {k} with {s.actual_mix:.0%} class 1, batch "
+            f"statistics classify {s.batch_mean:.1%} correctly, running statistics "
+            f"{s.running_mean:.1%} — the same examples, only the batch composition "
+            "changed: batch statistics assume i.i.d. test batches, running ones don't care.")
+
+
+REPEATS_NOTE = "k is larger than a class of the test set: one-class batches repeat examples."
+
+
+def momentum_note(ema_beta: float) -> str:
+    fm = notation.framework_momentum(ema_beta)
+    return (f"$\\beta_{{\\text{{EMA}}}} = {ema_beta:.3f}$ — PyTorch "
+            f"`momentum={fm['pytorch']:.3f}`, Keras `momentum={fm['keras']:.3f}`. "
+            "Plain BN never uses the running estimate while training, so the "
+            "recorded μ_B, σ²_B of every step are replayed through this β_EMA.")
+
+
+def lag_takeaway(g: testtime.Lag) -> str:
+    lo, end = g.at_lag, g.at_end
+    return (f"Largest lag at t = {g.lag_t}: the EMA gives {lo.ema:.1%}, the "
+            f"bias-corrected EMA {lo.ema_bc:.1%}, population statistics "
+            f"{lo.population:.1%}. After {g.T} steps the start values "
+            f"(μ̂ = 0, σ̂² = 1) still weigh β_EMA^t = {g.start_weight:.1%} in the EMA: "
+            f"{end.ema:.1%} vs {end.ema_bc:.1%} bias-corrected and "
+            f"{end.population:.1%} with population statistics.")
+
+
+def renorm_diverged(trace: TrainTrace) -> str:
+    return f"{testtime.VARIANTS['renorm']} diverged at step {trace.diverged_at}."
+
+
+def renorm_takeaway(cmp: testtime.NormComparison, batch: int, sampling: str) -> str:
+    b_, r_ = cmp.row("bn"), cmp.row("renorm")
+    batches = (f"mini-batches of m = {batch} from one class each" if sampling == "by_class"
+               else f"random mini-batches of m = {batch}")
+    return (f"With {batches}: plain BN {b_['train_mode_acc']:.1%} in train mode vs "
+            f"{b_['eval_test_acc']:.1%} in eval mode on the test set (gap "
+            f"{100 * b_['gap']:+.1f} points); Batch Renorm {r_['train_mode_acc']:.1%} vs "
+            f"{r_['eval_test_acc']:.1%} (gap {100 * r_['gap']:+.1f} points).")
+
+
+NON_IID_HINT = "Also try Training → mini-batches 'one class each' (non-i.i.d.)."

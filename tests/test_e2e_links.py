@@ -1,0 +1,62 @@
+"""Lecture links made before the layout change still open the same views, in a real browser.
+
+Each link is a page URL with query parameters as a lecturer saved it (from a preset or by
+moving controls). The page must open on the right lesson, the right tab and the linked values,
+without a traceback and without the "some link settings were not valid" note.
+"""
+
+import json
+
+import pytest
+
+from tests.browser_helpers import assert_no_exception, goto_and_wait, slider_state
+
+pytestmark = pytest.mark.browser
+
+FAST = "steps=200"
+LINKS = [  # (path and query, page title, open tab (None: no check), {slider label: value})
+    ("Running_statistics?beta=0.999&dataset=Xor&layer=1&panel=Distribution+at+a+step&steps=200",
+     "Running statistics", "Distribution at a step",
+     {"β_EMA (EMA coefficient)": 0.999, "Layer l": 1}),
+    ("Running_statistics?batch=4&var=biased+%28Keras%29&layer=1&unit=3&steps=200",
+     "Running statistics", None, {"Batch size m": 4, "Unit j": 3}),
+    (f"Train_vs_test?k=1&tab=Test+batch+size&{FAST}", "Train vs test", "Test batch size",
+     {"Test batch size k": 1}),
+    (f"Train_vs_test?k=32&mix=100&tab=Skewed+test+batches&{FAST}", "Train vs test",
+     "Skewed test batches", {"Test batch size k": 32}),
+    (f"Covariate_shift?tab=A+deep+layer%27s+moving+inputs&layers=3&layer=3&{FAST}",
+     "Covariate shift", "A deep layer's moving inputs", {"Layer l": 3, "Hidden layers": 3}),
+    (f"Covariate_shift?rule=Circle%3A+%7Cx%7C+%3C+1.5&shift=2.5&{FAST}", "Covariate shift",
+     "Black cats → coloured cats", {"Shift of the test inputs": 2.5}),
+]
+
+
+def _selectbox_text(page, label: str) -> str:
+    box = page.locator("[data-testid=stSelectbox]").filter(
+        has=page.get_by_text(label, exact=True))
+    return box.first.inner_text()
+
+
+@pytest.mark.parametrize("link, title, tab, sliders", LINKS, ids=[link[0].split("?")[0] + str(i)
+                                                                  for i, link in
+                                                                  enumerate(LINKS)])
+def test_a_stored_lecture_link_opens_the_same_view(page, streamlit_server, link, title, tab,
+                                                   sliders):
+    goto_and_wait(page, f"{streamlit_server}/{link}", timeout=120000)
+    assert_no_exception(page)
+    assert page.get_by_role("heading", name=title, exact=True).first.is_visible()
+    assert "Some link settings were not valid" not in page.locator(
+        "[data-testid=stSidebar]").inner_text()
+    if tab is not None:
+        selected = page.locator("[role=tab][aria-selected=true]").all_inner_texts()
+        assert tab in [s.strip() for s in selected], selected
+    for label, value in sliders.items():
+        assert slider_state(page, label)[0] == pytest.approx(value), (label, json.dumps(link))
+
+
+def test_an_old_option_label_in_a_link_still_selects_that_option(page, streamlit_server):
+    """The running page once wrote the XOR data set as 'Xor' into links."""
+    goto_and_wait(page, f"{streamlit_server}/Running_statistics?dataset=Xor&steps=200",
+                  timeout=120000)
+    assert_no_exception(page)
+    assert "XOR" in _selectbox_text(page, "Dataset")
