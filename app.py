@@ -1,8 +1,11 @@
 """bnsim: the landing page ("Home") and the navigation to one page per lesson.
 
-Each lesson's page script is ``pages/<N>_<stem>.py``, where ``<stem>`` names the lesson in every
-layer (``bnsim/<stem>.py``, ``bnsim/figures/<stem>.py``, ``bnsim/ui/<stem>.py``). Each page's URL
-path is fixed here, so links prepared for lectures keep working whatever the files are called.
+Each lesson's page script is ``app_pages/<N>_<stem>.py``, where ``<stem>`` names the lesson in
+every layer (``bnsim/<stem>.py``, ``bnsim/figures/<stem>.py``, ``bnsim/ui/<stem>.py``). Each
+page's title and URL path are fixed here, so links prepared for lectures keep working whatever
+the files are called. The folder is deliberately not named ``pages/``: Streamlit would then
+also route by file name, and the first visit to a lesson link on a freshly started server would
+show a "Page not found" dialog over the page.
 """
 
 import streamlit as st
@@ -10,11 +13,11 @@ import streamlit as st
 from bnsim.notation import BN_EQUATIONS
 
 LESSONS = (  # (page script, title, URL path, what it shows), in lecture order
-    ("pages/2_covariate_shift.py", "Covariate shift", "Covariate_shift",
+    ("app_pages/2_covariate_shift.py", "Covariate shift", "Covariate_shift",
      "black cats → coloured cats, internal covariate shift, mini-batch noise, noisy BN"),
-    ("pages/3_running_stats.py", "Running statistics", "Running_statistics",
+    ("app_pages/3_running_stats.py", "Running statistics", "Running_statistics",
      "per-mini-batch μ and σ² and their exponentially weighted running estimate"),
-    ("pages/4_testtime.py", "Train vs test", "Train_vs_test",
+    ("app_pages/4_testtime.py", "Train vs test", "Train_vs_test",
      "batch statistics vs running statistics at test time, a test batch of one, "
      "skewed batches, Batch Renorm"),
 )  # fmt: skip

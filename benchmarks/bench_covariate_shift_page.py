@@ -37,10 +37,13 @@ sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 from bnsim import covariate_shift as cv  # noqa: E402
 from bnsim import data  # noqa: E402
 from bnsim.network import NetConfig  # noqa: E402
-from bnsim.stacked import train_stacked  # noqa: E402
-from bnsim.train import TrainConfig, train  # noqa: E402
+from bnsim.train import (  # noqa: E402
+    TrainConfig,
+    train,
+    train_stacked,  # noqa: E402
+)
 
-PAGE = "pages/2_covariate_shift.py"
+PAGE = "app_pages/2_covariate_shift.py"
 TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise",
         "Noisy BN")
 HIDDEN = (16, 16, 16)

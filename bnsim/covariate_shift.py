@@ -30,8 +30,7 @@ import pandas as pd
 
 from bnsim import data, network
 from bnsim.network import NetConfig
-from bnsim.stacked import StackedTrace, train_stacked
-from bnsim.train import TrainConfig
+from bnsim.train import StackedTrace, TrainConfig, train_stacked
 
 # ---------------------------------------------------------------- 1. input covariate shift
 SHIFTS = np.round(np.arange(0.0, 5.0001, 0.25), 2)  # the sweep: 0, 0.25, …, 5
@@ -64,7 +63,7 @@ def train_shift_models(rules: Sequence[str], hidden: tuple[int, ...], activation
     """Train, for every rule, one network without and one with BN on the *training* region of
     :func:`bnsim.data.make_shift` (the training inputs do not depend on the shift or the rule,
     only on ``spread``, ``n_train`` and ``data_seed``). Two stacked passes, one per architecture,
-    all rules in each (:func:`bnsim.stacked.train_stacked` with per-run labels)."""
+    all rules in each (:func:`bnsim.train.train_stacked` with per-run labels)."""
     rules = tuple(rules)
     if not rules:
         raise ValueError("need at least one rule.")

@@ -68,9 +68,6 @@ class Adam:
 
 
 OPTIMIZERS = {"gd": GD, "momentum": Momentum, "rmsprop": RMSprop, "adam": Adam}
-OPTIMIZER_LABELS = {
-    "gd": "Gradient descent", "momentum": "Momentum", "rmsprop": "RMSprop", "adam": "Adam",
-}
 
 
 def make(name: str, w: np.ndarray, lr: float):

@@ -312,7 +312,7 @@ def batch_indices(trace: train.TrainTrace, y: np.ndarray, step: int) -> np.ndarr
     cfg = trace.cfg
     if cfg.bn_noise > 0:
         return None
-    batches = train._batches(np.asarray(y), cfg.batch_size, cfg.sampling,
+    batches = train.minibatches(np.asarray(y), cfg.batch_size, cfg.sampling,
                              np.random.default_rng(cfg.seed))
     for _ in range(int(step) - 1):
         next(batches)

@@ -145,7 +145,7 @@ class TrainTrace:
             drop=True)
 
 
-def _batches(y: np.ndarray, batch_size: int, sampling: str, rng: np.random.Generator):
+def minibatches(y: np.ndarray, batch_size: int, sampling: str, rng: np.random.Generator):
     """Endless mini-batch index arrays, without replacement within an epoch (a last partial
     batch is dropped so every batch has exactly ``batch_size`` examples)."""
     n = len(y)
@@ -345,7 +345,7 @@ def _train_runs(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
     renorm = (cfg.r_max, cfg.d_max) if cfg.norm == "renorm" else None
     mode = "renorm" if renorm else "train"
     rngs = [np.random.default_rng(s) for s in seeds]
-    batch_iters = [_batches(y[r], cfg.batch_size, cfg.sampling, g) for r, g in enumerate(rngs)]
+    batch_iters = [minibatches(y[r], cfg.batch_size, cfg.sampling, g) for r, g in enumerate(rngs)]
 
     T, L, U, m = cfg.steps, net.n_layers, max(net.hidden), cfg.batch_size
     every = eval_every(cfg)

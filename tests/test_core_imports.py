@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 CORE = ("batchnorm", "running", "data", "network", "optim", "train", "notation",
-        "testtime", "covariate_shift", "running_stats", "stacked")
+        "testtime", "covariate_shift", "running_stats")
 
 
 def test_core_imports_neither_streamlit_nor_plotly():

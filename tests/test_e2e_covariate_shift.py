@@ -18,17 +18,6 @@ pytestmark = pytest.mark.browser
 FAST = "steps=200"  # small training runs keep the browser tests quick
 
 
-def _goto(page, url: str) -> None:
-    """Open the page; close the "Page not found" dialog that a fresh server shows on the very
-    first request to any page's URL path (app.py's navigation is not known yet; the page itself
-    runs), which would otherwise keep the keyboard focus from the sliders."""
-    goto_and_wait(page, url, timeout=120000)
-    dialog = page.get_by_role("dialog").filter(has_text="Page not found")
-    if dialog.count():
-        page.keyboard.press("Escape")
-        dialog.wait_for(state="detached")
-
-
 def _open_tab(page, label: str) -> None:
     page.get_by_role("tab", name=label).click()
     page.wait_for_function(
@@ -55,7 +44,7 @@ def _wait_for_sidebar_slider(page, label: str, shown: bool, timeout: float = 600
 
 
 def test_shift_slider_moves_the_test_cloud_and_tabs_keep_their_controls(page, streamlit_server):
-    _goto(page, f"{streamlit_server}/Covariate_shift?{FAST}")
+    goto_and_wait(page, f"{streamlit_server}/Covariate_shift?{FAST}", timeout=120000)
     assert_no_exception(page)
     wait_for_plotly(page, 2)  # scene, accuracy vs shift, rules
     assert "Shift of the test inputs" in _slider_labels(page)
@@ -81,7 +70,7 @@ def test_shift_slider_moves_the_test_cloud_and_tabs_keep_their_controls(page, st
 
 
 def test_preset_opens_its_tab_and_resets_the_other_tabs(page, streamlit_server):
-    _goto(page, f"{streamlit_server}/Covariate_shift?{FAST}")
+    goto_and_wait(page, f"{streamlit_server}/Covariate_shift?{FAST}", timeout=120000)
     wait_for_plotly(page, 0)
     before = plotly_data_signature(page, 0)
     press_slider(page, "Shift of the test inputs", "ArrowLeft")

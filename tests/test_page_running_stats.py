@@ -16,7 +16,7 @@ from bnsim.ui import running_stats as running_stats_ui
 from tests.apptest_charts import chart_by_key as _figure
 from tests.helpers import arr
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "3_running_stats.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "3_running_stats.py")
 SMALL = {"steps": "200"}
 
 

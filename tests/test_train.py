@@ -5,7 +5,7 @@ import pytest
 
 from bnsim import network, running
 from bnsim.network import NetConfig
-from bnsim.train import TrainConfig, _batches, train
+from bnsim.train import TrainConfig, minibatches, train
 from tests import helpers
 
 
@@ -133,10 +133,10 @@ def test_renorm_and_noise_train_and_differ_from_plain_bn(moons):
 def test_sampling_without_replacement_and_by_class():
     y = np.r_[np.zeros(40, int), np.ones(24, int)]
     rng = np.random.default_rng(0)
-    gen = _batches(y, 8, "iid", rng)
+    gen = minibatches(y, 8, "iid", rng)
     epoch = np.concatenate([next(gen) for _ in range(8)])
     np.testing.assert_array_equal(np.sort(epoch), np.arange(64))  # each example once
-    gen = _batches(y, 8, "by_class", rng)
+    gen = minibatches(y, 8, "by_class", rng)
     for _ in range(16):
         assert len(np.unique(y[next(gen)])) == 1
 

@@ -115,7 +115,8 @@ def _widget(c: Control, where):
 
 def _translate_legacy(controls: Sequence[Control]) -> None:
     """Links made before an option was renamed keep working: an old label in the URL is
-    replaced by the current one before the widget reads it."""
+    replaced by the current one before the widget reads it. (Streamlit then drops the old
+    label from the address bar; the current one appears there once the control is moved.)"""
     for c in controls:
         if not c.legacy or c.key not in st.query_params:
             continue

@@ -260,13 +260,13 @@ class LayerRuns(NamedTuple):
 
 def layer_runs(d: DataKey, net: NetKey) -> LayerRuns:
     """Both runs, shared with other pages' cache of ``train_on_dataset``."""
-    traces = []
-    for bn in (False, True):
-        trace, xy = train_on_dataset(d.dataset, d.noise, N_TRAIN, DATA_SEED, net.hidden,
-                                     (bn,) * net.layers, net.activation, net.optimizer, net.lr,
-                                     net.batch_size, net.steps, net.seed, n_test=N_TEST)
-        traces.append(trace)
-    return LayerRuns(*traces, *xy)
+    runs = [train_on_dataset(d.dataset, noise=d.noise, n_train=N_TRAIN, data_seed=DATA_SEED,
+                             hidden=net.hidden, bn=(bn,) * net.layers, activation=net.activation,
+                             optimizer=net.optimizer, lr=net.lr, batch_size=net.batch_size,
+                             steps=net.steps, seed=net.seed, n_test=N_TEST)
+            for bn in (False, True)]
+    r = runs[1]
+    return LayerRuns(runs[0].trace, r.trace, r.X, r.y, r.X_test, r.y_test)
 
 
 @st.cache_data(max_entries=32, show_spinner="Following the layer through training…")

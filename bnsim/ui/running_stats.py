@@ -167,9 +167,10 @@ def train_run(v: dict) -> Run:
     depth = int(v["depth"])
     hidden = (int(v["width"]),) * depth
     bn = tuple(str(i) in v["bn"] for i in range(1, depth + 1))
-    trace, (X, y, _, _) = train_on_dataset(
-        v["dataset"], float(v["noise"]), N_TRAIN, int(v["seed"]), hidden, bn, v["act"],
-        v["opt"], float(v["lr"]), int(v["batch"]), int(v["steps"]), int(v["seed"]))
+    trace, X, y, _, _ = train_on_dataset(
+        v["dataset"], noise=float(v["noise"]), n_train=N_TRAIN, data_seed=int(v["seed"]),
+        hidden=hidden, bn=bn, activation=v["act"], optimizer=v["opt"], lr=float(v["lr"]),
+        batch_size=int(v["batch"]), steps=int(v["steps"]), seed=int(v["seed"]))
     arch = "→".join(str(n) for n in (2, *hidden, 2))
     bn_txt = ", ".join(str(i + 1) for i, b in enumerate(bn) if b) or "none"
     acc = trace.test_acc[np.isfinite(trace.test_acc)]

@@ -155,12 +155,13 @@ class Network(NamedTuple):
 
 def trained(key: TrainKey) -> Trained:
     """The trace and the data for ``key``; trains only on a cache miss."""
-    trace, d = train_on_dataset(key.dataset, key.noise, key.n_train, DATA_SEED,
-                                (key.units,) * key.layers, (True,) * key.layers, "relu",
-                                "adam", key.lr, key.batch_size, key.steps, key.seed,
-                                norm=key.norm, sampling=key.sampling, n_test=N_TEST,
-                                r_max=key.r_max, d_max=key.d_max)
-    return Trained(trace, Data(*d))
+    r = train_on_dataset(key.dataset, noise=key.noise, n_train=key.n_train,
+                         data_seed=DATA_SEED, hidden=(key.units,) * key.layers,
+                         bn=(True,) * key.layers, activation="relu", optimizer="adam",
+                         lr=key.lr, batch_size=key.batch_size, steps=key.steps, seed=key.seed,
+                         norm=key.norm, sampling=key.sampling, n_test=N_TEST, r_max=key.r_max,
+                         d_max=key.d_max)
+    return Trained(r.trace, Data(r.X, r.y, r.X_test, r.y_test))
 
 
 def network_of(key: TrainKey) -> Network:
