@@ -110,30 +110,33 @@ def _forward(z, gamma, beta, eps, running=None, r_max=1.0, d_max=0.0):
         r = np.clip(std / r_std, 1.0 / r_max, r_max)
         d = np.clip((mu - r_mean[..., None, :]) / r_std, -d_max, d_max)
         z_hat = z_norm * r + d
-    out = gamma[..., None, :] * z_hat + beta[..., None, :]
+    out = z_hat * gamma[..., None, :]
+    out += beta[..., None, :]
     mu, sigma2 = mu[..., 0, :], sigma2[..., 0, :]
     if r is not None:
         r, d = r[..., 0, :], d[..., 0, :]
     return out, BNCache(z_norm, z_hat, mu, sigma2, gamma, eps, r, d, std[..., 0, :])
 
 
-def _backward(dz_tilde, cache: BNCache):
+def _backward(dz_tilde, cache: BNCache, out=(None, None)):
     """Backward of :func:`_forward` for any leading axes; gradients flow through mu and sigma2.
 
     ``dz_tilde`` (..., m, n) like the forward output. Returns ``dz`` (..., m, n) and
-    ``dgamma``, ``dbeta`` (..., n) (sums over the m examples of each batch).
+    ``dgamma``, ``dbeta`` (..., n) (sums over the m examples of each batch), written into
+    ``out = (dgamma, dbeta)`` arrays when given.
     """
     m = dz_tilde.shape[-2]
-    dgamma = np.add.reduce(dz_tilde * cache.z_hat, axis=-2)
-    dbeta = np.add.reduce(dz_tilde, axis=-2)
+    dgamma = np.add.reduce(dz_tilde * cache.z_hat, axis=-2, out=out[0])
+    dbeta = np.add.reduce(dz_tilde, axis=-2, out=out[1])
     std = cache.std if cache.std is not None else np.sqrt(cache.sigma2 + cache.eps)
     scale = cache.gamma / std
     if cache.r is not None:
         scale = scale * cache.r  # r and d are constants in the gradient
     zn = cache.z_norm
+    # Σ dy·z_norm: for plain BN (z_hat is z_norm) that is dgamma, already summed
+    dy_zn = dgamma if cache.r is None else np.add.reduce(dz_tilde * zn, axis=-2)
     dz = (scale / m)[..., None, :] * (
-        m * dz_tilde - dbeta[..., None, :]
-        - zn * np.add.reduce(dz_tilde * zn, axis=-2, keepdims=True))
+        m * dz_tilde - dbeta[..., None, :] - zn * dy_zn[..., None, :])
     return dz, dgamma, dbeta
 
 

@@ -25,6 +25,7 @@ Parameters live in a dict: ``W1, gamma1, beta1`` (BN layer) or ``W1, b1`` (plain
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -193,16 +194,19 @@ def forward(params, X, net: NetConfig, mode: str = "train", running=None, renorm
     return logits, NetCache(layers, a)
 
 
-def backward(dlogits, cache: NetCache, params, net: NetConfig) -> dict[str, np.ndarray]:
+def backward(dlogits, cache: NetCache, params, net: NetConfig, out=None
+             ) -> dict[str, np.ndarray]:
     """Gradients of the loss for every parameter, same keys (and run axis) as ``params``.
 
     ``dlogits`` (m, n_out), or (R, m, n_out) for stacked runs, is dLoss/dlogits. Through BN
     layers the gradient flows through the batch statistics μ_B and σ²_B (train mode; Batch
-    Renorm treats r, d as constants).
+    Renorm treats r, d as constants). ``out``: arrays shaped like ``params`` to write the
+    gradients into (the trainer passes views of one flat vector); they are returned.
     """
-    grads: dict[str, np.ndarray] = {}
-    grads["W_out"] = np.matmul(_t(dlogits), cache.a_last)
-    grads["b_out"] = np.add.reduce(dlogits, axis=-2)
+    o = out if out is not None else {}
+    g = o if out is not None else {}
+    g["W_out"] = np.matmul(_t(dlogits), cache.a_last, out=o.get("W_out"))
+    g["b_out"] = np.add.reduce(dlogits, axis=-2, out=o.get("b_out"))
     da = np.matmul(dlogits, params["W_out"])
     act = net.activation
     for l in range(net.n_layers, 0, -1):
@@ -211,14 +215,15 @@ def backward(dlogits, cache: NetCache, params, net: NetConfig) -> dict[str, np.n
         if net.bn[l - 1]:
             if lc.noise_scale is not None:
                 dzt = dzt * lc.noise_scale
-            dz, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm._backward(dzt, lc.bn)
+            gb = (o.get(f"gamma{l}"), o.get(f"beta{l}"))
+            dz, g[f"gamma{l}"], g[f"beta{l}"] = batchnorm._backward(dzt, lc.bn, gb)
         else:
             dz = dzt
-            grads[f"b{l}"] = np.add.reduce(dz, axis=-2)
-        grads[f"W{l}"] = np.matmul(_t(dz), lc.a_prev)
+            g[f"b{l}"] = np.add.reduce(dz, axis=-2, out=o.get(f"b{l}"))
+        g[f"W{l}"] = np.matmul(_t(dz), lc.a_prev, out=o.get(f"W{l}"))
         if l > 1:
             da = np.matmul(dz, params[f"W{l}"])
-    return grads
+    return g
 
 
 def softmax_xent(logits, y):
@@ -228,6 +233,14 @@ def softmax_xent(logits, y):
     """
     loss, dlogits, _ = xent(logits, y)
     return float(loss), dlogits
+
+
+@functools.lru_cache(maxsize=16)
+def _row_starts(n: int, K: int) -> np.ndarray:
+    """Where each of n rows of K logits starts in the flattened array (read-only)."""
+    starts = np.arange(n) * K
+    starts.flags.writeable = False
+    return starts
 
 
 def xent(logits, y):
@@ -241,13 +254,13 @@ def xent(logits, y):
     shifted = logits - np.maximum.reduce(logits, axis=-1, keepdims=True)
     e = np.exp(shifted)
     s = np.add.reduce(e, axis=-1)
-    at = np.arange(y.size) * K + y.reshape(-1)  # each example's label, in the flattened array
+    at = _row_starts(y.size, K) + y.reshape(-1)  # each example's label in the flat array
     picked = shifted.reshape(-1)[at].reshape(y.shape)  # 0 where the label's logit is largest
     loss = np.add.reduce(np.log(s) - picked, axis=-1) * (1.0 / m)
     dlogits = e / s[..., None]
     dlogits.reshape(-1)[at] -= 1.0
     dlogits *= 1.0 / m
-    return loss, dlogits, np.count_nonzero(picked == 0.0, axis=-1)
+    return loss, dlogits, np.add.reduce(picked == 0.0, axis=-1, dtype=np.intp)
 
 
 def softmax(logits):

@@ -246,10 +246,11 @@ def _check_labels(X, y, net: NetConfig, k: int, what: str):
     return X, np.broadcast_to(y, (k, len(y)))
 
 
-def _population(params, X, net: NetConfig, noise, out) -> None:
+def _population(params, X, net: NetConfig, noise, out, outputs: bool = True) -> None:
     """Population statistics of stacked runs over a whole data set ``X`` with frozen weights
     (batch mode), written into ``out`` (4, k, L, U): mean and biased variance of z^[l], mean
-    and standard deviation of what the activation receives (after BN and ``noise``).
+    and standard deviation of what the activation receives (after BN and ``noise``; only with
+    ``outputs``).
 
     For a BN layer the latter follow in closed form from the batch normalisation itself:
     z̃ = γ·z_norm + β has mean β and standard deviation |γ|·√(σ²/(σ² + ε)) over the batch,
@@ -259,16 +260,20 @@ def _population(params, X, net: NetConfig, noise, out) -> None:
         n = lc.z.shape[-1]
         if lc.bn is not None:
             mu, s2 = lc.bn.mu, lc.bn.sigma2
+            out[0, :, l - 1, :n], out[1, :, l - 1, :n] = mu, s2
+            if not outputs:
+                continue
             g, b = params[f"gamma{l}"], params[f"beta{l}"]
             spread = np.abs(g) * np.sqrt(s2 / (s2 + net.eps))
             if lc.noise_scale is not None:
                 sc, sh = noise[l]
                 b, spread = b * sc + sh, spread * np.abs(sc)
-            out[0, :, l - 1, :n], out[1, :, l - 1, :n] = mu, s2
             out[2, :, l - 1, :n], out[3, :, l - 1, :n] = b, spread
         else:
             mean = lc.z.mean(axis=-2)
             out[0, :, l - 1, :n], out[1, :, l - 1, :n] = mean, lc.z.var(axis=-2)
+            if not outputs:
+                continue
             out[2, :, l - 1, :n] = mean + params[f"b{l}"]
             out[3, :, l - 1, :n] = lc.z_tilde.std(axis=-2)
 
@@ -337,7 +342,8 @@ def _train_runs(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
     shapes = {name: p.shape for name, p in inits[0].items()}
     flat = np.stack([np.concatenate([p.ravel() for p in ini.values()]) for ini in inits])
     params = _stack_views(flat, shapes)
-    keys = list(shapes)
+    dflat = np.empty_like(flat)  # the gradients, written in place by the backward pass
+    grads = _stack_views(dflat, shapes)
     run = {name: np.tile(v, (k, 1)) for name, v in network.init_running(net).items()}
     opt = optim.make(cfg.optimizer, flat, cfg.lr)
     how = running.rule(cfg.convention, None if cfg.cumulative else (
@@ -360,11 +366,12 @@ def _train_runs(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
     noisy = [b > 0 for b in noise_levels]
     loss_all = np.full((k, T), np.nan)
     acc_all = np.full((k, T), np.nan)
-    rec = np.full((4, k, T, L, U), np.nan) if record else None  # μ_B, σ²_B, running μ, σ²
+    rec = [] if record else None  # per step, per layer: μ_B, σ²_B, running μ, σ² (k, n_l)
     snaps = [] if record else None
     evals = []
     diverged_at = np.zeros(k, dtype=int)
     alive = np.ones(k, dtype=bool)
+    everyone, live = True, alive[:, None]  # every run still alive; the mask as a column
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for t in range(1, T + 1):
@@ -387,23 +394,26 @@ def _train_runs(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
                     snaps.append(({n: v.copy() for n, v in params.items()},
                                   {n: v.copy() for n, v in run.items()}))
                 _population(params, X_pop, net, noise if noisy_population else None,
-                            pop[:, :, snap_index[t]])
+                            pop[:, :, snap_index[t]], outputs=not record)
             yb = y[rows, idx]
             logits, cache = network.forward(params, X[idx], net, mode, run, renorm, noise)
             loss, dlogits, hits = network.xent(logits, yb)
-            bad = alive & ~np.isfinite(loss)
-            if bad.any():
+            if not np.isfinite(loss).all():  # some run's loss is NaN/inf: it diverged now
+                bad = alive & ~np.isfinite(loss)
                 diverged_at[bad] = t
                 alive &= ~bad
                 if not alive.any():
                     break
+                everyone = False
+                live = alive[:, None]
+            if everyone:
+                loss_all[:, t - 1] = loss
+                acc_all[:, t - 1] = hits * (1.0 / m)
+            else:
                 dlogits[~alive] = 0.0
-            loss_all[alive, t - 1] = loss[alive]
-            acc_all[alive, t - 1] = hits[alive] * (1.0 / m)
-            everyone = alive.all()
-            live = alive[:, None]
+                loss_all[alive, t - 1] = loss[alive]
+                acc_all[alive, t - 1] = hits[alive] * (1.0 / m)
             for l, lc in enumerate(cache.layers, start=1):
-                n = net.hidden[l - 1]
                 if lc.bn is not None:
                     mu, s2 = lc.bn.mu, lc.bn.sigma2
                     rm, rv = run[f"mean{l}"], run[f"var{l}"]
@@ -411,16 +421,14 @@ def _train_runs(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
                     if not everyone:  # a diverged run keeps its last statistics
                         new_m, new_v = np.where(live, new_m, rm), np.where(live, new_v, rv)
                     run[f"mean{l}"], run[f"var{l}"] = new_m, new_v
-                    if record:
-                        rec[2, :, t - 1, l - 1, :n], rec[3, :, t - 1, l - 1, :n] = new_m, new_v
                 elif record:
                     mu = np.add.reduce(lc.z, axis=-2) * (1.0 / m)
                     zc = lc.z - mu[:, None, :]
                     s2 = np.add.reduce(zc * zc, axis=-2) * (1.0 / m)
+                    new_m = new_v = None
                 if record:
-                    rec[0, :, t - 1, l - 1, :n], rec[1, :, t - 1, l - 1, :n] = mu, s2
-            grads = network.backward(dlogits, cache, params, net)
-            dflat = np.concatenate([grads[name].reshape(k, -1) for name in keys], axis=1)
+                    rec.append((mu, s2, new_m, new_v))
+            network.backward(dlogits, cache, params, net, out=grads)
             if everyone:
                 opt.step(flat, dflat)
             else:  # a diverged run keeps its last weights
@@ -438,8 +446,18 @@ def _train_runs(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
             cut = diverged_at[r]
             ev[:, r, ev_steps >= cut] = np.nan
             pop[:, r, snap_steps > cut] = np.nan
+    recorded = None
+    if record:  # (4, k, T, L, U), NaN where a layer is narrower, has no BN, or was not reached
+        stats = np.full((4, k, T, L, U), np.nan)
+        for l in range(L):
+            steps = rec[l::L]
+            n = net.hidden[l]
+            for i in range(4):
+                if steps and steps[0][i] is not None:
+                    stats[i, :, :len(steps), l, :n] = np.stack([s[i] for s in steps], axis=1)
+        recorded = {"stats": stats, "snapshots": snaps}
     return _Runs(loss_all, acc_all, ev_steps, ev, snap_steps, pop, params, run, diverged_at,
-                 {"stats": rec, "snapshots": snaps} if record else None)
+                 recorded)
 
 
 def train(net: NetConfig, X, y, X_test=None, y_test=None, cfg: TrainConfig | None = None,
