@@ -119,6 +119,44 @@ PICTURES: dict[str, Term] = {  # how a distribution over training is drawn
 }
 
 
+# Words a page uses that a student may not know, explained once (every page's glossary).
+TERMS: dict[str, str] = {
+    "train mode": "BN normalises each unit with μ_B and σ²_B of the current mini-batch.",
+    "eval mode": "BN normalises with the running estimates μ̂, σ̂² kept during training, so "
+                 "each example stands alone (PyTorch `model.eval()`, Keras `training=False`).",
+    "running estimate": "μ̂, σ̂²: an exponentially weighted average of the mini-batch "
+                        "statistics, v_t = β_EMA·v_{t−1} + (1 − β_EMA)·θ_t.",
+    "β_EMA": "the EMA coefficient of the lecture (not the BN shift β). PyTorch's momentum is "
+             "1 − β_EMA (default 0.1), Keras' momentum is β_EMA (default 0.99).",
+    "bias correction": "dividing the EMA by 1 − β_EMA^t so that its start value v₀ = 0 stops "
+                       "pulling it down early on. The lecture shows it; PyTorch and Keras do "
+                       "not bias-correct their running statistics.",
+    "population statistics": "μ and σ² of z over the whole training set with the current "
+                             "weights: what the running estimates try to follow.",
+    "test-batch statistics": "μ_B, σ²_B of the test batch an example arrives in, as if BN "
+                             "stayed in train mode at test time.",
+    "covariate shift": "the inputs' distribution changes while the rule that labels them "
+                       "does not (black cats in training, coloured cats at test time).",
+    "internal covariate shift": "a hidden layer's inputs a^[l−1] keep moving while the "
+                                "layers below learn.",
+    "drift D": "how far a layer's per-unit means and standard deviations move over training, "
+               "in units of that layer's typical standard deviation (0: they never move).",
+    "AdaBN": "re-estimating BN's statistics on the test inputs (weights untouched), so a "
+             "shifted test set is normalised by its own mean and variance.",
+    "i.i.d. mini-batches": "each mini-batch drawn at random from the whole training set, so "
+                           "its statistics are unbiased estimates of the population's.",
+    "Batch Renorm": "BN whose mini-batch normalisation is corrected towards the running "
+                    "estimates by r = σ_B/σ̂ (clipped to [1/r_max, r_max]) and d = (μ_B − μ̂)/σ̂ "
+                    "(clipped to ±d_max); Ioffe 2017.",
+    "noisy BN": "BN followed by a random scale and shift, to make a layer's inputs move on "
+                "purpose (after Santurkar et al., 2018).",
+    "quantile band": "the range between two quantiles, e.g. 5 % and 95 %: 90 % of the values "
+                     "lie inside it.",
+    "batching": "one way of cutting the test set into batches of k examples; many random "
+                "batchings show how much the result depends on who shares a batch.",
+}
+
+
 # The four train-mode equations and the EWA, in lecture notation.
 BN_EQUATIONS = (
     r"\mu_B = \frac{1}{m}\sum_{i=1}^{m} z^{(i)}",

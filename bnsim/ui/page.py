@@ -8,6 +8,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from bnsim import notation
+
 
 def setup(title: str, intro: str) -> None:
     """``set_page_config`` (wide), title and a short introduction."""
@@ -29,6 +31,13 @@ def friendly(what: str = "this view"):
         st.error(f"Something went wrong computing {what} ({type(err).__name__}: {err}). "
                  "Try other settings or a preset.", icon=":material/error:")
         st.stop()
+
+
+def glossary(terms: tuple[str, ...] | None = None, where=None) -> None:
+    """An expander with the words this page uses, explained (all of them by default)."""
+    chosen = notation.TERMS if terms is None else {t: notation.TERMS[t] for t in terms}
+    with (where or st).expander("Glossary", icon=":material/menu_book:"):
+        st.markdown("\n".join(f"- **{term}**: {text}" for term, text in chosen.items()))
 
 
 def takeaway(text: str) -> None:
