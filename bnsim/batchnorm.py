@@ -41,6 +41,7 @@ class BNCache(NamedTuple):
     r: np.ndarray | None  # Batch Renorm scale correction (None for plain BN)
     d: np.ndarray | None  # Batch Renorm shift correction (None for plain BN)
     std: np.ndarray | None = None  # √(sigma2 + eps), kept so backward need not recompute it
+    frozen: bool = False  # normalised by the running estimates: no gradient through μ, σ
 
     @property
     def sigma2_unbiased(self) -> np.ndarray:
@@ -118,6 +119,25 @@ def _forward(z, gamma, beta, eps, running=None, r_max=1.0, d_max=0.0):
     return out, BNCache(z_norm, z_hat, mu, sigma2, gamma, eps, r, d, std[..., 0, :])
 
 
+def _forward_frozen(z, gamma, beta, eps, running):
+    """BN in training that normalises with the running estimates instead of the mini-batch's
+    own statistics: z_hat = (z − μ̂)/√(σ̂² + ε), z̃ = γ·z_hat + β, with μ̂, σ̂ constants for the
+    gradient (the forum's "why not use the running averages during training?"). The cache
+    still carries this batch's ``mu`` and ``sigma2``, from which the caller updates μ̂, σ̂².
+    Shapes as :func:`_forward`."""
+    inv_m = 1.0 / z.shape[-2]
+    mu = np.add.reduce(z, axis=-2, keepdims=True) * inv_m
+    zc = z - mu
+    sigma2 = np.add.reduce(zc * zc, axis=-2) * inv_m
+    r_mean, r_var = running
+    std = np.sqrt(r_var + eps)
+    z_hat = (z - r_mean[..., None, :]) / std[..., None, :]
+    out = z_hat * gamma[..., None, :]
+    out += beta[..., None, :]
+    return out, BNCache(z_hat, z_hat, mu[..., 0, :], sigma2, gamma, eps, None, None, std,
+                        frozen=True)
+
+
 def _backward(dz_tilde, cache: BNCache, out=(None, None)):
     """Backward of :func:`_forward` for any leading axes; gradients flow through mu and sigma2.
 
@@ -130,6 +150,8 @@ def _backward(dz_tilde, cache: BNCache, out=(None, None)):
     dbeta = np.add.reduce(dz_tilde, axis=-2, out=out[1])
     std = cache.std if cache.std is not None else np.sqrt(cache.sigma2 + cache.eps)
     scale = cache.gamma / std
+    if cache.frozen:  # μ̂, σ̂ are constants: each example's gradient stands alone
+        return dz_tilde * scale[..., None, :], dgamma, dbeta
     if cache.r is not None:
         scale = scale * cache.r  # r and d are constants in the gradient
     zn = cache.z_norm

@@ -18,6 +18,8 @@ Forward modes:
 * ``"batch"``: the batch statistics of a given test batch; running statistics untouched.
   ``X`` may then carry leading axes (..., k, n_in) — many test batches of size k in one pass.
 * ``"renorm"``: Batch Renormalization in training (needs ``running`` and ``renorm``).
+* ``"running"``: training that normalises with the running estimates (needs ``running``),
+  with no gradient through them — the forum's "why not use the running averages in training?".
 
 Parameters live in a dict: ``W1, gamma1, beta1`` (BN layer) or ``W1, b1`` (plain layer), …,
 ``W_out, b_out``. Running statistics: ``mean1, var1, …`` for every BN layer.
@@ -34,7 +36,7 @@ import numpy as np
 from bnsim import batchnorm
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
-MODES = ("train", "eval", "batch", "renorm")
+MODES = ("train", "eval", "batch", "renorm", "running")
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def forward(params, X, net: NetConfig, mode: str = "train", running=None, renorm
     in "batch" mode (many test batches at once). Several runs stacked: every parameter and
     running statistic with a leading run axis (R, ...), ``X`` (R, m, n_in) or (m, n_in) shared.
 
-    ``running``: dict of running statistics (needed by "eval" and "renorm").
+    ``running``: dict of running statistics (needed by "eval", "renorm" and "running").
     ``renorm``: (r_max, d_max) for "renorm". ``noise``: {l: (scale, shift)} arrays (n_l,) or
     (R, n_l) applied after BN as z̃·scale + shift ("noisy BN"). No validation here: this is
     the hot path; :func:`predict_proba` and the trainer validate their inputs.
@@ -181,6 +183,9 @@ def forward(params, X, net: NetConfig, mode: str = "train", running=None, renorm
             elif mode == "renorm":
                 rs = (running[f"mean{l}"], running[f"var{l}"])
                 zt, cache_bn = batchnorm._forward(z, g, b, net.eps, rs, *renorm)
+            elif mode == "running":
+                rs = (running[f"mean{l}"], running[f"var{l}"])
+                zt, cache_bn = batchnorm._forward_frozen(z, g, b, net.eps, rs)
             else:
                 zt, cache_bn = batchnorm._forward(z, g, b, net.eps)
             if noise is not None and l in noise:

@@ -32,7 +32,7 @@ from bnsim import network, optim, running
 from bnsim.network import NetConfig
 
 SAMPLINGS = ("iid", "by_class")
-NORMS = ("bn", "renorm")
+NORMS = ("bn", "renorm", "running")
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,11 @@ class TrainConfig:
     convention: str = "pytorch"  # running statistics: pytorch, keras, lecture
     momentum: float | None = None  # that convention's momentum (None: its default)
     cumulative: bool = False  # PyTorch momentum=None: cumulative average of the batches
-    norm: str = "bn"  # "bn" or "renorm" (Batch Renormalization)
-    r_max: float = 3.0  # Batch Renorm clip limits
+    norm: str = "bn"  # "bn"; "renorm" (Batch Renormalization); "running": normalise with the
+    #                   running estimates in training too, no gradient through them
+    r_max: float = 3.0  # Batch Renorm clip limits (reached after ``renorm_ramp`` steps)
     d_max: float = 5.0
+    renorm_ramp: int = 0  # steps over which r_max grows from 1 and d_max from 0 (0: fixed)
     sampling: str = "iid"  # "iid", or "by_class": every mini-batch from one class
     bn_noise: float = 0.0  # "noisy BN": per-step random scale/shift after BN, this std
     eval_every: int = 0  # 0: automatic, about 50 evaluations per run
@@ -75,6 +77,9 @@ class TrainConfig:
             raise ValueError(f"r_max must be ≥ 1; got {self.r_max!r}.")
         if not (np.isfinite(self.d_max) and self.d_max >= 0):
             raise ValueError(f"d_max must be ≥ 0; got {self.d_max!r}.")
+        if not isinstance(self.renorm_ramp, (int, np.integer)) or self.renorm_ramp < 0:
+            raise ValueError(f"renorm_ramp must be a whole number ≥ 0; got "
+                             f"{self.renorm_ramp!r}.")
         if self.sampling not in SAMPLINGS:
             raise ValueError(f"sampling must be one of {SAMPLINGS}; got {self.sampling!r}.")
         if not (np.isfinite(self.bn_noise) and 0 <= self.bn_noise <= 5):
@@ -177,6 +182,13 @@ def _check_data(X, y, net: NetConfig, what: str):
     if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= net.n_out:
         raise ValueError(f"{what}: y must be integers from 0 to {net.n_out - 1}.")
     return X, y.astype(np.intp)
+
+
+def renorm_limits(cfg: TrainConfig, t: int) -> tuple[float, float]:
+    """Batch Renorm's (r_max, d_max) at step t: with ``cfg.renorm_ramp`` > 0 they grow linearly
+    from (1, 0) — plain BN — to (cfg.r_max, cfg.d_max) at step ``renorm_ramp``."""
+    f = 1.0 if not cfg.renorm_ramp else min(1.0, t / cfg.renorm_ramp)
+    return 1.0 + (cfg.r_max - 1.0) * f, cfg.d_max * f
 
 
 def eval_every(cfg: TrainConfig) -> int:
@@ -349,7 +361,7 @@ def _train_runs(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
     how = running.rule(cfg.convention, None if cfg.cumulative else (
         cfg.momentum if cfg.momentum is not None else running.DEFAULT))
     renorm = (cfg.r_max, cfg.d_max) if cfg.norm == "renorm" else None
-    mode = "renorm" if renorm else "train"
+    mode = {"bn": "train", "renorm": "renorm", "running": "running"}[cfg.norm]
     rngs = [np.random.default_rng(s) for s in seeds]
     batch_iters = [minibatches(y[r], cfg.batch_size, cfg.sampling, g) for r, g in enumerate(rngs)]
 
@@ -396,6 +408,8 @@ def _train_runs(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
                 _population(params, X_pop, net, noise if noisy_population else None,
                             pop[:, :, snap_index[t]], outputs=not record)
             yb = y[rows, idx]
+            if renorm and cfg.renorm_ramp:  # Ioffe (2017): relax the clips gradually
+                renorm = renorm_limits(cfg, t)
             logits, cache = network.forward(params, X[idx], net, mode, run, renorm, noise)
             loss, dlogits, hits = network.xent(logits, yb)
             if not np.isfinite(loss).all():  # some run's loss is NaN/inf: it diverged now

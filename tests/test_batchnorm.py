@@ -191,3 +191,28 @@ def test_the_kernel_on_stacked_runs_equals_each_run_alone():
             for got, want in zip((dz[r], dgamma[r], dbeta[r]), batchnorm.backward(dy[r], c1),
                                  strict=True):
                 np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
+
+
+def test_normalising_by_the_running_estimates_has_the_gradient_of_an_affine_map():
+    """The forum's "running averages in training": z̃ = γ·(z − μ̂)/√(σ̂² + ε) + β with μ̂, σ̂²
+    fixed. Its backward must equal finite differences of exactly that map — no term through
+    the batch statistics — while the cache still reports this batch's μ_B and σ²_B."""
+    rng = np.random.default_rng(4)
+    z = rng.normal(1.0, 2.0, (5, 3))
+    gamma, beta = rng.normal(size=3), rng.normal(size=3)
+    rmean, rvar = rng.normal(size=3), rng.uniform(0.5, 2.0, 3)
+    dy = rng.normal(size=(5, 3))
+
+    def loss():
+        out, _ = batchnorm._forward_frozen(z, gamma, beta, 1e-5, (rmean, rvar))
+        return float(np.sum(out * dy))
+
+    out, cache = batchnorm._forward_frozen(z, gamma, beta, 1e-5, (rmean, rvar))
+    np.testing.assert_allclose(out, batchnorm.forward_eval(z, gamma, beta, rmean, rvar),
+                               rtol=1e-14)
+    np.testing.assert_allclose(cache.mu, z.mean(axis=0), rtol=1e-14)
+    np.testing.assert_allclose(cache.sigma2, z.var(axis=0), rtol=1e-13)
+    dz, dgamma, dbeta = batchnorm._backward(dy, cache)
+    assert rel_error(dz, numerical_grad(loss, z)) < 1e-8
+    assert rel_error(dgamma, numerical_grad(loss, gamma)) < 1e-8
+    assert rel_error(dbeta, numerical_grad(loss, beta)) < 1e-8

@@ -5,7 +5,7 @@ import pytest
 
 from bnsim import network, running
 from bnsim.network import NetConfig
-from bnsim.train import TrainConfig, minibatches, train
+from bnsim.train import TrainConfig, minibatches, renorm_limits, train
 from tests import helpers
 
 
@@ -179,3 +179,38 @@ def test_bad_data(moons):
         train(NetConfig(), np.full_like(X, np.nan), y)
     with pytest.raises(ValueError, match="y must be"):
         train(NetConfig(), X, y + 5)
+
+
+def test_batch_renorm_ramp_starts_as_plain_bn_and_reaches_its_limits(moons):
+
+    cfg = TrainConfig(norm="renorm", r_max=3.0, d_max=5.0, renorm_ramp=100)
+    assert renorm_limits(cfg, 0) == (1.0, 0.0)
+    assert renorm_limits(cfg, 50) == pytest.approx((2.0, 2.5))
+    assert renorm_limits(cfg, 100) == renorm_limits(cfg, 10_000) == (3.0, 5.0)
+    assert renorm_limits(TrainConfig(norm="renorm"), 1) == (3.0, 5.0)  # no ramp: fixed
+    X, y, _, _ = moons
+    net = NetConfig(hidden=(8, 8))
+    # a ramp so long that the limits stay ≈ (1, 0): the run equals plain BN to rounding
+    slow = train(net, X, y, cfg=TrainConfig(steps=30, norm="renorm", renorm_ramp=10**9))
+    plain = train(net, X, y, cfg=TrainConfig(steps=30))
+    np.testing.assert_allclose(slow.loss, plain.loss, rtol=1e-6)
+    ramped = train(net, X, y, cfg=TrainConfig(steps=30, norm="renorm", renorm_ramp=5))
+    assert not np.allclose(ramped.loss, plain.loss)
+
+
+def test_training_with_the_running_estimates_has_no_train_eval_mismatch(moons):
+    """norm="running" normalises each mini-batch with the estimates eval mode will use, so a
+    batch's train-mode output equals eval mode with the estimates before that batch."""
+
+    X, y, Xt, yt = moons
+    net = NetConfig(hidden=(8, 8))
+    tr = train(net, X, y, Xt, yt, TrainConfig(steps=40, norm="running", optimizer="gd",
+                                               lr=0.1))
+    assert np.all(np.isfinite(tr.loss)) and not tr.diverged
+    params, run = tr.snapshot_at(20)
+    xb = X[:16]
+    train_out, _ = network.forward(params, xb, net, "running", run)
+    eval_out, _ = network.forward(params, xb, net, "eval", run)
+    np.testing.assert_allclose(train_out, eval_out, rtol=1e-12, atol=1e-12)
+    # and the running estimates are still the EMA of the mini-batch statistics
+    assert not np.allclose(tr.running_mean[-1, 0], 0.0)
