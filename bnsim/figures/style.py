@@ -42,7 +42,7 @@ def layout(*, title: str | None = None, height: int = 380, **axes: dict) -> dict
         title=dict(text=title, font=dict(size=FONT_SIZE + 2)) if title else None,
         font=dict(size=FONT_SIZE),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
-                    font=dict(size=FONT_SIZE - 1)),
+                    font=dict(size=FONT_SIZE)),
         hoverlabel=dict(font=dict(size=FONT_SIZE)),
         height=height,
         margin=dict(l=60, r=20, t=60 if title else 30, b=50),
@@ -50,7 +50,9 @@ def layout(*, title: str | None = None, height: int = 380, **axes: dict) -> dict
     )
     for name, axis in axes.items():
         axis = dict(axis)
-        axis["tickfont"] = {"size": FONT_SIZE - 1, **axis.get("tickfont", {})}
+        axis["tickfont"] = {"size": FONT_SIZE, **axis.get("tickfont", {})}
+        if axis.get("type") == "log" and "dtick" not in axis and "tickvals" not in axis:
+            axis["dtick"] = 1  # decades only: minor labels (2, 5, …) run together on a projector
         title_ = axis.get("title", {})
         title_ = {"text": title_} if isinstance(title_, str) else dict(title_)
         title_["font"] = {"size": FONT_SIZE, **title_.get("font", {})}
@@ -67,7 +69,8 @@ def base_layout(fig: go.Figure, *, title: str | None = None, x_title: str | None
     theme uses 12 px for them unless the figure says otherwise."""
     fig.update_layout(layout(title=title, height=height))
     for update in (fig.update_xaxes, fig.update_yaxes):
-        update(tickfont_size=FONT_SIZE - 1, title_font_size=FONT_SIZE)
+        update(tickfont_size=FONT_SIZE, title_font_size=FONT_SIZE)
+        update(dtick=1, selector=dict(type="log"))  # decades only on log axes
     if x_title is not None:
         fig.update_xaxes(title_text=x_title)
     if y_title is not None:
