@@ -7,7 +7,7 @@ from bnsim.figures import testtime as figs
 from bnsim.ui import controls as ui
 from bnsim.ui import testtime as tt
 from bnsim.ui.live import live_chart
-from bnsim.ui.page import download_csv, friendly, setup, takeaway
+from bnsim.ui.page import download_csv, friendly, glossary, setup, takeaway
 
 setup("Train vs test", "At test time BN normalises with the **running** estimates μ̂, σ̂² "
       "from training — why not with the **test batch**, as in training?")
@@ -47,7 +47,7 @@ with tabs[1]:
         live_chart(figs.accuracy_vs_k(kv.curve.table, k, kv.at.mean, kv.collapse.share),
                    key="fig_acc_k")
         takeaway(tt.k_takeaway(kv, R))
-        st.info(tt.collapse_note(kv.collapse))
+        st.info(tt.collapse_note(kv.collapse, kv.curve.eval_acc))
         download_csv(kv.curve.table, "accuracy_vs_k.csv", CSV)
 
 with tabs[2]:
@@ -56,12 +56,13 @@ with tabs[2]:
         with friendly("the distribution over test batches"):
             emap = tt.eval_map(key)
             f = tt.follow(key, i, k, 4 * R, tseed)
+            typical = testtime.typicality(tt.flip_rates(key, k, tseed), f.flips)
         left, right = st.columns(2)
         left.caption(tt.PICK_HINT)
         left.plotly_chart(figs.pick_map(emap, Xt, yt, i), key="pick_map", on_select=tt.on_pick,
                           selection_mode="points")
         live_chart(figs.neighbours(f.draws, f.p_eval, k, i, f.label), key="fig_nb", where=right)
-        takeaway(tt.follow_takeaway(f))
+        takeaway(tt.follow_takeaway(f, typical))
         download_csv(f.to_frame, f"point_{i}_k{k}.csv")
 
 with tabs[3]:
@@ -90,13 +91,26 @@ with tabs[5]:
     if tabs[5].open:
         st.markdown(tt.RENORM_INTRO)
         st.latex(tt.RENORM_EQUATION)
+        st.caption(tt.RAMP_NOTE)
         with friendly("the Batch Renorm comparison"):
-            rn = tt.renorm_trace(key)
-        if rn.diverged:
+            rn = tt.norms(key, ("bn", "renorm"))
+        if tt.renorm_diverged(rn):
             st.warning(tt.renorm_diverged(rn), icon=":material/warning:")
-        cmp = testtime.compare_variants(nw.trace, rn)
-        live_chart(figs.renorm(cmp.curves, cmp.table), key="fig_renorm")
-        takeaway(tt.renorm_takeaway(cmp, v["batch"], v["sampling"]))
+        live_chart(figs.renorm(rn.curves, rn.means), key="fig_renorm")
+        takeaway(tt.renorm_takeaway(rn, v["batch"], v["sampling"]))
         if v["sampling"] == "iid":
             st.caption(tt.NON_IID_HINT)
-        download_csv(cmp.table, "plain_bn_vs_batch_renorm.csv", CSV)
+        download_csv(rn.table, "plain_bn_vs_batch_renorm.csv", CSV)
+
+with tabs[6]:
+    if tabs[6].open:
+        st.markdown(tt.RUNNING_INTRO)
+        with friendly("the running-averages comparison"):
+            ra = tt.norms(key, testtime.NORMS)
+        if tt.renorm_diverged(ra):
+            st.warning(tt.renorm_diverged(ra), icon=":material/warning:")
+        live_chart(figs.renorm(ra.curves, ra.means), key="fig_running_bn")
+        takeaway(tt.running_takeaway(ra, v["batch"], v["sampling"]))
+        download_csv(ra.table, "running_averages_in_training.csv", CSV)
+
+glossary(tt.GLOSSARY)

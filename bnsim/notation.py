@@ -87,6 +87,9 @@ MODELS: dict[str, Term] = {  # the networks a page compares
     "noisy_bn": Term("Noisy BN", "noisy BN", "BN followed by a random scale and shift"),
     "renorm": Term("Batch Renorm", "Batch Renorm",
                    "BN corrected towards the running estimates (r, d; Ioffe 2017)"),
+    "running_bn": Term("BN on running averages", "running-average BN",
+                       "BN that normalises with the running estimates in training too, no "
+                       "gradient through them"),
 }
 MODES: dict[str, Term] = {  # what BN normalises with
     "train": Term("train mode (mini-batch statistics)", "train mode",

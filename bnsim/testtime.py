@@ -23,6 +23,7 @@ training, so this is exactly what training with that β_EMA would have stored.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import numpy as np
@@ -30,6 +31,7 @@ import pandas as pd
 
 from bnsim import network, notation, running
 from bnsim.network import NetConfig
+from bnsim.verdict import Outcome, Verdict, compare, num, pct, runs
 
 KS = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # test batch sizes of the accuracy-vs-k curve
 MIXES = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))  # share of class 1 in a skewed batch
@@ -492,20 +494,6 @@ def lag(table: pd.DataFrame, ema_beta: float) -> Lag:
 
 
 # ---------------------------------------------------------------- plain BN vs Batch Renorm
-def compare_norms(traces: dict, last: int = 100) -> pd.DataFrame:
-    """One row per trained variant {name: TrainTrace}: train-mode mini-batch accuracy (mean
-    of the last ``last`` steps, batch statistics), eval-mode accuracy on the training and test
-    sets (final), and the gap train-mode − eval-mode test accuracy."""
-    rows = []
-    for name, tr in traces.items():
-        train_mode = float(np.mean(tr.acc[-last:])) if len(tr.acc) else np.nan
-        ev_train = float(tr.train_eval_acc[-1]) if len(tr.train_eval_acc) else np.nan
-        ev_test = float(tr.test_acc[-1]) if len(tr.test_acc) else np.nan
-        rows.append((name, train_mode, ev_train, ev_test, train_mode - ev_test))
-    return pd.DataFrame(rows, columns=["variant", "train_mode_acc", "eval_train_acc",
-                                       "eval_test_acc", "gap"])
-
-
 def norm_curves(traces: dict, window: int = 50) -> pd.DataFrame:
     """Tidy curves per variant: at each evaluation step, eval-mode test accuracy and the
     train-mode mini-batch accuracy averaged over the last ``window`` steps."""
@@ -523,26 +511,6 @@ def norm_curves(traces: dict, window: int = 50) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
-VARIANTS = {k: notation.MODELS[k].label for k in ("bn", "renorm")}  # compared networks
-
-
-class NormComparison(NamedTuple):
-    """BN vs Batch Renorm trained with the same settings (rows named by VARIANTS)."""
-
-    table: pd.DataFrame  # :func:`compare_norms`
-    curves: pd.DataFrame  # :func:`norm_curves`
-
-    def row(self, key: str) -> pd.Series:
-        """The table row of variant ``key`` ("bn" or "renorm")."""
-        return self.table.set_index("variant").loc[VARIANTS[key]]
-
-
-def compare_variants(bn, renorm) -> NormComparison:
-    """:func:`compare_norms` and :func:`norm_curves` of a BN and a Batch Renorm trace."""
-    traces = {VARIANTS["bn"]: bn, VARIANTS["renorm"]: renorm}
-    return NormComparison(compare_norms(traces), norm_curves(traces))
-
-
 # ---------------------------------------------------------------- a usable network
 def usable(trace):
     """(params, running, step) to evaluate: the final network, or after divergence the
@@ -555,3 +523,278 @@ def usable(trace):
         if all(np.all(np.isfinite(v)) for d in (p, r) for v in d.values()):
             return p, r, s
     return None
+
+
+# ---------------------------------------------------------------- plain BN, Batch Renorm and
+# ---------------------------------------------------------------- running averages in training
+NORMS = ("bn", "renorm", "running")  # TrainConfig.norm of each compared variant
+NORM_LABELS = {"bn": notation.MODELS["bn"].label, "renorm": notation.MODELS["renorm"].label,
+               "running": notation.MODELS["running_bn"].label}
+TRAIN_FORWARD = {"bn": "batch", "renorm": "renorm", "running": "running"}  # forward in training
+
+
+def training_batches(y, m: int, sampling: str, n_epochs: int, rng) -> np.ndarray:
+    """(B, m) indices: ``n_epochs`` passes over the examples of ``y`` cut into batches of m the
+    way training cuts them — random ("iid") or one class per batch ("by_class")."""
+    y = np.asarray(y)
+    out = []
+    for _ in range(n_epochs):
+        pools = ([np.arange(len(y))] if sampling == "iid"
+                 else [np.flatnonzero(y == c) for c in np.unique(y)])
+        for pool in pools:
+            p = rng.permutation(pool)
+            nb = len(p) // m
+            out.append(p[:nb * m].reshape(nb, m))
+    idx = np.concatenate(out) if out else np.empty((0, m), dtype=np.intp)
+    if not len(idx):
+        raise ValueError(f"the test set has no batch of m = {m} for '{sampling}' batches.")
+    return idx
+
+
+class Mismatch(NamedTuple):
+    """Train mode vs eval mode on the same examples (the test set)."""
+
+    train_acc: float  # accuracy with the training-time normalisation, batches of m as in training
+    eval_acc: float  # accuracy in eval mode (running estimates), the same examples
+    disagree: float  # share of those predictions whose class differs between the two modes
+
+
+def mismatch(params, run, net: NetConfig, norm: str, X, y, m: int, sampling: str,
+             limits=(3.0, 5.0), n_epochs: int = 5, seed: int = 0) -> Mismatch:
+    """The train/eval mismatch of a trained network on the same data: ``X`` (n, 2) cut into
+    ``n_epochs`` × (n // m) batches of m as training cut its data, each batch through the
+    training-time forward of ``norm`` (plain BN: its batch statistics; Batch Renorm: r, d
+    within ``limits`` = (r_max, d_max); running averages: μ̂, σ̂²), and every example alone
+    in eval mode."""
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    idx = training_batches(y, m, sampling, n_epochs, np.random.default_rng(seed))  # (B, m)
+    logits, _ = network.forward(params, X[idx], net, TRAIN_FORWARD[norm], run, tuple(limits))
+    p_train = network.softmax(logits)[..., 1] >= 0.5  # (B, m)
+    p_eval = (proba_eval(params, net, run, X) >= 0.5)[idx]
+    truth = y[idx].astype(bool)
+    return Mismatch(float(np.mean(p_train == truth)), float(np.mean(p_eval == truth)),
+                    float(np.mean(p_train != p_eval)))
+
+
+def weight_norm(params, net: NetConfig) -> float:
+    """‖W‖: Frobenius norm of all hidden weight matrices together."""
+    return float(np.sqrt(sum(np.sum(params[f"W{l}"] ** 2) for l in range(1, net.n_layers + 1))))
+
+
+def norm_table(stacks: dict, X_test, y_test, last: int = 100) -> pd.DataFrame:
+    """One row per variant and seed from stacked runs {norm: StackedTrace} (every run of a
+    stack trained with its cfg.norm): train-mode and eval-mode accuracy on the same test set
+    (:func:`mismatch`), their difference, the share of flipped predictions, train-mode
+    accuracy on the last ``last`` training mini-batches, ‖W‖ and the divergence step (0: none).
+    A diverged run has NaN numbers."""
+    rows = []
+    for norm, st in stacks.items():
+        cfg = st.cfg
+        for r, s in enumerate(st.seeds):
+            p, run = st.params[r], st.running_stats[r]
+            ok = not st.diverged_at[r] and all(np.all(np.isfinite(v)) for d in (p, run)
+                                               for v in d.values())
+            mm = (mismatch(p, run, st.net, norm, X_test, y_test, cfg.batch_size, cfg.sampling,
+                           (cfg.r_max, cfg.d_max)) if ok else Mismatch(np.nan, np.nan, np.nan))
+            rows.append((norm, NORM_LABELS[norm], int(s), *mm, mm.train_acc - mm.eval_acc,
+                         float(np.nanmean(st.acc[r, -last:])) if ok else np.nan,
+                         weight_norm(p, st.net) if ok else np.nan, int(st.diverged_at[r])))
+    return pd.DataFrame(rows, columns=["norm", "variant", "seed", "train_mode_acc",
+                                       "eval_test_acc", "disagree", "gap", "batch_acc",
+                                       "weight_norm", "diverged_at"])
+
+
+def stacked_curves(stacks: dict, run: int = 0, window: int = 50) -> pd.DataFrame:
+    """:func:`norm_curves` of run ``run`` of each stack (variant labels of NORM_LABELS)."""
+    views = {NORM_LABELS[n]: SimpleNamespace(acc=st.acc[run], eval_steps=st.eval_steps,
+                                             test_acc=st.test_acc[run])
+             for n, st in stacks.items()}
+    return norm_curves(views, window)
+
+
+def norm_means(table: pd.DataFrame) -> pd.DataFrame:
+    """Means over seeds per variant (rows in the order of the table), for bars and the CSV."""
+    cols = ["train_mode_acc", "eval_test_acc", "disagree", "gap", "batch_acc", "weight_norm"]
+    g = table.groupby("norm", sort=False)
+    out = g[cols].mean()
+    out["runs"] = g.size()
+    out["diverged"] = g["diverged_at"].apply(lambda d: int(np.sum(d > 0)))
+    out.insert(0, "variant", [NORM_LABELS[n] for n in out.index])
+    return out.reset_index()
+
+
+# ---------------------------------------------------------------- verdicts
+def _paired(table: pd.DataFrame, a: str, b: str, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Column ``col`` of variants ``a`` and ``b`` paired by seed: two arrays (n,)."""
+    w = table.pivot(index="seed", columns="norm", values=col)
+    return w[a].to_numpy(dtype=float), w[b].to_numpy(dtype=float)
+
+
+RENORM_MIN_MISMATCH = 0.02  # below this share of flipped predictions plain BN has no mismatch
+
+
+def renorm_verdict(table: pd.DataFrame, threshold: float = RENORM_MIN_MISMATCH) -> Verdict:
+    """"Batch Renorm reduces the train/eval mismatch": the share of test predictions that
+    change between train mode and eval mode, plain BN vs Batch Renorm, paired by seed."""
+    bn, rn = _paired(table, "bn", "renorm", "disagree")
+    ok = np.isfinite(bn) & np.isfinite(rn)
+    n = int(ok.sum())
+    ev = {"bn": float(np.mean(bn[ok])) if n else np.nan,
+          "renorm": float(np.mean(rn[ok])) if n else np.nan, "runs": n}
+    if n == 0:
+        return Verdict(Outcome.NOT_APPLICABLE, "Every run diverged: no mismatch to compare.",
+                       ev, threshold)
+    said = (f"Train mode and eval mode disagree on {pct(ev['bn'])} of the test predictions "
+            f"with plain BN and on {pct(ev['renorm'])} with Batch Renorm (mean of {n} seeds)")
+    if ev["bn"] < threshold:
+        return Verdict(Outcome.NOT_APPLICABLE, said + ": with these mini-batches plain BN has "
+                       "almost no train/eval mismatch to remove.", ev, threshold)
+    k = int(np.sum(bn[ok] - rn[ok] > threshold))
+    ev["held"] = k
+    outcome = compare(ev["bn"] - ev["renorm"], threshold)
+    tail = {Outcome.HOLDS: f": Batch Renorm removes the mismatch, {runs(k, n)}.",
+            Outcome.REVERSED: ": Batch Renorm has the larger mismatch here.",
+            Outcome.NO_EFFECT: ": Batch Renorm does not reduce it here."}[outcome]
+    return Verdict(outcome, said + tail, ev, threshold)
+
+
+RUNNING_ACC_MARGIN = 0.03  # eval-mode accuracy difference that counts as an effect
+
+
+def running_verdict(table: pd.DataFrame, threshold: float = RUNNING_ACC_MARGIN) -> Verdict:
+    """The forum's "why not use the running averages during training?": eval-mode test
+    accuracy of plain BN minus that of BN normalised by the running averages in training,
+    paired by seed (HOLDS: the running averages train worse), plus what changes regardless:
+    the weights' size ‖W‖."""
+    bn, ra = _paired(table, "bn", "running", "eval_test_acc")
+    wb, wr = _paired(table, "bn", "running", "weight_norm")
+    div = int(np.sum(table.loc[table["norm"] == "running", "diverged_at"] > 0))
+    n = len(bn)
+    ok = np.isfinite(bn) & np.isfinite(ra)
+    ev = {"bn": float(np.mean(bn[ok])) if ok.any() else np.nan,
+          "running": float(np.mean(ra[ok])) if ok.any() else np.nan,
+          "weight_ratio": float(np.mean(wr[ok] / wb[ok])) if ok.any() else np.nan,
+          "diverged": div, "runs": n}
+    if div > n / 2:
+        return Verdict(Outcome.HOLDS, f"Normalising with the running averages diverged "
+                       f"{runs(div, n)}: without a gradient through μ and σ nothing stops "
+                       "the weights from running away.", ev, threshold)
+    if not ok.any() or not np.isfinite(bn[ok]).all():
+        return Verdict(Outcome.NOT_APPLICABLE, "Plain BN did not train: nothing to compare.",
+                       ev, threshold)
+    k = int(np.sum(bn[ok] - ra[ok] > threshold))
+    ev["held"] = k
+    said = (f"Eval-mode test accuracy: plain BN {pct(ev['bn'])}, running averages in "
+            f"training {pct(ev['running'])} (mean of {int(ok.sum())} seeds)")
+    outcome = compare(ev["bn"] - ev["running"], threshold)
+    if outcome is Outcome.HOLDS:
+        tail = f"; the running averages train worse, {runs(k, int(ok.sum()))}."
+    elif outcome is Outcome.REVERSED:
+        tail = ("; here they train better: with these mini-batches the mini-batch statistics "
+                "themselves hurt plain BN.")
+    else:
+        tail = (f"; on this toy problem nothing goes wrong in accuracy, but without a gradient "
+                f"through μ and σ the layer is no longer normalised in training and the "
+                f"weights grow {num(ev['weight_ratio'])}× as large.")
+    return Verdict(outcome, said + tail, ev, threshold)
+
+
+COLLAPSE_MARGIN = 0.05
+
+
+def collapse_verdict(c: Collapse, eval_acc: float, threshold: float = COLLAPSE_MARGIN
+                     ) -> Verdict:
+    """"A test batch of one collapses": z_norm = 0, z̃ = β, one output for every input, so
+    the accuracy is the share of the one predicted class; HOLDS when that is below the
+    eval-mode accuracy by more than ``threshold``."""
+    ev = {"k1_acc": c.share, "eval_acc": eval_acc, "p": c.p, "majority": c.majority}
+    said = (f"A test batch of one gives every input p(class 1) = {num(c.p)} (class {c.cls}), "
+            f"so its accuracy is the share of class {c.cls} in the test set: {pct(c.share)} vs "
+            f"{pct(eval_acc)} in eval mode (majority-class rate {pct(c.majority)})")
+    outcome = compare(eval_acc - c.share, threshold)
+    tail = {Outcome.HOLDS: ".",
+            Outcome.NO_EFFECT: "; this network does no better than one class even alone.",
+            Outcome.REVERSED: "; this network is worse than one class even in eval mode.",
+            Outcome.NOT_APPLICABLE: "; no eval-mode accuracy to compare."}[outcome]
+    return Verdict(outcome, said + tail, ev, threshold)
+
+
+SKEW_MARGIN = 0.05
+SKEWED = 0.2  # a batch is skewed when its share of class 1 is at most this or at least 1 − it
+
+
+def skew_verdict(s: SkewAt, k: int, threshold: float = SKEW_MARGIN) -> Verdict:
+    """"Skewed test batches hurt batch statistics but not running statistics": running minus
+    batch-statistics accuracy on the same examples; NOT_APPLICABLE for a balanced mix."""
+    ev = {"batch": s.batch_mean, "running": s.running_mean, "mix": s.actual_mix, "k": k}
+    said = (f"In test batches of k = {k} with {pct(s.actual_mix, 0)} class 1, batch "
+            f"statistics classify {pct(s.batch_mean)} correctly, running statistics "
+            f"{pct(s.running_mean)} of the same examples")
+    if SKEWED < s.actual_mix < 1 - SKEWED:
+        return Verdict(Outcome.NOT_APPLICABLE, said + "; this mix is not skewed — move the "
+                       "class mix towards 0 % or 100 %.", ev, threshold)
+    outcome = compare(s.running_mean - s.batch_mean, threshold)
+    tail = {Outcome.HOLDS: ": skewed batches hurt batch statistics, running ones don't care.",
+            Outcome.NO_EFFECT: ": at this k and mix the skew costs batch statistics little.",
+            Outcome.REVERSED: ": here the batch statistics do better.",
+            Outcome.NOT_APPLICABLE: "."}[outcome]
+    return Verdict(outcome, said + tail, ev, threshold)
+
+
+LAG_MARGIN = 0.02
+FORGOTTEN = 0.01  # start values weighing less than this: the EMA has forgotten them
+
+
+def lag_verdict(g: Lag, threshold: float = LAG_MARGIN) -> Verdict:
+    """"A slow EMA lags and costs accuracy": population minus EMA eval-mode accuracy after
+    the last step; NOT_APPLICABLE when the start values weigh < 1 % (a fast EMA)."""
+    end = g.at_end
+    ev = {"ema": end.ema, "ema_bc": end.ema_bc, "population": end.population,
+          "start_weight": g.start_weight, "T": g.T}
+    said = (f"After {g.T} steps the start values μ̂ = 0, σ̂² = 1 still weigh "
+            f"β_EMA^t = {pct(g.start_weight)}: eval-mode accuracy {pct(end.ema)} with the EMA, "
+            f"{pct(end.ema_bc)} bias-corrected, {pct(end.population)} with population "
+            "statistics")
+    if g.start_weight < FORGOTTEN:
+        return Verdict(Outcome.NOT_APPLICABLE, said + "; this EMA has forgotten its start — "
+                       "try β_EMA = 0.999.", ev, threshold)
+    outcome = compare(end.population - end.ema, threshold)
+    tail = {Outcome.HOLDS: ": the slow EMA lags and costs accuracy.",
+            Outcome.NO_EFFECT: ": the lag costs no accuracy here.",
+            Outcome.REVERSED: ": here the lagging EMA happens to do better.",
+            Outcome.NOT_APPLICABLE: "."}[outcome]
+    return Verdict(outcome, said + tail, ev, threshold)
+
+
+# ---------------------------------------------------------------- how typical is a point?
+def flip_rates(params, net: NetConfig, run, X, k: int, n_draws: int = 40,
+               seed: int = 0) -> np.ndarray:
+    """(n,) for every test example: the share of ``n_draws`` random test batches of k (itself
+    and k − 1 random others) that change its predicted class from its eval-mode class."""
+    X = np.asarray(X, dtype=float)
+    n = len(X)
+    if not 1 <= k <= n:
+        raise ValueError(f"test batch size k must be from 1 to {n}; got {k}.")
+    rng = np.random.default_rng(seed)
+    others = rng.integers(0, n - 1, (n, n_draws, k - 1))  # skip the point itself:
+    others += others >= np.arange(n)[:, None, None]  # index ≥ i moves up by one
+    Xb = np.concatenate([np.broadcast_to(X[:, None, None], (n, n_draws, 1, X.shape[1])),
+                         X[others]], axis=2).reshape(n * n_draws, k, X.shape[1])
+    p = proba_batch(params, net, Xb, MAX_ROWS).reshape(n, n_draws, k)[..., 0]
+    return np.mean((p >= 0.5) != (proba_eval(params, net, run, X) >= 0.5)[:, None], axis=1)
+
+
+class Typical(NamedTuple):
+    """How the followed point's flip rate compares with every test point's."""
+
+    rate: float  # the followed point's flip rate (over the same kind of draws)
+    mean: float  # mean flip rate over all test points
+    never: float  # share of test points that never flipped
+    above: float  # share of test points that flip less often than this one
+
+
+def typicality(rates: np.ndarray, rate: float) -> Typical:
+    """Where a flip rate ``rate`` stands among every test point's ``rates`` (n,)."""
+    rates = np.asarray(rates, dtype=float)
+    return Typical(float(rate), float(rates.mean()), float(np.mean(rates == 0)),
+                   float(np.mean(rates < rate)))

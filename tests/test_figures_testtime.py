@@ -134,9 +134,9 @@ def test_renorm_curves_and_bars(with_renorm):
     fig = figs.renorm(curves, table)
     bars = [t for t in fig.data if t.type == "bar"]
     assert len(bars) == (2 if with_renorm else 1)
-    assert list(bars[0].y) == [.95, .7, .7] and bars[0].marker.color == COLORS["with_bn"]
+    assert list(bars[0].y) == [.95, .7] and bars[0].marker.color == COLORS["with_bn"]
     if with_renorm:
-        assert bars[1].marker.color == COLORS["renorm"] and bars[1].text[2] == "90.0%"
+        assert bars[1].marker.color == COLORS["renorm"] and bars[1].text[1] == "90.0 %"
     lines = [t for t in fig.data if t.type == "scatter"]
     assert len(lines) == 4 and list(lines[0].y) == [.6, .7]
     _no_black_or_white(fig)

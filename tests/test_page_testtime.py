@@ -16,7 +16,7 @@ from tests.helpers import arr
 PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "4_testtime.py")
 FAST = {"steps": "200"}
 TABS = ["Boundaries", "Test batch size", "Same point, new neighbours", "Skewed test batches",
-        "Running estimate", "Batch Renorm"]
+        "Running estimate", "Batch Renorm", "Running averages in training"]
 
 
 def _run(qp=None, tab=None):
@@ -36,7 +36,7 @@ def _charts(at) -> list[dict]:
 
 
 def _pct(text: str, after: str) -> float:
-    return float(re.search(re.escape(after) + r"\s*([\d.]+)%", text).group(1)) / 100
+    return float(re.search(re.escape(after) + r"\s*([\d.]+) ?%", text).group(1)) / 100
 
 
 def test_default_page_shows_the_two_boundaries():
@@ -106,7 +106,10 @@ def test_test_batch_controls_never_retrain(count_training):
     at.slider(key="ema_beta").set_value(0.999).run()
     assert not at.exception and len(count_training) == 1
     after = _takeaways(at)[0]
-    assert before != after and "k = 8" in after and "100% class 1" in after
+    assert before != after and "k = 8" in after and "100 % class 1" in after
+    at.slider(key="r_max").set_value(2.0).run()  # only Batch Renorm uses the clips
+    at.slider(key="d_max").set_value(1.0).run()
+    assert not at.exception and len(count_training) == 1
     at.selectbox(key="batch").set_value("16").run()  # a training control does retrain
     assert len(count_training) == 2
 
@@ -118,7 +121,7 @@ def test_preset_sets_controls_and_opens_its_tab():
     assert at.session_state["tab"] == "Skewed test batches"
     assert at.session_state["k"] == 32 and at.session_state["mix"] == 100
     (text,) = _takeaways(at)
-    assert "100% class 1" in text
+    assert "100 % class 1" in text
     assert _pct(text, "batch statistics classify") < _pct(text, "running statistics") - 0.1
 
 
@@ -217,7 +220,29 @@ def test_the_page_is_thin_and_its_labels_come_from_notation():
     assert list(page_cache.PRESETS) == [
         "A test batch of one", "A test batch of only cats",
         "Tiny training batches: plain BN vs Batch Renorm",
-        "A slow running average (β_EMA = 0.999)"]
+        "A slow running average (β_EMA = 0.999)",
+        "Why not use the running averages in training?"]
     assert [p.tab for p in page_cache.PRESETS.values()] == [
-        "Test batch size", "Skewed test batches", "Batch Renorm", "Running estimate"]
+        "Test batch size", "Skewed test batches", "Batch Renorm", "Running estimate",
+        "Running averages in training"]
     assert testtime.ESTIMATORS["ema"] == notation.ESTIMATORS["ema"].label
+
+
+def test_running_averages_tab_says_its_verdict_with_three_variants():
+    at = _run()
+    at.button(key="_preset_4").click().run()  # "Why not use the running averages in training?"
+    assert not at.exception
+    assert at.session_state["tab"] == "Running averages in training"
+    (text,) = _takeaways(at)
+    assert "Eval-mode test accuracy: plain BN" in text and "m = 32" in text
+    assert "mean of 5 seeds" in text
+    bars = [d for d in _charts(at)[0]["data"] if d["type"] == "bar"]
+    assert [b["name"] for b in bars] == ["With BN", "Batch Renorm", "BN on running averages"]
+    assert any(b.label == "Download the accuracy table (CSV)" for b in at.get("download_button"))
+
+
+def test_followed_point_says_how_typical_it_is_and_the_page_has_a_glossary():
+    at = _run({"point": "5", "k": "32"}, tab="Same point, new neighbours")
+    (text,) = _takeaways(at)
+    assert "Typical?" in text and "never flip" in text
+    assert any(e.label == "Glossary" for e in at.expander)

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bnsim import data, network, notation, testtime
+from bnsim import data, network, testtime
 from bnsim.network import NetConfig
-from bnsim.train import TrainConfig, train
+from bnsim.train import TrainConfig, train, train_stacked
 from tests import helpers
 
 
@@ -291,30 +291,27 @@ def test_a_slow_ema_lags_and_bias_correction_helps(moons):
 
 
 # ---------------------------------------------------------------- plain BN vs Batch Renorm
-def test_compare_norms_and_curves_from_recorded_numbers():
+def test_norm_curves_from_recorded_numbers():
     tr = SimpleNamespace(acc=np.r_[np.zeros(3), np.ones(7)], train_eval_acc=np.array([.5, .8]),
                          test_acc=np.array([.4, .7]), eval_steps=np.array([5, 10]))
-    tab = testtime.compare_norms({"Plain BN": tr}, last=4)
-    assert tab.iloc[0].tolist() == ["Plain BN", 1.0, 0.8, 0.7, pytest.approx(0.3)]
-    cur = testtime.norm_curves({"Plain BN": tr}, window=4)
+    cur = testtime.norm_curves({"With BN": tr}, window=4)
     assert cur["train_mode_acc"].tolist() == [0.5, 1.0]  # steps 2–5 and 7–10
-    cmp = testtime.compare_variants(tr, tr)  # named as in notation.MODELS
-    assert cmp.table["variant"].tolist() == [notation.MODELS["bn"].label,
-                                             notation.MODELS["renorm"].label]
-    assert cmp.row("renorm")["eval_test_acc"] == 0.7
-    assert set(cmp.curves["variant"]) == {"With BN", "Batch Renorm"}
+    assert cur["eval_test_acc"].tolist() == [0.4, 0.7]
 
 
-def test_batch_renorm_closes_the_train_test_gap_of_one_class_batches():
+def test_batch_renorm_closes_the_train_eval_mismatch_of_one_class_batches():
+    """Replaces a one-seed test that failed on another machine: 10 seeds in one stacked pass
+    per variant, the mismatch measured on the same test examples; ≥ 8 of 10 must hold."""
     X, y, Xt, yt = data.train_test("moons", 400, 400, 0.15, 0)
-    cfg = dict(steps=1000, batch_size=32, sampling="by_class")
-    traces = {name: train(NetConfig(), X, y, Xt, yt, TrainConfig(**cfg, norm=norm))
-              for name, norm in (("Plain BN", "bn"), ("Batch Renorm", "renorm"))}
-    tab = testtime.compare_norms(traces).set_index("variant")
-    bn, rn = tab.loc["Plain BN"], tab.loc["Batch Renorm"]
-    assert bn["gap"] > 0.2  # looks perfect on its one-class mini-batches, fails in eval mode
-    assert abs(rn["gap"]) < abs(bn["gap"]) / 2
-    assert rn["eval_test_acc"] > bn["eval_test_acc"] + 0.15
+    stacks = {n: train_stacked(NetConfig(), X, y, Xt, yt, TrainConfig(
+        steps=600, batch_size=32, sampling="by_class", norm=n,
+        renorm_ramp=300 if n == "renorm" else 0), seeds=range(10)) for n in ("bn", "renorm")}
+    tab = testtime.norm_table(stacks, Xt, yt)
+    bn, rn = (tab[tab["norm"] == n].reset_index(drop=True) for n in ("bn", "renorm"))
+    # plain BN: near-perfect in train mode on one-class batches, far worse in eval mode
+    assert np.sum(bn["disagree"] > 0.15) >= 8
+    assert np.sum(rn["disagree"] < bn["disagree"] / 4) >= 8
+    assert testtime.renorm_verdict(tab).holds
 
 
 def test_usable_falls_back_to_the_last_finite_snapshot(trained):

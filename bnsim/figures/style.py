@@ -20,6 +20,7 @@ COLORS = {
     "without_bn": VERMILLION,
     "noisy_bn": PURPLE,
     "renorm": GREEN,
+    "running_bn": PURPLE,  # BN normalised by the running averages in training
     "class0": SKY,
     "class1": VERMILLION,
     "train": BLUE,

@@ -16,10 +16,12 @@ from plotly.subplots import make_subplots
 from bnsim import notation
 from bnsim.figures import style
 from bnsim.figures.style import COLORS, DASH, PROBA_SCALE
+from bnsim.verdict import pct
 
 ACC_RANGE = [0.0, 1.05]
 MODELS = notation.labels(notation.MODELS)
-VARIANT_COLORS = {MODELS["bn"]: COLORS["with_bn"], MODELS["renorm"]: COLORS["renorm"]}
+VARIANT_COLORS = {MODELS["bn"]: COLORS["with_bn"], MODELS["renorm"]: COLORS["renorm"],
+                  MODELS["running_bn"]: COLORS["running_bn"]}
 _EST = notation.labels(notation.ESTIMATORS)
 ESTIMATOR_STYLE = {  # key -> (label, colour, dash)
     "ema": (_EST["ema"], COLORS["running"], "solid"),
@@ -271,19 +273,23 @@ def running_estimates(df: pd.DataFrame, ema_beta: float) -> go.Figure:
     return fig
 
 
-BAR_LABELS = {
-    "train_mode_acc": f"{TRAIN.short}<br>(mini-batches)",
-    "eval_train_acc": f"{EVAL.short}<br>(training set)",
+BAR_LABELS = {  # both on the same test examples
+    "train_mode_acc": f"{TRAIN.short}<br>(test set in<br>training's batches)",
     "eval_test_acc": f"{EVAL.short}<br>(test set)",
 }
 
 
 def renorm(curves: pd.DataFrame, table: pd.DataFrame) -> go.Figure:
-    """Plain BN vs Batch Renorm: left, eval-mode test accuracy (solid) and train-mode
-    mini-batch accuracy (dotted) over training; right, the final accuracies as bars."""
+    """Variants trained alike (plain BN, Batch Renorm, BN on running averages; those present
+    in ``curves``): left, eval-mode test accuracy (solid) and train-mode mini-batch accuracy
+    (dotted) over training; right, train mode vs eval mode on the same test examples as bars
+    (``table``: one row per variant, means over seeds)."""
     fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.1,
                         subplot_titles=("During training", "At the end"))
+    present = set(curves["variant"]) | set(table["variant"])
     for name, color in VARIANT_COLORS.items():
+        if name not in present:
+            continue
         d = curves[curves["variant"] == name]
         fig.add_trace(go.Scatter(
             x=d["step"], y=d["eval_test_acc"], mode="lines", legendgroup=name,
@@ -299,7 +305,7 @@ def renorm(curves: pd.DataFrame, table: pd.DataFrame) -> go.Figure:
             vals = [float(row[c].iloc[0]) for c in BAR_LABELS]
             fig.add_trace(go.Bar(
                 x=list(BAR_LABELS.values()), y=vals, marker_color=color, showlegend=False,
-                legendgroup=name, name=name, text=[f"{v:.1%}" for v in vals],
+                legendgroup=name, name=name, text=[pct(v) for v in vals],
                 textposition="inside", textangle=-90, insidetextanchor="end",
                 hovertemplate=f"{name}: " + "%{y:.1%}<extra></extra>"), row=1, col=2)
     style.base_layout(fig, height=460)

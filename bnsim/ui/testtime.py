@@ -15,10 +15,12 @@ from typing import Any, NamedTuple
 import numpy as np
 import streamlit as st
 
-from bnsim import notation, testtime
-from bnsim.train import TrainTrace
+from bnsim import data, notation, testtime
+from bnsim.network import NetConfig
+from bnsim.train import StackedTrace, TrainConfig, TrainTrace, train_stacked
 from bnsim.ui.cache import train_on_dataset
 from bnsim.ui.controls import Control, Preset
+from bnsim.verdict import num, pct
 
 N_TRAIN = 400
 N_TEST = 400
@@ -87,13 +89,19 @@ CONTROLS = (
             group="View", kind="slider", min=0.5, max=0.999, step=0.001, format="%.3f"),
 )
 TABS = ("Boundaries", "Test batch size", "Same point, new neighbours", "Skewed test batches",
-        "Running estimate", "Batch Renorm")
+        "Running estimate", "Batch Renorm", "Running averages in training")
 PRESETS = {  # button label -> lecture moment (order matters: buttons are _preset_0, 1, …)
     "A test batch of one": Preset(values={"k": 1}, tab=TABS[1]),
     "A test batch of only cats": Preset(values={"k": 32, "mix": 100}, tab=TABS[3]),
     "Tiny training batches: plain BN vs Batch Renorm": Preset(values={"batch": 4}, tab=TABS[5]),
     "A slow running average (β_EMA = 0.999)": Preset(values={"ema_beta": 0.999}, tab=TABS[4]),
+    "Why not use the running averages in training?": Preset(
+        values={"batch": 32, "sampling": "iid"}, tab=TABS[6]),
 }
+N_SEEDS = 5  # seeds trained per variant (in one stacked pass) on the last two tabs
+GLOSSARY = ("train mode", "eval mode", "running estimate", "β_EMA", "bias correction",
+            "population statistics", "test-batch statistics", "i.i.d. mini-batches",
+            "Batch Renorm", "batching", "quantile band")
 
 
 # ---------------------------------------------------------------- cached training
@@ -114,12 +122,8 @@ class TrainKey(NamedTuple):
     r_max: float = 3.0
     d_max: float = 5.0
 
-    def variant(self, norm: str) -> TrainKey:
-        """The same setting with another normalisation (plain BN ignores r_max, d_max)."""
-        key = self._replace(norm=norm)
-        if norm == "bn":
-            key = key._replace(r_max=TrainKey.r_max, d_max=TrainKey.d_max)
-        return key
+
+CLIPS = {k: TrainKey._field_defaults[k] for k in ("r_max", "d_max")}
 
 
 def train_key(v: dict[str, Any]) -> TrainKey:
@@ -159,8 +163,10 @@ def trained(key: TrainKey) -> Trained:
                          data_seed=DATA_SEED, hidden=(key.units,) * key.layers,
                          bn=(True,) * key.layers, activation="relu", optimizer="adam",
                          lr=key.lr, batch_size=key.batch_size, steps=key.steps, seed=key.seed,
-                         norm=key.norm, sampling=key.sampling, n_test=N_TEST, r_max=key.r_max,
-                         d_max=key.d_max)
+                         norm=key.norm, sampling=key.sampling, n_test=N_TEST,
+                         # plain BN ignores the clips: moving them must not retrain it
+                         r_max=key.r_max if key.norm == "renorm" else CLIPS["r_max"],
+                         d_max=key.d_max if key.norm == "renorm" else CLIPS["d_max"])
     return Trained(r.trace, Data(r.X, r.y, r.X_test, r.y_test))
 
 
@@ -245,9 +251,47 @@ def running_estimates(key: TrainKey, ema_beta: float) -> testtime.Lag:
     return testtime.lag(table, ema_beta)
 
 
-def renorm_trace(key: TrainKey) -> TrainTrace:
-    """The Batch Renorm network trained with the same settings as ``key``."""
-    return trained(key.variant("renorm")).trace
+def ramp_steps(steps: int) -> int:
+    """Batch Renorm's ramp: r_max grows from 1 and d_max from 0 to their limits over the first
+    half of training (Ioffe 2017 relaxes them gradually over its first 40k steps)."""
+    return max(1, steps // 2)
+
+
+@st.cache_resource(max_entries=12, show_spinner="Training plain BN, Batch Renorm and BN on "
+                   "running averages…")
+def stacked(key: TrainKey, norm: str, n_seeds: int = N_SEEDS) -> StackedTrace:
+    """``n_seeds`` runs (seeds key.seed, key.seed + 1, …) of the network of ``key`` with
+    normalisation ``norm`` (bnsim.testtime.NORMS), trained in one stacked pass."""
+    X, y, Xt, yt = data.train_test(key.dataset, key.n_train, N_TEST, key.noise, DATA_SEED)
+    net = NetConfig(hidden=(key.units,) * key.layers, bn=(True,) * key.layers)
+    cfg = TrainConfig(steps=key.steps, batch_size=key.batch_size, optimizer="adam", lr=key.lr,
+                      norm=norm, sampling=key.sampling, r_max=key.r_max, d_max=key.d_max,
+                      renorm_ramp=ramp_steps(key.steps) if norm == "renorm" else 0)
+    return train_stacked(net, X, y, Xt, yt, cfg, seeds=range(key.seed, key.seed + n_seeds))
+
+
+class Norms(NamedTuple):
+    """Variants trained with the same settings over N_SEEDS seeds (see testtime.norm_table)."""
+
+    table: object  # per variant and seed
+    means: object  # per variant, means over seeds
+    curves: object  # the first seed's curves
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def norms(key: TrainKey, which: tuple[str, ...]) -> Norms:
+    """:func:`bnsim.testtime.norm_table` of the variants ``which`` (keys of testtime.NORMS)."""
+    stacks = {n: stacked(key, n) for n in which}
+    _, _, Xt, yt = data.train_test(key.dataset, key.n_train, N_TEST, key.noise, DATA_SEED)
+    table = testtime.norm_table(stacks, Xt, yt)
+    return Norms(table, testtime.norm_means(table), testtime.stacked_curves(stacks))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def flip_rates(key: TrainKey, k: int, seed: int):
+    """:func:`bnsim.testtime.flip_rates` of every test point (40 random batches each)."""
+    nw = _need(key)
+    return testtime.flip_rates(nw.params, nw.trace.net, nw.run, nw.data.X_test, k, 40, seed)
 
 
 def on_pick() -> None:
@@ -291,32 +335,36 @@ def boundaries_caption(k: int, seed: int, mix_pct: float) -> str:
 
 
 def boundaries_takeaway(b: testtime.Boundaries) -> str:
-    return (f"With these batch-mates {b.acc_batch:.1%} of the test set is classified "
-            f"correctly using batch statistics vs {b.acc_eval:.1%} with running "
-            f"statistics; the two maps disagree on {b.disagreement:.0%} of the plane.")
+    return (f"With these batch-mates test-batch statistics classify {pct(b.acc_batch)} of the "
+            f"test set correctly, running statistics (eval mode) {pct(b.acc_eval)}; the two "
+            f"maps disagree on {pct(b.disagreement)} of the plane.")
 
 
 def flat_map_note(b: testtime.Boundaries) -> str:
-    return K1 + f"(p = {b.p_batch.flat[0]:.2f} everywhere)."
+    return K1 + f"(p(class 1) = {num(b.p_batch.flat[0])} everywhere)."
 
 
 def k_takeaway(kv: testtime.KView, n_batchings: int) -> str:
     a = kv.at
-    return (f"With test batches of k = {a.k}, batch statistics classify {a.mean:.1%} "
-            f"correctly (5–95 % of {n_batchings} batchings: {a.p05:.1%}–{a.p95:.1%}) vs "
-            f"{kv.curve.eval_acc:.1%} with running statistics.")
+    return (f"With test batches of k = {a.k}, batch statistics classify {pct(a.mean)} "
+            f"correctly (5–95 % of {n_batchings} batchings: {pct(a.p05)} to {pct(a.p95)}) vs "
+            f"{pct(kv.curve.eval_acc)} with running statistics.")
 
 
-def collapse_note(c: testtime.Collapse) -> str:
-    return K1 + (f"(class {c.cls}, p = {c.p:.2f}), so accuracy is the share of class {c.cls} "
-                 f"in the test set: {c.share:.1%} (majority-class rate {c.majority:.1%}).")
+def collapse_note(c: testtime.Collapse, eval_acc: float) -> str:
+    return K1 + f"(class {c.cls}). " + testtime.collapse_verdict(c, eval_acc).text
 
 
-def follow_takeaway(f: testtime.Followed) -> str:
-    return (f"Test point #{f.i} (class {f.label}) always gets p = {f.p_eval:.2f} in eval mode; "
-            f"inside {len(f.draws)} random test batches of k = {f.k} its p ranges "
-            f"{f.draws.min():.2f}–{f.draws.max():.2f}, and {f.flips:.0%} of those batches "
-            "change its predicted class — same example, different neighbours.")
+def follow_takeaway(f: testtime.Followed, t: testtime.Typical | None = None) -> str:
+    said = (f"Test point #{f.i} (class {f.label}) always gets p(class 1) = {num(f.p_eval)} in "
+            f"eval mode; in {len(f.draws)} random test batches of k = {f.k} its p ranges from "
+            f"{num(f.draws.min())} to {num(f.draws.max())} and its class flips in "
+            f"{pct(f.flips)} of them.")
+    if t is None:
+        return said
+    return said + (f" Typical? Over all test points the mean flip rate is {pct(t.mean)}, "
+                   f"{pct(t.never)} never flip, and this one flips more often than "
+                   f"{pct(t.above)} of them.")
 
 
 def skewed_caption(k: int, n_batches: int) -> str:
@@ -325,10 +373,7 @@ def skewed_caption(k: int, n_batches: int) -> str:
 
 
 def skewed_takeaway(s: testtime.SkewAt, k: int) -> str:
-    return (f"In test batches of k = {k} with {s.actual_mix:.0%} class 1, batch "
-            f"statistics classify {s.batch_mean:.1%} correctly, running statistics "
-            f"{s.running_mean:.1%} — the same examples, only the batch composition "
-            "changed: batch statistics assume i.i.d. test batches, running ones don't care.")
+    return testtime.skew_verdict(s, k).text
 
 
 REPEATS_NOTE = "k is larger than a class of the test set: one-class batches repeat examples."
@@ -343,27 +388,40 @@ def momentum_note(ema_beta: float) -> str:
 
 
 def lag_takeaway(g: testtime.Lag) -> str:
-    lo, end = g.at_lag, g.at_end
-    return (f"Largest lag at t = {g.lag_t}: the EMA gives {lo.ema:.1%}, the "
-            f"bias-corrected EMA {lo.ema_bc:.1%}, population statistics "
-            f"{lo.population:.1%}. After {g.T} steps the start values "
-            f"(μ̂ = 0, σ̂² = 1) still weigh β_EMA^t = {g.start_weight:.1%} in the EMA: "
-            f"{end.ema:.1%} vs {end.ema_bc:.1%} bias-corrected and "
-            f"{end.population:.1%} with population statistics.")
+    lo = g.at_lag
+    return (f"Largest lag at t = {g.lag_t}: EMA {pct(lo.ema)}, bias-corrected EMA "
+            f"{pct(lo.ema_bc)}, population statistics {pct(lo.population)}. "
+            + testtime.lag_verdict(g).text)
 
 
-def renorm_diverged(trace: TrainTrace) -> str:
-    return f"{testtime.VARIANTS['renorm']} diverged at step {trace.diverged_at}."
+def renorm_diverged(n: Norms) -> str | None:
+    m = n.means.set_index("norm")
+    bad = [f"{m.loc[k, 'variant']} diverged in {int(m.loc[k, 'diverged'])} of "
+           f"{int(m.loc[k, 'runs'])} runs" for k in m.index if m.loc[k, "diverged"]]
+    return "; ".join(bad) + "." if bad else None
 
 
-def renorm_takeaway(cmp: testtime.NormComparison, batch: int, sampling: str) -> str:
-    b_, r_ = cmp.row("bn"), cmp.row("renorm")
-    batches = (f"mini-batches of m = {batch} from one class each" if sampling == "by_class"
-               else f"random mini-batches of m = {batch}")
-    return (f"With {batches}: plain BN {b_['train_mode_acc']:.1%} in train mode vs "
-            f"{b_['eval_test_acc']:.1%} in eval mode on the test set (gap "
-            f"{100 * b_['gap']:+.1f} points); Batch Renorm {r_['train_mode_acc']:.1%} vs "
-            f"{r_['eval_test_acc']:.1%} (gap {100 * r_['gap']:+.1f} points).")
+def _batches(batch: int, sampling: str) -> str:
+    return (f"mini-batches of m = {batch} from one class each" if sampling == "by_class"
+            else f"random mini-batches of m = {batch}")
+
+
+RAMP_NOTE = ("r_max grows from 1 and d_max from 0 to the limits in the sidebar over the first "
+             "half of training (the paper's ramp). Train mode and eval mode are compared on the "
+             "same test examples, cut into mini-batches as in training.")
+
+
+def renorm_takeaway(n: Norms, batch: int, sampling: str) -> str:
+    return f"With {_batches(batch, sampling)}: " + testtime.renorm_verdict(n.table).text
+
+
+RUNNING_INTRO = ("Forum question 3: *why not normalise with the running averages μ̂, σ̂² during "
+                 "training too?* Then train mode is eval mode by construction; but the gradient "
+                 "no longer flows through μ and σ, and the normalisation trails the weights.")
+
+
+def running_takeaway(n: Norms, batch: int, sampling: str) -> str:
+    return f"With {_batches(batch, sampling)}: " + testtime.running_verdict(n.table).text
 
 
 NON_IID_HINT = "Also try Training → mini-batches 'one class each' (non-i.i.d.)."
