@@ -40,6 +40,7 @@ live_chart(trajectory, key="trajectory", preview=None if est is None else figs.e
 if (caption := cr.thinning_caption(us)) is not None:
     st.caption(caption)
 page.takeaway(cr.trajectory_takeaway(view))
+page.takeaway(cr.variance_takeaway(view))
 page.download_csv(lambda: E.trajectory_frame(us, est, view.variance, view.shown),
                   cr.csv_name(view), cr.CSV_LABEL)
 
@@ -78,6 +79,10 @@ with tabs["PyTorch & Keras"]:
         st.markdown(cr.framework_table(view))
         st.code(cr.framework_code(run, view), language="python")
         st.caption(cr.framework_note(run, view))
+        box_text, box_code = cr.framework_box(run, view)
+        with st.container(border=True):
+            st.markdown(box_text)
+            st.code(box_code, language="python")
 with tabs["Formulas"]:
     if opened("Formulas"):
         st.latex(notation.EMA_EQUATION)
@@ -85,3 +90,5 @@ with tabs["Formulas"]:
             column.markdown(heading)
             for eq in equations:
                 column.latex(eq)
+
+page.glossary(cr.GLOSSARY_TERMS)

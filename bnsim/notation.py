@@ -131,9 +131,13 @@ TERMS: dict[str, str] = {
                         "statistics, v_t = β_EMA·v_{t−1} + (1 − β_EMA)·θ_t.",
     "β_EMA": "the EMA coefficient of the lecture (not the BN shift β). PyTorch's momentum is "
              "1 − β_EMA (default 0.1), Keras' momentum is β_EMA (default 0.99).",
-    "bias correction": "dividing the EMA by 1 − β_EMA^t so that its start value v₀ = 0 stops "
-                       "pulling it down early on. The lecture shows it; PyTorch and Keras do "
-                       "not bias-correct their running statistics.",
+    "bias correction": "removing the start value's weight β_EMA^t from the EMA: "
+                       "(v_t − β_EMA^t·v₀)/(1 − β_EMA^t), the lecture's v_t/(1 − β_EMA^t) when "
+                       "v₀ = 0. PyTorch and Keras do not bias-correct their running statistics.",
+    "cumulative average": "the plain average of all mini-batch statistics so far (PyTorch "
+                          "momentum=None).",
+    "unbiased variance": "m/(m − 1)·σ²_B: what PyTorch stores in running_var; training divides "
+                         "by the biased σ²_B.",
     "population statistics": "μ and σ² of z over the whole training set with the current "
                              "weights: what the running estimates try to follow.",
     "test-batch statistics": "μ_B, σ²_B of the test batch an example arrives in, as if BN "

@@ -5,9 +5,15 @@ recomputed afterwards from the mini-batch statistics the trainer recorded (``tra
 ``trace.batch_var``) — changing β_EMA never retrains. For a sequence θ_1..θ_T (μ_B or σ²_B):
 
     EMA (lecture)        v_t = β_EMA·v_{t−1} + (1 − β_EMA)·θ_t,  v_0 = 0 (mean), 1 (variance)
-    bias-corrected EMA   v̂_t = (v_t − β_EMA^t·v_0)/(1 − β_EMA^t)   (= v_t/(1 − β_EMA^t) for v_0 = 0)
+    bias-corrected EMA   v̂_t = (v_t − β_EMA^t·v_0)/(1 − β_EMA^t)
     cumulative average   c_t = (θ_1 + … + θ_t)/t                  (PyTorch ``momentum=None``)
     population           μ_pop, σ²_pop of z over the whole training set with the weights of step t
+
+The lecture starts its EMA at v_0 = 0 and corrects it by v_t/(1 − β_EMA^t); that is the formula
+above for the mean. The start values 0 (mean) and 1 (variance) are PyTorch's and Keras' choice;
+for the variance the lecture's v_t/(1 − β_EMA^t) would *add* β_EMA^t/(1 − β_EMA^t) (9 at t = 1
+for β_EMA = 0.9), so the page removes the start value's weight instead — the same formula, with
+v_0 = 1. Neither PyTorch nor Keras bias-corrects its running statistics.
 
 PyTorch's ``BatchNorm1d(momentum=1−β_EMA)`` is the EMA of μ_B and of the *unbiased*
 m/(m−1)·σ²_B; Keras' ``BatchNormalization(momentum=β_EMA)`` is the EMA of μ_B and of the
@@ -15,6 +21,10 @@ m/(m−1)·σ²_B; Keras' ``BatchNormalization(momentum=β_EMA)`` is the EMA of 
 
 Errors are compared at the snapshot steps s, where the population statistics are known: the
 estimate *after* step s against the population of the weights used *by* step s.
+
+Every sentence of the page that judges ("stays within the tolerance", "trails", "bias correction
+helps", "σ²_B falls short") is one of the claim functions at the end of this module, returning a
+:class:`bnsim.verdict.Verdict` with explicit thresholds and a branch per outcome.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from bnsim import network, notation, running, train
+from bnsim.verdict import Outcome, Verdict, compare, num, pct
 
 # The running estimators (keys of notation.ESTIMATORS, which names them), in drawing order.
 RUNNING = ("ema", "ema_bc", "cumulative")
@@ -74,7 +85,8 @@ class Estimates(NamedTuple):
 
 
 class UnitChoice(NamedTuple):
-    """A (1-based) layer and (0-based) unit that exist in the network, and what was moved."""
+    """A (1-based) layer and a unit that exist in the network, and what was moved. ``unit`` is
+    the 0-based index; the page shows unit j = ``unit`` + 1 (units count from 1 on every page)."""
 
     layer: int
     unit: int
@@ -129,7 +141,8 @@ def _kind(variance: str) -> str:
 
 
 def check_unit(net: network.NetConfig, layer: int, unit: int) -> UnitChoice:
-    """Clip a (1-based) ``layer`` and (0-based) ``unit`` to the network; notes say what moved."""
+    """Clip a (1-based) ``layer`` and a (1-based, as on screen) ``unit`` j to the network;
+    returns the 0-based unit index, and notes that say what moved."""
     notes = []
     L = net.n_layers
     if not 1 <= layer <= L:
@@ -138,12 +151,12 @@ def check_unit(net: network.NetConfig, layer: int, unit: int) -> UnitChoice:
                      f"instead of {layer}.")
         layer = new
     n = net.hidden[layer - 1]
-    if not 0 <= unit < n:
-        new = min(max(int(unit), 0), n - 1)
-        notes.append(f"Layer {layer} has {n} units (0–{n - 1}); showing unit {new} "
+    if not 1 <= unit <= n:
+        new = min(max(int(unit), 1), n)
+        notes.append(f"Layer {layer} has {n} unit{'s' * (n > 1)} (1–{n}); showing unit {new} "
                      f"instead of {unit}.")
         unit = new
-    return UnitChoice(int(layer), int(unit), notes)
+    return UnitChoice(int(layer), int(unit) - 1, notes)
 
 
 def unit_stats(trace: train.TrainTrace, layer: int, unit: int) -> UnitStats:
@@ -274,7 +287,8 @@ def z_range(us: UnitStats, sds: float = 3.0) -> Range:
 
 def trajectory_frame(us: UnitStats, est: Estimates | None, variance: str,
                      shown=(*RUNNING, "population")) -> pd.DataFrame:
-    """Tidy table of what the trajectory plot shows: step, layer, unit, statistic
+    """Tidy table of what the trajectory plot shows: step, layer, unit (j, counted from 1 as
+    on screen), statistic
     ("mean"/"variance"), series ("batch", the estimators in ``shown``, "population"),
     value, plus β_EMA and the variance kind."""
     parts = []
@@ -294,7 +308,7 @@ def trajectory_frame(us: UnitStats, est: Estimates | None, variance: str,
                                        "series": "population", "value": pop}))
     df = pd.concat(parts, ignore_index=True)
     df.insert(1, "layer", us.layer)
-    df.insert(2, "unit", us.unit)
+    df.insert(2, "unit", us.unit + 1)  # as on screen: units count from 1
     df["beta_ema"] = np.nan if est is None else est.beta
     df["variance"] = variance
     return df
@@ -340,3 +354,264 @@ def distribution_at(trace: train.TrainTrace, X: np.ndarray, y: np.ndarray, layer
             z_batch = zb.copy()
     i = int(np.searchsorted(trace.snapshot_steps, s))
     return Distribution(s, z_all, z_batch, mu_rec, float(trace.pop_mean[i, l, unit]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Claims: every judging sentence of the page, computed from the numbers beside it.
+
+NOUN = {"ema": "the EMA", "ema_bc": "the bias-corrected EMA",
+        "cumulative": "the cumulative average"}
+STAT = {"mean": ("μ", "σ_pop"), "var": ("σ²", "σ²_pop")}  # symbol, what errors are relative to
+LAG_MARGIN = 0.05  # bias correction "helps" when it brings the EMA closer by > 5 % of σ_pop
+TRAIL_FACTOR = 2.0  # "trails": ≥ 2× as far off as the other estimator ...
+TRAIL_MIN = 0.10  # ... and ≥ 10 % (of σ_pop or σ²_pop) off, whatever the view's tolerance
+NOISE_SE = 2.0  # a mean ratio differs from its expectation beyond 2 standard errors
+SPREAD_BOUNDS = (0.8, 1.25)  # μ_B scatter "as σ_pop/√m predicts" within these factors
+MIN_SNAPSHOTS = 10  # fewer finite snapshot values: too few to judge
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def share(x: float) -> str:
+    """A relative error as a percentage (``pct``), "< 0.1 %" instead of a misleading "0.0 %"."""
+    return "< 0.1 %" if np.isfinite(x) and 0 < abs(x) < 0.0005 else pct(x)
+
+
+def settles(steps: np.ndarray, rel: np.ndarray, tol: float, name: str, stat: str) -> Verdict:
+    """Does estimator ``name`` of ``stat`` stay within ``tol`` of the population from some step
+    on? ``rel`` (S,): its relative errors at the snapshot ``steps``.
+
+    HOLDS: within ``tol`` at every snapshot from step s on (evidence ``from_step``); NO_EFFECT:
+    within it only at the last snapshot, too late to say it stays; REVERSED: still outside at
+    the last step; NOT_APPLICABLE: no finite error at the end (σ_pop = 0: a constant unit).
+    """
+    steps, rel = np.asarray(steps), np.asarray(rel, dtype=float)
+    sym, scale = STAT[stat]
+    who = f"{NOUN[name]} of {sym}"
+    T = int(steps[-1])
+    final = float(rel[-1])
+    s = within_from(steps, rel, tol)
+    ev = {"from_step": float("nan") if s is None else float(s), "final": final, "tol": tol,
+          "last_step": float(T)}
+    if not np.isfinite(final):
+        return Verdict(Outcome.NOT_APPLICABLE, f"{_cap(who)} has no population value to be "
+                       f"compared with at step {T} ({scale} = 0: the unit is constant).", ev, tol)
+    if s is None:
+        return Verdict(Outcome.REVERSED, f"{_cap(who)} is still {share(final)} of {scale} off "
+                       f"at step {T}, outside the {pct(tol, 0)} tolerance.", ev, tol)
+    if s == T and len(steps) > 1:
+        return Verdict(Outcome.NO_EFFECT, f"{_cap(who)} is within {pct(tol, 0)} of {scale} "
+                       f"only at the last step ({T}): too late to tell whether it stays.", ev, tol)
+    return Verdict(Outcome.HOLDS, f"{_cap(who)} stays within {pct(tol, 0)} of {scale} from "
+                   f"step {s} on ({share(final)} off at step {T}).", ev, tol)
+
+
+def start_value_lag(us: UnitStats, est: Estimates, errs: Errors, stat: str = "mean",
+                    variance: str = "unbiased") -> Verdict:
+    """Does bias correction bring the EMA closer to the population at step s ≈ 1/(1 − β_EMA)
+    (the first snapshot step ≥ the window, or the last step)?
+
+    The plain EMA is v_s = (1 − β^s)·v̂_s + β^s·v_0, so the two differ by exactly
+    β^s·|v̂_s − v_0|. HOLDS: the bias-corrected EMA is closer by more than ``LAG_MARGIN``;
+    REVERSED: further by more than that (pulling towards v_0 happened to help); NO_EFFECT:
+    within the margin; NOT_APPLICABLE: β_EMA = 0 (no start value left to correct) or no
+    finite error.
+    """
+    beta = est.beta
+    sym, scale = STAT[stat]
+    v0 = INIT[stat]
+    window = round(effective_window(beta), 9)  # 1/(1 − 0.9) is 10.000000000000002
+    s, e = error_at(errs.steps, errs.rel[stat]["ema"], window)
+    eb = error_at(errs.steps, errs.rel[stat]["ema_bc"], window).rel
+    w = beta ** s
+    i = int(np.searchsorted(errs.steps, s))
+    pop_scale = np.sqrt(us.pop_var(variance)[i]) if stat == "mean" else us.pop_var(variance)[i]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = abs(w * (est.get("ema_bc", stat, variance)[s - 1] - v0)) / pop_scale
+    ev = {"step": float(s), "weight": w, "ema": e, "ema_bc": eb, "gap": float(gap)}
+    if beta == 0:
+        return Verdict(Outcome.NOT_APPLICABLE, "With β_EMA = 0 the EMA is just the last "
+                       "mini-batch's value: no start value is left to correct.", ev, LAG_MARGIN)
+    if not (np.isfinite(e) and np.isfinite(eb)):
+        return Verdict(Outcome.NOT_APPLICABLE, f"No population value to compare the EMA of {sym} "
+                       f"with at step {s}.", ev, LAG_MARGIN)
+    start = f"At step {s} the start value v₀ = {v0:g} still weighs β_EMA^{s} = {pct(w)}"
+    outcome = compare(e - eb, LAG_MARGIN)
+    if outcome is Outcome.HOLDS:
+        text = (f"{start}: the EMA of {sym} is {share(e)} of {scale} off, the bias-corrected EMA "
+                f"only {share(eb)}.")
+    elif outcome is Outcome.REVERSED:
+        text = (f"{start}, yet the bias-corrected EMA of {sym} is further off ({share(eb)} of "
+                f"{scale}) than the EMA ({share(e)}): the pull towards v₀ happened to help here.")
+    else:
+        text = (f"{start}; the EMA of {sym} ({share(e)} of {scale} off) and the bias-corrected "
+                f"EMA ({share(eb)}) differ by β_EMA^{s}·|v̂ − v₀| = {share(gap)} of {scale}: "
+                f"bias correction changes little here.")
+    return Verdict(outcome, text, ev, LAG_MARGIN)
+
+
+def _moved(us: UnitStats, stat: str, variance: str) -> float:
+    """How far the population value strayed from its final value over training (relative)."""
+    pop = us.pop_mean if stat == "mean" else us.pop_var(variance)
+    scale = np.sqrt(us.pop_var(variance)[-1]) if stat == "mean" else us.pop_var(variance)[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.abs(pop - pop[-1]) / scale
+    d = d[np.isfinite(d)]
+    return float(d.max()) if len(d) else float("nan")
+
+
+def trails(us: UnitStats, errs: Errors, variance: str = "unbiased") -> Verdict:
+    """Does the cumulative average trail a network that is still learning, further off at the
+    last step than the EMA? Judged on the statistic (μ or σ²) where it ends further off.
+
+    HOLDS: the cumulative average ends ≥ ``TRAIL_MIN`` off and ≥ ``TRAIL_FACTOR``× as far off
+    as the EMA (for μ or σ²; the sentence names which); REVERSED: the EMA trails the cumulative
+    average that way; NO_EFFECT: neither; NOT_APPLICABLE: the population values hardly moved
+    (never more than ``TRAIL_MIN`` from their final values), so there is nothing to trail, or
+    no finite errors. The thresholds do not follow the view's tolerance, so the verdict does
+    not change when the tolerance slider moves.
+    """
+    tol = TRAIL_MIN
+    T = int(errs.steps[-1])
+    fin = {st: (float(errs.rel[st]["cumulative"][-1]), float(errs.rel[st]["ema"][-1]))
+           for st in ("mean", "var")}
+    moved = {st: _moved(us, st, variance) for st in ("mean", "var")}
+    ev = {"cum_mean": fin["mean"][0], "ema_mean": fin["mean"][1], "cum_var": fin["var"][0],
+          "ema_var": fin["var"][1], "moved_mean": moved["mean"], "moved_var": moved["var"]}
+    finite = [st for st in fin if all(np.isfinite(fin[st])) and np.isfinite(moved[st])]
+    if not finite:
+        return Verdict(Outcome.NOT_APPLICABLE, "No population values to compare the estimates "
+                       "with.", ev, tol)
+    if max(moved[st] for st in finite) <= tol:
+        return Verdict(Outcome.NOT_APPLICABLE, f"The population values hardly moved during "
+                       f"training (μ_pop stayed within {share(moved['mean'])} of σ_pop of its "
+                       f"final value, σ²_pop within {share(moved['var'])}): there is nothing "
+                       "for an estimate to trail.", ev, tol)
+
+    def lags(a: float, b: float) -> bool:
+        return a > tol and a >= TRAIL_FACTOR * b
+
+    cum_first = sorted(finite, key=lambda st: -fin[st][0])
+    for st in cum_first:
+        c, e = fin[st]
+        if lags(c, e):
+            sym, scale = STAT[st]
+            return Verdict(Outcome.HOLDS, f"The cumulative average trails the learning network: "
+                           f"at step {T} its {sym} is {share(c)} of {scale} off, the EMA's "
+                           f"{share(e)}, because it weighs the first mini-batches as much as "
+                           "the last.", ev, tol)
+    for st in sorted(finite, key=lambda st: -fin[st][1]):
+        c, e = fin[st]
+        if lags(e, c):
+            sym, scale = STAT[st]
+            return Verdict(Outcome.REVERSED, f"Here the EMA trails more than the cumulative "
+                           f"average: at step {T} its {sym} is {share(e)} of {scale} off, the "
+                           f"cumulative average's {share(c)}.", ev, tol)
+    st = cum_first[0]
+    c, e = fin[st]
+    sym, scale = STAT[st]
+    return Verdict(Outcome.NO_EFFECT, f"The cumulative average does not trail the EMA by much: "
+                   f"at step {T} its {sym} is {share(c)} of {scale} off, the EMA's "
+                   f"{share(e)}.", ev, tol)
+
+
+def variance_shortfall(us: UnitStats, variance: str, bn_below: bool) -> Verdict:
+    """Does σ²_B of the chosen kind fall short of σ²_pop on average (over the snapshot steps)?
+
+    For m examples drawn at random from N, the biased σ²_B averages (m − 1)/m·N/(N − 1) of the
+    biased σ²_pop and the unbiased m/(m − 1)·σ²_B exactly the unbiased σ²_pop. The noise margin
+    is ``NOISE_SE`` standard errors of the mean ratio, measured from the ratios themselves.
+    HOLDS: below 1 beyond the margin; REVERSED: above it; NO_EFFECT: within it;
+    NOT_APPLICABLE: BN in the layer below (z then depends on its batch-mates, so the
+    i.i.d. argument does not apply), or fewer than ``MIN_SNAPSHOTS`` finite ratios.
+    """
+    kind = _kind(variance)
+    b = us.sigma2(kind)[us.pop_steps - 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = b / us.pop_var(kind)
+    r = r[np.isfinite(r)]
+    m = us.m
+    expected = (m - 1) / m if kind == "biased" else 1.0
+    ratio = float(r.mean()) if len(r) else float("nan")
+    margin = NOISE_SE * float(r.std(ddof=1) / np.sqrt(len(r))) if len(r) > 1 else float("nan")
+    ev = {"ratio": ratio, "expected": expected, "margin": margin, "m": float(m)}
+    what = (f"The biased σ²_B of m = {m}" if kind == "biased"
+            else f"The unbiased m/(m − 1)·σ²_B of m = {m}")
+    avg = f"{what} average {pct(ratio)} of σ²_pop"
+    if len(r) < MIN_SNAPSHOTS:
+        return Verdict(Outcome.NOT_APPLICABLE, f"Too few population values to compare σ²_B "
+                       f"with ({len(r)}).", ev, margin)
+    if bn_below:
+        return Verdict(Outcome.NOT_APPLICABLE, f"{avg}. Here (m − 1)/m does not apply: BN in "
+                       f"layer {us.layer - 1} normalises each mini-batch by its own statistics, "
+                       f"so z^[{us.layer}] depends on its batch-mates.", ev, margin)
+    outcome = compare(1 - ratio, margin)
+    noise = f"±{pct(margin)}"
+    if kind == "biased":
+        text = {
+            Outcome.HOLDS: f"{avg}, below it by more than the noise ({noise}): the 1/m "
+                           f"formula of σ²_B misses part of the spread; (m − 1)/m = "
+                           f"{pct(expected)}.",
+            Outcome.NO_EFFECT: f"{avg}, within the noise ({noise}): at m = {m} the expected "
+                               f"shortfall 1/m = {pct(1 / m)} is too small to see here.",
+            Outcome.REVERSED: f"{avg}, more than σ²_pop beyond the noise ({noise}), although "
+                              f"(m − 1)/m = {pct(expected)} predicts less.",
+        }[outcome]
+    else:
+        text = {
+            Outcome.HOLDS: f"{avg}, below it by more than the noise ({noise}) even after the "
+                           "factor m/(m − 1).",
+            Outcome.NO_EFFECT: f"{avg}, within the noise ({noise}): the factor m/(m − 1) "
+                               "removes the 1/m shortfall.",
+            Outcome.REVERSED: f"{avg}, more than σ²_pop beyond the noise ({noise}).",
+        }[outcome]
+    return Verdict(outcome, text, ev, margin)
+
+
+def batch_mean_spread(us: UnitStats, bn_below: bool) -> Verdict:
+    """Do the μ_B of a layer without BN scatter around μ_pop as random mini-batches predict,
+    σ_pop/√m·√((N − m)/(N − 1)) (m of N drawn without replacement)?
+
+    ``ratio``: root mean square of (μ_B − μ_pop)/prediction over the snapshot steps. HOLDS:
+    within ``SPREAD_BOUNDS``; REVERSED: outside (the sentence says more or less);
+    NOT_APPLICABLE: BN below (z depends on the batch-mates) or fewer than ``MIN_SNAPSHOTS``
+    finite values. (No NO_EFFECT: the claim is a size, not a difference.)
+    """
+    idx = us.pop_steps - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_ratio = us.pop_var_u / us.pop_var_b  # N/(N − 1)
+        N = n_ratio / (n_ratio - 1)
+        fpc = np.sqrt(np.clip((N - us.m) / (N - 1), 0, 1))
+        predicted = np.sqrt(us.pop_var_b) / np.sqrt(us.m) * np.where(np.isfinite(fpc), fpc, 1)
+        z = (us.mu[idx] - us.pop_mean) / predicted
+    ok = np.isfinite(z)
+    ratio = float(np.sqrt(np.mean(z[ok] ** 2))) if ok.sum() else float("nan")
+    last = float(predicted[ok][-1]) if ok.any() else float("nan")
+    ev = {"ratio": ratio, "predicted_last": last}
+    lo, hi = SPREAD_BOUNDS
+    if ok.sum() < MIN_SNAPSHOTS:
+        return Verdict(Outcome.NOT_APPLICABLE, "Too few population values to compare the μ_B "
+                       "with.", ev, hi - 1)
+    said = (f"Its μ_B scatter around μ_pop by {num(ratio)} × σ_pop/√m on average "
+            f"(σ_pop/√m = {num(last)} at the end)")
+    if bn_below:
+        return Verdict(Outcome.NOT_APPLICABLE, f"{said}; random sampling alone does not predict "
+                       f"it here: BN in layer {us.layer - 1} makes z depend on its batch-mates.",
+                       ev, hi - 1)
+    if lo <= ratio <= hi:
+        return Verdict(Outcome.HOLDS, f"{said}, as random mini-batches of m = {us.m} predict.",
+                       ev, hi - 1)
+    more = "more" if ratio > hi else "less"
+    return Verdict(Outcome.REVERSED, f"{said}: {more} than random mini-batches of m = {us.m} "
+                   "predict.", ev, hi - 1)
+
+
+def window_phrase(beta: float) -> str:
+    """How many mini-batches the EMA averages over, in words that read right at every β_EMA."""
+    if beta == 0:
+        return "β_EMA = 0 keeps no memory: the EMA is the last mini-batch's value"
+    w = effective_window(beta)
+    n = f"{w:.0f}"
+    return f"averages over about 1/(1 − β_EMA) = {n} mini-batch{'es' * (n != '1')}"

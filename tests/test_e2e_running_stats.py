@@ -144,10 +144,10 @@ def test_page_loads_and_the_beta_slider_updates_the_chart(page, streamlit_server
 
     with page.expect_download() as download:  # the CSV is built when clicked
         page.get_by_role("button", name="Download the trajectories (CSV)").click()
-    assert download.value.suggested_filename == "running_stats_layer2_unit0.csv"
+    assert download.value.suggested_filename == "running_stats_layer2_unit1.csv"  # units from 1
     rows = Path(download.value.path()).read_text().splitlines()
     assert rows[0] == "step,layer,unit,statistic,series,value,beta_ema,variance"
-    assert rows[1].startswith("1,2,0,mean,batch,") and rows[1].endswith(",0.899,unbiased")
+    assert rows[1].startswith("1,2,1,mean,batch,") and rows[1].endswith(",0.899,unbiased")
 
 
 def test_scrubbing_and_play_run_in_the_browser_without_the_server(page, streamlit_server):

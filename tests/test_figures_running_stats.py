@@ -12,6 +12,7 @@ from bnsim.figures import running_stats as F
 from bnsim.figures.style import COLORS
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
+from bnsim.verdict import num
 from tests.helpers import arr
 
 ALL = ("ema", "ema_bc", "cumulative", "population")
@@ -157,7 +158,7 @@ def test_scrub_frames_slider_and_play_button(us):
     slider = fig_valid.layout.sliders[0]
     assert len(slider.steps) == K
     assert tuple(slider.steps[24].args[0]) == ("25",) and slider.steps[24].method == "animate"
-    assert slider.steps[24].label.startswith(f"25: μ_B {us.mu[24]:.3f} · EMA ")
+    assert slider.steps[24].label.startswith(f"25: μ_B {num(us.mu[24])} · EMA ")
     buttons = fig_valid.layout.updatemenus[0].buttons
     assert buttons[0].method == "animate" and buttons[0].args[0] is None
     assert buttons[0].args[1]["fromcurrent"] is True

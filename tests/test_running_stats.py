@@ -12,6 +12,7 @@ from bnsim import data, network, notation, running
 from bnsim import running_stats as E
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
+from bnsim.verdict import Outcome
 from tests import helpers
 
 # 6 mini-batches of m = 5 examples, 2 units; the running statistics torch.nn.BatchNorm1d(2)
@@ -206,12 +207,15 @@ def test_variance_ratio_shows_the_bias_of_the_biased_batch_variance(moons):
 
 
 def test_check_unit_clips_with_a_note():
+    """Units are numbered j = 1 … n^[l] on screen (as on every page); the index is j − 1."""
     net = NetConfig(hidden=(16, 8), bn=(True, False))
-    assert E.check_unit(net, 2, 3) == (2, 3, [])
+    assert E.check_unit(net, 2, 3) == (2, 2, [])
+    assert E.check_unit(net, 2, 8) == (2, 7, [])
     layer, unit, notes = E.check_unit(net, 4, 12)
     assert (layer, unit) == (2, 7)
-    assert "2 hidden layers" in notes[0] and "8 units (0–7)" in notes[1]
-    assert E.check_unit(net, 0, -1)[:2] == (1, 0)
+    assert "2 hidden layers" in notes[0] and "8 units (1–8)" in notes[1]
+    assert "showing unit 8 instead of 12" in notes[1]
+    assert E.check_unit(net, 0, 0)[:2] == (1, 0)
     with pytest.raises(ValueError, match="layer 3"):
         E.unit_stats(train(net, *data.make_dataset("xor", 40, 0.1, 0),
                            cfg=TrainConfig(steps=3, batch_size=8)), 3, 0)
@@ -240,6 +244,7 @@ def test_trajectory_frame_is_tidy_and_matches_the_estimates(run):
     pop = df[(df.statistic == "mean") & (df.series == "population")]
     np.testing.assert_array_equal(pop["step"], run.snapshot_steps)
     assert (df["layer"] == 1).all() and (df["beta_ema"] == 0.9).all()
+    assert (df["unit"] == 3).all()  # unit index 2 is unit j = 3 on screen and in the CSV
     no_bn = E.trajectory_frame(us, None, "unbiased")
     assert set(no_bn["series"]) == {"batch", "population"} and no_bn["beta_ema"].isna().all()
     assert isinstance(df, pd.DataFrame)
@@ -285,3 +290,116 @@ def test_bad_input():
         E.estimate(_unit(Z, 0), 1.0)
     with pytest.raises(ValueError, match="variance"):
         _unit(Z, 0).sigma2("sample")
+
+
+# ---- claims: one test per outcome of every judging sentence --------------------------------
+
+def _series(mu, var=None, pop_mean=None, pop_var=None, m=32, N=400, layer=1) -> E.UnitStats:
+    """UnitStats of T steps from given μ_B (and σ²_B biased); every step is a snapshot."""
+    mu = np.asarray(mu, dtype=float)
+    T = len(mu)
+    var = np.ones(T) if var is None else np.asarray(var, dtype=float)
+    pop_mean = mu.copy() if pop_mean is None else np.asarray(pop_mean, dtype=float)
+    pop_var = np.ones(T) if pop_var is None else np.asarray(pop_var, dtype=float)
+    steps = np.arange(1, T + 1)
+    return E.UnitStats(layer=layer, unit=0, has_bn=True, m=m, steps=steps, mu=mu, var_b=var,
+                       var_u=var * m / (m - 1), pop_steps=steps, pop_mean=pop_mean,
+                       pop_var_b=pop_var, pop_var_u=pop_var * N / (N - 1))
+
+
+def test_settles_has_a_branch_for_every_outcome():
+    steps = np.array([1, 2, 4, 8, 16])
+    v = E.settles(steps, np.array([0.9, 0.3, 0.04, 0.06, 0.01]), 0.1, "ema", "mean")
+    assert v.outcome is Outcome.HOLDS and v.evidence["from_step"] == 4
+    assert v.text == ("The EMA of μ stays within 10 % of σ_pop from step 4 on (1.0 % off at "
+                      "step 16).")
+    v = E.settles(steps, np.array([0.9, 0.3, 0.2, 0.2, 0.05]), 0.1, "cumulative", "var")
+    assert v.outcome is Outcome.NO_EFFECT and "only at the last step (16)" in v.text
+    v = E.settles(steps, np.array([0.9, 0.3, 0.04, 0.06, 0.25]), 0.1, "ema_bc", "mean")
+    assert v.outcome is Outcome.REVERSED and v.text == (
+        "The bias-corrected EMA of μ is still 25.0 % of σ_pop off at step 16, outside the "
+        "10 % tolerance.")
+    v = E.settles(steps, np.array([0.9, 0.3, 0.04, 0.06, np.nan]), 0.1, "ema", "var")
+    assert v.outcome is Outcome.NOT_APPLICABLE and "σ²_pop = 0" in v.text
+    assert E.settles(steps, np.zeros(5) + 1e-5, 0.1, "ema", "mean").text.endswith(
+        "(< 0.1 % off at step 16).")
+
+
+def test_start_value_lag_has_a_branch_for_every_outcome():
+    def lag(us, beta):
+        est = E.estimate(us, beta)
+        return E.start_value_lag(us, est, E.errors(us, est), "mean")
+
+    far = lag(_series(np.full(40, 2.0)), 0.9)  # μ_pop = 2 = μ_B, σ_pop = 1, v₀ = 0
+    assert far.outcome is Outcome.HOLDS and far.evidence["step"] == 10
+    assert far.evidence["ema"] == pytest.approx(2 * 0.9 ** 10 / np.sqrt(400 / 399))  # σ_pop
+    assert far.evidence["ema_bc"] == pytest.approx(0, abs=1e-12)
+    assert far.text == ("At step 10 the start value v₀ = 0 still weighs β_EMA^10 = 34.9 %: the "
+                        "EMA of μ is 69.6 % of σ_pop off, the bias-corrected EMA only < 0.1 %.")
+    near = lag(_series(np.full(40, 0.02)), 0.9)  # μ_pop ≈ v₀: the start value costs little
+    assert near.outcome is Outcome.NO_EFFECT
+    assert near.evidence["gap"] == pytest.approx(0.02 * 0.9 ** 10 / np.sqrt(400 / 399))
+    helped = lag(_series(np.full(40, 1.0), pop_mean=np.zeros(40)), 0.9)  # μ_B ≠ μ_pop = v₀
+    assert helped.outcome is Outcome.REVERSED and "happened to help" in helped.text
+    assert lag(_series(np.full(40, 2.0)), 0.0).outcome is Outcome.NOT_APPLICABLE
+    slow = lag(_series(np.full(40, 2.0)), 0.999)  # window 1000 > 40 steps: judged at the end
+    assert slow.evidence["step"] == 40 and slow.holds
+
+
+def test_trails_has_a_branch_for_every_outcome():
+    def verdict(us, beta):
+        return E.trails(us, E.errors(us, E.estimate(us, beta)))
+
+    learning = verdict(_series(np.linspace(0, 2, 200)), 0.9)  # μ_pop moves by 2 σ_pop
+    assert learning.outcome is Outcome.HOLDS
+    assert learning.evidence["cum_mean"] == pytest.approx(1.0, abs=0.02)
+    assert "its μ is 99.9 % of σ_pop off, the EMA's 9.0 %" in learning.text  # σ_pop: 1/(N−1)
+    slow = verdict(_series(np.full(200, 2.0), pop_mean=np.linspace(1.7, 2, 200)), 0.999)
+    assert slow.outcome is Outcome.REVERSED and "the EMA trails more" in slow.text
+    little = verdict(_series(np.linspace(1.85, 2, 200)), 0.9)  # moved 0.15: both close
+    assert little.outcome is Outcome.NO_EFFECT
+    still = verdict(_series(np.full(200, 2.0)), 0.9)
+    assert still.outcome is Outcome.NOT_APPLICABLE and "hardly moved" in still.text
+
+
+def test_variance_shortfall_has_a_branch_for_every_outcome():
+    rng = np.random.default_rng(0)
+    noise = 1 + 0.1 * rng.standard_normal(100)
+    short = E.variance_shortfall(_series(np.zeros(100), 0.75 * noise, m=4), "biased", False)
+    assert short.outcome is Outcome.HOLDS
+    assert short.evidence["ratio"] == pytest.approx(0.75, abs=0.03)
+    assert short.text.startswith("The biased σ²_B of m = 4 average 7") and "75.0 %" in short.text
+    even = E.variance_shortfall(_series(np.zeros(100), noise, m=32), "biased", False)
+    assert even.outcome is Outcome.NO_EFFECT and "too small to see" in even.text
+    more = E.variance_shortfall(_series(np.zeros(100), 1.3 * noise, m=4), "biased", False)
+    assert more.outcome is Outcome.REVERSED
+    fixed = E.variance_shortfall(_series(np.zeros(100), 0.75 * noise, m=4), "unbiased", False)
+    assert fixed.outcome is Outcome.NO_EFFECT and "removes the 1/m shortfall" in fixed.text
+    below = E.variance_shortfall(_series(np.zeros(100), 0.75 * noise, m=4, layer=2),
+                                 "biased", True)
+    assert below.outcome is Outcome.NOT_APPLICABLE and "BN in layer 1" in below.text
+    few = E.variance_shortfall(_series(np.zeros(5), np.ones(5)), "biased", False)
+    assert few.outcome is Outcome.NOT_APPLICABLE
+
+
+def test_batch_mean_spread_has_a_branch_for_every_outcome():
+    rng = np.random.default_rng(1)
+    m, N = 32, 400
+    sd = np.sqrt((N - m) / (N - 1)) / np.sqrt(m)  # σ_pop = 1
+    iid = E.batch_mean_spread(_series(sd * rng.standard_normal(400), pop_mean=np.zeros(400)),
+                              False)
+    assert iid.outcome is Outcome.HOLDS and iid.evidence["ratio"] == pytest.approx(1, abs=0.1)
+    assert iid.evidence["predicted_last"] == pytest.approx(sd, rel=1e-6)
+    wide = E.batch_mean_spread(_series(3 * sd * rng.standard_normal(400),
+                                       pop_mean=np.zeros(400)), False)
+    assert wide.outcome is Outcome.REVERSED and "more than random" in wide.text
+    below = E.batch_mean_spread(_series(sd * rng.standard_normal(400), pop_mean=np.zeros(400),
+                                        layer=2), True)
+    assert below.outcome is Outcome.NOT_APPLICABLE
+
+
+def test_window_phrase_reads_right_at_every_beta():
+    assert E.window_phrase(0.0) == ("β_EMA = 0 keeps no memory: the EMA is the last "
+                                    "mini-batch's value")
+    assert E.window_phrase(0.3).endswith("= 1 mini-batch")
+    assert E.window_phrase(0.9).endswith("= 10 mini-batches")

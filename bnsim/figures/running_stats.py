@@ -34,6 +34,7 @@ from bnsim.running_stats import (
     error_ceiling,
     value_range,
 )
+from bnsim.verdict import num, pct
 
 C = style.COLORS
 RUNNING_STYLE = {  # colour and dash of each running estimator
@@ -237,7 +238,7 @@ def distribution(dist: Distribution, marks: dict[str, float], x_range: tuple[flo
               style.DASH["population"])]
     lines += [(NAMES[k], v, *RUNNING_STYLE[k]) for k, v in marks.items()]
     for name, v, color, dash in lines:
-        data.append(_line([v, v], [0, top], f"{name} = {v:.3g}", color, dash, width=3.5))
+        data.append(_line([v, v], [0, top], f"{name} = {num(v)}", color, dash, width=3.5))
     layout = dict(barmode="overlay", bargap=0,
                   xaxis=dict(range=[lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo)],
                              title=dict(text=f"z at step {dist.step}")),
@@ -248,9 +249,10 @@ def distribution(dist: Distribution, marks: dict[str, float], x_range: tuple[flo
 
 def _readout(k: int, us: UnitStats, est: Estimates, shown) -> str:
     """One short line for step k: μ_B, the running estimates, the weight left on v₀."""
-    parts = [f"μ_B {us.mu[k - 1]:.3f}"]
-    parts += [f"{SHORT[n]} {est.get(n, 'mean')[k - 1]:.3f}" for n in RUNNING_STYLE if n in shown]
-    parts.append(f"v₀ still weighs {100 * est.beta ** k:.1f} %")
+    parts = [f"μ_B {num(us.mu[k - 1])}"]
+    parts += [f"{SHORT[n]} {num(est.get(n, 'mean')[k - 1])}" for n in RUNNING_STYLE
+              if n in shown]
+    parts.append(f"v₀ still weighs {pct(est.beta ** k)}")
     return f"{k}: " + " · ".join(parts)
 
 
