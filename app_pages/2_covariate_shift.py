@@ -8,7 +8,7 @@ from bnsim.figures import covariate_shift as figs
 from bnsim.ui import controls as ui
 from bnsim.ui import covariate_shift as lesson
 from bnsim.ui.live import live_chart
-from bnsim.ui.page import download_csv, friendly, setup, takeaway
+from bnsim.ui.page import download_csv, friendly, glossary, setup, takeaway
 
 setup("Covariate shift", lesson.INTRO)
 ui.presets(lesson.ALL, lesson.PRESETS, tab_key="tab")
@@ -36,13 +36,13 @@ with tabs[0]:
         left, right = st.columns(2)
         live_chart(sv.scene, key="fig_scene", where=left)
         live_chart(sv.accuracy, key="fig_shift_acc", where=right)
-        takeaway(lesson.shift_takeaway(shift, sv.now))
+        takeaway(lesson.shift_takeaway(shift, v["tscale"], sv.now))
         st.subheader("The fix students ask about: recalibrate BN on the test inputs (AdaBN)")
         st.latex(lesson.ADABN_EQUATION)
         st.latex(notation.EVAL_EQUATION)
         c1, c2 = st.columns([3, 2])
         live_chart(sv.rules, key="fig_rules", where=c1)
-        c2.markdown(lesson.rules_text(sv.rule_acc, shift))
+        c2.markdown(lesson.rules_text(sv.claims))
         download_csv(sv.sweep.table.assign(rule=v["rule"], spread=v["spread"],
                                            test_scale=v["tscale"]),
                      f"shift_{v['rule']}.csv", "Download accuracy vs shift (CSV)")
@@ -66,10 +66,10 @@ with tabs[1]:
                                            lesson.layer_label(qty, layer, unit))
         live_chart(top, key="fig_layer")
         m1, m2, m3 = st.columns(3)
-        m1.metric(f"Drift D of {sym} without BN", f"{lv.no_bn.drift:.2f}")
-        m2.metric(f"Drift D of {sym} with BN", f"{lv.bn.drift:.2f}")
+        m1.metric(f"Drift D of {sym} without BN", lesson.num(lv.no_bn.drift))
+        m2.metric(f"Drift D of {sym} with BN", lesson.num(lv.bn.drift))
         m3.metric("Test accuracy (without / with BN)",
-                  f"{lv.no_bn.test_acc:.1%} / {lv.bn.test_acc:.1%}")
+                  f"{lesson.pct(lv.no_bn.test_acc)} / {lesson.pct(lv.bn.test_acc)}")
         takeaway(lesson.drift_takeaway(sym, lv, net, v["dataset"]))
         with st.expander("How D is measured"):
             st.latex(lesson.DRIFT_EQUATION)
@@ -90,25 +90,35 @@ with tabs[2]:
         with friendly("the mini-batch statistics"):
             nv = cv.noise_view(lesson.batch_noise(lesson.data_key(v), net), layer, unit,
                                v["m1"], v["m2"])
-        if not nv.sigma > 0:
+        if not nv.sigma > 0:  # a unit that never varies: no spread to show, the rest goes on
             st.warning(lesson.constant_unit(nv), icon=WARN)
-            st.stop()
-        live_chart(figs.batch_histograms(nv.mu_small, nv.mu_large, nv.m_small, nv.m_large,
-                                         nv.pop_mean,
-                                         (nv.law_fpc[nv.i_small], nv.law_fpc[nv.i_large])),
-                   key="fig_hist_mu")
-        takeaway(lesson.noise_takeaway(nv))
-        left, right = st.columns(2)
-        live_chart(figs.spread_law(nv.sizes, nv.sd_mu, nv.sd_s2, nv.sigma, nv.sigma ** 2,
-                                   nv.n_examples, nv.law, nv.law_fpc), key="fig_law", where=left)
-        live_chart(figs.train_eval_gap(nv.sizes, nv.out_diff, nv.flips,
-                                       (nv.m_small, nv.m_large)), key="fig_gap", where=right)
-        if note := lesson.upper_layer_caption(layer):
-            st.caption(note)
-        takeaway(lesson.gap_takeaway(nv))
+        else:
+            live_chart(figs.batch_histograms(nv.mu_small, nv.mu_large, nv.m_small, nv.m_large,
+                                             nv.pop_mean,
+                                             (nv.law_fpc[nv.i_small], nv.law_fpc[nv.i_large])),
+                       key="fig_hist_mu")
+            takeaway(lesson.noise_takeaway(nv))
+            left, right = st.columns(2)
+            live_chart(figs.spread_law(nv.sizes, nv.sd_mu, nv.sd_s2, nv.sigma, nv.sigma ** 2,
+                                       nv.n_examples, nv.law, nv.law_fpc),
+                       key="fig_law", where=left)
+            live_chart(figs.train_eval_gap(nv.sizes, nv.out_diff, nv.flips,
+                                           (nv.m_small, nv.m_large)), key="fig_gap", where=right)
+            if note := lesson.upper_layer_caption(layer):
+                st.caption(note)
+            takeaway(lesson.gap_takeaway(nv, v["batch"]))
+            download_csv(lambda: cv.noise_table(nv), f"batch_noise_l{layer}_u{unit + 1}.csv",
+                         "Download the spreads (CSV)")
+        st.subheader("Slight regularisation that shrinks with m")
+        with friendly("the batch-size sweep"):
+            reg = lesson.regularisation(v["dataset"], v["rnoise"], lesson.reg_key(net),
+                                        v["rseeds"])
+        live_chart(figs.regularisation(reg.runs, reg.noise), key="fig_reg")
+        takeaway(lesson.regularisation_takeaway(reg))
+        st.caption(lesson.REG_CAPTION)
         st.info(lesson.REGULARISER_NOTE, icon=":material/school:")
-        download_csv(lambda: cv.noise_table(nv), f"batch_noise_l{layer}_u{unit + 1}.csv",
-                     "Download the spreads (CSV)")
+        download_csv(lambda: cv.regularisation_table(reg), "regularisation_vs_m.csv",
+                     "Download the gaps per batch size (CSV)")
 
 # ---------------------------------------------------------------- 4. noisy BN
 with tabs[3]:
@@ -125,10 +135,9 @@ with tabs[3]:
         live_chart(figs.loss_curves(cv.loss_steps(curves), curves, sigma), key="fig_loss",
                    where=left)
         live_chart(figs.final_bars(summ, layer), key="fig_final", where=right)
-        means = cv.noisy_means(summ)
-        takeaway(lesson.noisy_takeaway(means, v["nseeds"], sigma, layer, net, v["dataset"]))
-        st.markdown(lesson.noisy_verdict_text(cv.noisy_verdict(means), sigma))
-        st.caption(lesson.TOY_CAVEAT)
+        takeaway(lesson.noisy_takeaway(summ, sigma, layer, net, v["dataset"]))
+        st.markdown(lesson.NOISY_NOTE)
+        st.caption(lesson.SPEEDUP_NOTE)
         c1, c2 = st.columns(2)
         with c1:
             download_csv(summ.assign(sigma=sigma, layer=layer), "noisy_bn.csv",
@@ -136,3 +145,5 @@ with tabs[3]:
         with c2:
             download_csv(lambda: cv.loss_table(curves, cmp.seeds), "noisy_bn_loss.csv",
                          "Download the smoothed loss curves (CSV)")
+
+glossary(lesson.GLOSSARY_TERMS)

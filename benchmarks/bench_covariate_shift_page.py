@@ -11,6 +11,8 @@ Run from the repository root (the browser part needs Debian's ``chromium`` on PA
    with sequential one-run ``train_stacked`` calls (the same lean recording as (c), so (b)/(c)
    is the gain of vectorising alone) and (c) as the page does it, runs stacked on a leading
    axis. Repeats are interleaved so machine load hits all variants alike.
+   Also the regularisation view's sweep (8 stacked passes: 4 batch sizes, with and without
+   BN) for 3 and 10 seeds.
 2. **rerun**: one script run of each tab through Streamlit's AppTest (no browser): cold (all
    caches cleared, so it trains) and warm (the same settings again).
 3. **browser**: ms from a slider key press to the updated chart (``benchmarks/latency.py``) on
@@ -111,6 +113,13 @@ def bench_stacked(repeats: int) -> None:
                                                            seeds=list(range(k))),
         }, repeats)
         _report(f"training loop only, k = {k}", t)
+
+    # the regularisation view of the mini-batch tab: m = 4, 16, 64, 256 × (BN, no BN)
+    Xr, yr, Xrt, yrt = data.train_test("moons", cv.REG_N_TRAIN, 1000, 0.3, 0)
+    for k in (3, 10):
+        t = _interleaved({f"{k} seeds per m": lambda k=k: cv.regularisation_sweep(
+            Xr, yr, Xrt, yrt, HIDDEN, "relu", cfg, list(range(k)))}, max(1, repeats // 2))
+        _report(f"regularisation sweep, 8 stacked passes of {k}", t)
 
 
 def _report(title: str, t: dict) -> None:

@@ -13,10 +13,17 @@ Four toy examples, one section each:
    :func:`band`, :func:`histograms`, :func:`moments`), and one number per run, :func:`drift`.
 3. **Mini-batch noise**: how much μ_B and σ²_B of a fixed network vary from mini-batch to
    mini-batch as the batch size m grows, against the 1/√m law, and how far train-mode outputs
-   (batch statistics) are from eval-mode outputs (:func:`batch_noise`, :func:`mean_spread_law`).
+   (batch statistics) are from outputs with population statistics (:func:`batch_noise`,
+   :func:`mean_spread_law`).
 4. **Noisy BN**: no BN, BN, and BN followed by random per-step scale and shift (which re-creates
    covariate shift on purpose), several seeds each, trained in stacked passes
    (:func:`noisy_comparison`, :func:`noisy_summary`).
+5. **Slight regularisation**: the train/test gap of BN networks trained with m = 4 … 256 next
+   to the noise of μ_B, σ²_B (:func:`regularisation_sweep`).
+
+Every sentence that judges is a claim function returning a :class:`bnsim.verdict.Verdict`
+(:func:`shift_claim`, :func:`adabn_claim`, :func:`drift_claim`, :func:`pinning_claim`,
+:func:`noise_law_claim`, :func:`noisy_claim`, :func:`regularisation_claim`).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import pandas as pd
 from bnsim import data, network
 from bnsim.network import NetConfig
 from bnsim.train import StackedTrace, TrainConfig, train_stacked
+from bnsim.verdict import Outcome, Verdict, compare, num, pct, pp, runs
 
 # ---------------------------------------------------------------- 1. input covariate shift
 SHIFTS = np.round(np.arange(0.0, 5.0001, 0.25), 2)  # the sweep: 0, 0.25, …, 5
@@ -411,7 +419,8 @@ BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
 @dataclass
 class BatchNoise:
     """μ_B and σ²_B of every hidden layer's z^[l] over many mini-batches of every size, and
-    train- vs eval-mode outputs for the same examples. M sizes, B batches, n_l units."""
+    train-mode outputs vs outputs with population statistics for the same examples. M sizes,
+    B batches, n_l units."""
 
     sizes: np.ndarray  # (M,)
     mu: list  # per layer l = 1..L: (M, B, n_l) μ_B per batch and unit
@@ -454,8 +463,9 @@ def batch_noise(params, net: NetConfig, X, sizes=BATCH_SIZES, n_batches: int = 4
     """For a fixed network (``params``), draw ``n_batches`` mini-batches of every size in
     ``sizes`` from X (N, n_in) and record μ_B and σ²_B of every layer's z^[l] as training
     sees them (lower BN layers normalised by the same mini-batch), all batches of one size in
-    one vectorised pass. "Eval mode" here uses the population statistics of X (precise BN),
-    so the output difference is the mini-batch noise alone, not a lagging running average."""
+    one vectorised pass. The reference outputs use the **population statistics** of X (μ, σ²
+    of the whole set, not the running estimates of eval mode), so the output difference is
+    the mini-batch noise alone, not a lagging running average."""
     X = np.asarray(X, dtype=float)
     N = len(X)
     sizes = np.array([int(m) for m in sizes if 2 <= m <= N])
@@ -670,3 +680,297 @@ def noisy_verdict(means: NoisyMeans, tol: float = 0.02) -> NoisyVerdict:
     a1, a2 = means.test_acc["bn"], means.test_acc["noisy_bn"]
     ratio = means.drift["noisy_bn"] / max(means.drift["bn"], 1e-12)
     return NoisyVerdict("holds" if a2 >= a1 - tol else "hurts", a1, a2, ratio, tol)
+
+
+# ---------------------------------------------------------------- 5. slight regularisation
+REG_SIZES = (4, 16, 64, 256)  # training batch sizes compared (256 = the whole training set)
+REG_N_TRAIN = 256  # so that m = 256 is a full batch: μ_B = population μ, no noise at all
+NETWORKS = ("bn", "no_bn")  # keys of bnsim.notation.MODELS
+
+
+@dataclass
+class RegSweep:
+    """The train/test gap of networks trained with several batch sizes m (same steps).
+
+    ``runs``: one row per batch size m, network ("bn" | "no_bn") and seed, with eval-mode
+    train and test loss and accuracy and the gaps test − train (loss) and train − test
+    (accuracy). ``noise``: one row per m, the spread over mini-batches of μ_B (÷ σ) and σ²_B
+    (÷ σ²) of the BN network trained with that m (first seed), averaged over every hidden unit
+    — the noise that m leaves in BN's statistics."""
+
+    runs: pd.DataFrame
+    noise: pd.DataFrame
+    n_train: int
+
+    def mean_gap(self, network: str = "bn", what: str = "loss_gap") -> pd.Series:
+        """Mean over seeds of a gap per batch size m (index m)."""
+        r = self.runs[self.runs["network"] == network]
+        return r.groupby("m")[what].mean()
+
+
+def _eval_loss_acc(params, X, y, net: NetConfig, running) -> tuple[float, float]:
+    """Eval-mode (running estimates) cross-entropy and accuracy on (X, y)."""
+    p = network.predict_proba(params, X, net, "eval", running)
+    loss = float(-np.mean(np.log(p[np.arange(len(y)), y] + 1e-12)))
+    return loss, float(np.mean(p.argmax(-1) == y))
+
+
+def regularisation_sweep(X, y, X_test, y_test, hidden: tuple[int, ...], activation: str,
+                         cfg: TrainConfig, seeds: Sequence[int], sizes=REG_SIZES,
+                         n_batches: int = 200) -> RegSweep:
+    """Train BN networks and, as the reference, the same networks without BN with every batch
+    size in ``sizes`` (each for ``cfg.steps`` steps, all seeds of one m and network in one
+    stacked pass) and measure their train/test gap in eval mode; then the spread of μ_B and
+    σ²_B over ``n_batches`` mini-batches of m for the BN network trained with that m."""
+    X, X_test = np.asarray(X, dtype=float), np.asarray(X_test, dtype=float)
+    N = len(X)
+    sizes = tuple(int(m) for m in sizes if 2 <= m <= N)
+    if not sizes:
+        raise ValueError(f"no batch size between 2 and the {N} training examples.")
+    seeds = tuple(int(s) for s in seeds)
+    n = len(hidden)
+    rows, noise = [], []
+    base = replace(cfg, bn_noise=0.0, eval_every=cfg.steps, n_snapshots=1)
+    for m in sizes:
+        for key in NETWORKS:
+            net = NetConfig(hidden=hidden, bn=(key == "bn",) * n, activation=activation)
+            tr = train_stacked(net, X, y, X_test, y_test, replace(base, batch_size=m), seeds)
+            for r, seed in enumerate(seeds):
+                ok = not tr.diverged_at[r]
+                trl, tra = _eval_loss_acc(tr.params[r], X, y, net, tr.running_stats[r]) \
+                    if ok else (np.nan, np.nan)
+                tel = float(tr.test_loss[r, -1]) if ok else np.nan
+                tea = float(tr.test_acc[r, -1]) if ok else np.nan
+                rows.append({"m": m, "network": key, "seed": seed, "train_loss": trl,
+                             "test_loss": tel, "train_acc": tra, "test_acc": tea,
+                             "loss_gap": tel - trl, "acc_gap": tra - tea, "diverged": not ok})
+            if key == "bn":
+                bn = batch_noise(tr.params[0], net, X, (m,), n_batches, seed=0)
+                rel_mu, rel_s2 = [], []
+                for l in range(1, n + 1):
+                    sd_mu, sd_s2 = bn.spread(l)
+                    var = bn.pop_var[l - 1]
+                    keep = var > 1e-12
+                    rel_mu.append(sd_mu[0, keep] / np.sqrt(var[keep]))
+                    rel_s2.append(sd_s2[0, keep] / var[keep])
+                noise.append({"m": m, "sd_mu_rel": float(np.mean(np.concatenate(rel_mu))),
+                              "sd_sigma2_rel": float(np.mean(np.concatenate(rel_s2)))})
+    return RegSweep(pd.DataFrame(rows), pd.DataFrame(noise), N)
+
+
+def regularisation_table(sweep: RegSweep) -> pd.DataFrame:
+    """The CSV: every run's numbers with the noise of its m beside them."""
+    return sweep.runs.merge(sweep.noise, on="m", how="left")
+
+
+# ---------------------------------------------------------------- claims (verdicts)
+def _size(x: float) -> str:
+    """An unsigned margin in percentage points: ``_size(0.1) == "10.0 pp"``."""
+    return pp(abs(x)).lstrip("+")
+
+
+# Every judging sentence of the page is one of these functions: explicit thresholds, one
+# branch per outcome, the numbers it rests on as evidence, and the sentence itself.
+SHIFT_DROP = 0.10  # an accuracy drop larger than this is "the shift hurts"
+ADABN_TOL = 0.03  # AdaBN within this of the training accuracy "restores" it
+MIN_TRAINED = 0.80  # below this on the training distribution the network did not learn
+DRIFT_REL = 0.10  # BN "reduces" the drift when D_BN < (1 − this)·D_noBN
+NOISY_TOL = 0.02  # noisy BN "trains about as well" within this of BN's test accuracy
+LAW_TOL = 0.25  # the spread "follows σ/√m" when its exponent is within this of the law's
+GAP_MIN = 0.05  # a loss gap change smaller than this between the smallest and largest m: none
+
+
+def shift_claim(shift: float, test_scale: float, now: ShiftAt,
+                drop: float = SHIFT_DROP) -> Verdict:
+    """"BN with its training statistics does not repair input shift" at this shift.
+
+    Does not apply without a shift (shift 0, test spread × 1) or when a network did not learn
+    the rule; no effect when the shift costs neither network more than ``drop``; holds when
+    the BN network loses more than ``drop`` too; reversed when BN keeps its accuracy while the
+    network without BN loses it."""
+    ev = {"shift": shift, "test_scale": test_scale, "bn": now.bn, "no_bn": now.no_bn,
+          "train_bn": now.train_bn, "train_no_bn": now.train_no_bn,
+          "drop_bn": now.train_bn - now.bn, "drop_no_bn": now.train_no_bn - now.no_bn}
+    fresh = (f"On fresh inputs from the training cloud the network with BN scores "
+             f"{pct(now.train_bn)} and the one without {pct(now.train_no_bn)}")
+    if shift == 0 and test_scale == 1:
+        return Verdict(Outcome.NOT_APPLICABLE, fresh + ": the test cloud is not shifted, so "
+                       "there is no shift to repair — move the shift slider.", ev, drop)
+    if min(now.train_bn, now.train_no_bn) < MIN_TRAINED:
+        return Verdict(Outcome.NOT_APPLICABLE, fresh + f": below {pct(MIN_TRAINED, 0)}, a "
+                       "network did not learn the rule, so the shift cannot be judged.", ev, drop)
+    moved = (f"on the shifted cloud BN scores {pct(now.bn)}, no BN {pct(now.no_bn)}, BN after "
+             f"AdaBN recalibration {pct(now.adabn)} and always answering the majority class "
+             f"{pct(now.majority)}")
+    if max(ev["drop_bn"], ev["drop_no_bn"]) <= drop:
+        return Verdict(Outcome.NO_EFFECT, fresh + f"; {moved}: at this shift neither loses more "
+                       f"than {_size(drop)}, so there is nothing to repair.", ev, drop)
+    if ev["drop_bn"] > drop:
+        return Verdict(Outcome.HOLDS, fresh + f"; {moved}. BN loses {_size(ev['drop_bn'])} "
+                       "too: with its training statistics it does not repair input shift.",
+                       ev, drop)
+    return Verdict(Outcome.REVERSED, fresh + f"; {moved}. Here BN kept its accuracy (within "
+                   f"{_size(drop)}) while no BN lost {_size(ev['drop_no_bn'])}: at this shift "
+                   "BN did absorb it.", ev, drop)
+
+
+def adabn_claim(rule_label: str, shift: float, test_scale: float, bn: float, adabn: float,
+                train_bn: float, tol: float = ADABN_TOL) -> Verdict:
+    """"AdaBN recalibration restores the training accuracy" for one rule at this shift.
+
+    Holds when AdaBN is within ``tol`` of the BN network's accuracy on the training
+    distribution; reversed when it scores below BN without recalibration by more than ``tol``;
+    no effect otherwise (not restored, perhaps partly better). Does not apply without a shift
+    or when the network did not learn the rule."""
+    ev = {"shift": shift, "bn": bn, "adabn": adabn, "train_bn": train_bn}
+    nums = (f"{rule_label}: {pct(adabn)} after AdaBN, {pct(bn)} before, {pct(train_bn)} on "
+            "the training cloud")
+    if shift == 0 and test_scale == 1:
+        return Verdict(Outcome.NOT_APPLICABLE, nums + " — no shift, nothing to recalibrate.",
+                       ev, tol)
+    if train_bn < MIN_TRAINED:
+        return Verdict(Outcome.NOT_APPLICABLE, nums + " — the network did not learn this rule.",
+                       ev, tol)
+    if adabn >= train_bn - tol:
+        how = ("restored" if bn < train_bn - tol else
+               "kept (BN alone had not lost it)")
+        return Verdict(Outcome.HOLDS, nums + f": the training accuracy is {how}.", ev, tol)
+    if adabn < bn - tol:
+        return Verdict(Outcome.REVERSED, nums + ": recalibration makes it worse.", ev, tol)
+    return Verdict(Outcome.NO_EFFECT, nums + ": not restored"
+                   + (" (better than before, still short)." if adabn > bn + tol else "."),
+                   ev, tol)
+
+
+def drift_claim(d_no_bn: float, d_bn: float, sym: str, rel: float = DRIFT_REL) -> Verdict:
+    """"BN reduces the movement of a deep layer's inputs" on one drift pair.
+
+    Holds when D with BN is below (1 − ``rel``)·D without; reversed when above (1 + ``rel``)·D
+    without; no effect in between. Does not apply when a drift is not finite (a run diverged)
+    or nothing moves without BN (D = 0: the layer's inputs are the fixed data)."""
+    ev = {"drift_no_bn": d_no_bn, "drift_bn": d_bn}
+    nums = f"Drift D of {sym} is {num(d_no_bn)} without BN and {num(d_bn)} with BN"
+    if not (np.isfinite(d_no_bn) and np.isfinite(d_bn)):
+        return Verdict(Outcome.NOT_APPLICABLE, nums + " — a run diverged, no verdict.", ev, rel)
+    if d_no_bn <= 1e-12:
+        return Verdict(Outcome.NOT_APPLICABLE, nums + f" — {sym} never moves (it is the data), "
+                       "so there is no shift for BN to reduce.", ev, rel)
+    ratio = d_bn / d_no_bn
+    ev["ratio"] = ratio
+    outcome = compare(1.0 - ratio, rel)
+    said = {Outcome.HOLDS: f": BN cuts the movement to {pct(ratio, 0)} of it, as the lecture "
+                           "says.",
+            Outcome.REVERSED: f": here BN's inputs move more ({num(ratio)}× as far) — the "
+                              "lecture's story fails for this layer.",
+            Outcome.NO_EFFECT: f": within {pct(rel, 0)} of each other, BN makes no clear "
+                               "difference here.",
+            Outcome.NOT_APPLICABLE: " — no verdict."}[outcome]
+    return Verdict(outcome, nums + said, ev, rel)
+
+
+def pinning_claim(layer: int, pin: Pinning, tol: float = 1e-3) -> Verdict:
+    """"BN pins the mean of z̃^[l] to β and its variance to γ²": holds when both are within
+    ``tol`` at every step; reversed otherwise (a bug or a diverged run); does not apply when a
+    number is not finite."""
+    ev = pin._asdict()
+    if not (np.isfinite(pin.off_mean) and np.isfinite(pin.off_var)):
+        return Verdict(Outcome.NOT_APPLICABLE, "The moments of z̃ are not finite (a run "
+                       "diverged): no verdict.", ev, tol)
+    moves = (f"β travelled {num(pin.beta_range)} per unit on average, while without BN the "
+             f"unit means of z̃^[{layer}] travelled {num(pin.plain_range)}.")
+    if pin.off_mean <= tol and pin.off_var <= tol:
+        return Verdict(Outcome.HOLDS, f"With BN the mean of z̃^[{layer}] is β and its variance "
+                       f"γ² at every step (largest deviations {num(pin.off_mean, 2)} and a factor "
+                       f"1 ± {num(pin.off_var, 2)}); " + moves, ev, tol)
+    return Verdict(Outcome.REVERSED, f"The mean of z̃^[{layer}] is off β by up to "
+                   f"{num(pin.off_mean)}, its variance off γ² by a factor 1 ± "
+                   f"{num(pin.off_var)}: not pinned. " + moves, ev, tol)
+
+
+def noise_law_claim(nv: NoiseView, tol: float = LAW_TOL) -> Verdict:
+    """"μ_B varies as σ/√m": the measured shrink factor of the spread of μ_B from m_small to
+    m_large against the law's (with the finite-set correction), compared on a log scale.
+
+    Holds when log(measured)/log(law) is within ``tol`` of 1; reversed when the spread grows
+    by more than 10 %; no effect otherwise. Does not apply for one size or a constant unit."""
+    a, b = nv.i_small, nv.i_large
+    ev = {"sd_small": float(nv.sd_mu[a]), "sd_large": float(nv.sd_mu[b]),
+          "law_small": float(nv.law_fpc[a]), "law_large": float(nv.law_fpc[b])}
+    nums = (f"the spread of μ_B is {num(nv.sd_mu[a])} at m = {nv.m_small} and "
+            f"{num(nv.sd_mu[b])} at m = {nv.m_large}; σ/√m·√((N−m)/(N−1)) predicts "
+            f"{num(nv.law_fpc[a])} and {num(nv.law_fpc[b])}")
+    if nv.m_small == nv.m_large or not (nv.sigma > 0 and nv.sd_mu[b] > 0 and nv.law_fpc[b] > 0):
+        return Verdict(Outcome.NOT_APPLICABLE, nums[0].upper() + nums[1:] + " — pick two "
+                       "different sizes below the whole set.", ev, tol)
+    measured, law = nv.sd_mu[a] / nv.sd_mu[b], nv.law_fpc[a] / nv.law_fpc[b]
+    ev |= {"measured_factor": float(measured), "law_factor": float(law)}
+    head = nums[0].upper() + nums[1:]
+    if abs(np.log(measured) / np.log(law) - 1) <= tol:
+        return Verdict(Outcome.HOLDS, head + ": the noise shrinks as 1/√m.", ev, tol)
+    if measured < 1 / 1.1:
+        return Verdict(Outcome.REVERSED, head + ": here the noise grows with m.", ev, tol)
+    return Verdict(Outcome.NO_EFFECT, head + f": it shrinks {num(measured)}-fold, not the "
+                   f"law's {num(law)}-fold (layers above 1 see normalised inputs).", ev, tol)
+
+
+def noisy_claim(summary: pd.DataFrame, tol: float = NOISY_TOL) -> Verdict:
+    """"Noisy BN trains about as well as BN although its inputs move far more."
+
+    Per seed, noisy BN's final test accuracy is compared with BN's of the same seed. Holds
+    when the mean is within ``tol`` of BN's (or better); reversed when worse by more; does not
+    apply when a BN or noisy-BN run diverged. The evidence counts the seeds in which it held."""
+    bn = summary[summary["variant"] == "bn"].set_index("seed")
+    nz = summary[summary["variant"] == "noisy_bn"].set_index("seed")
+    n = len(bn)
+    means = noisy_means(summary)
+    a1, a2 = means.test_acc["bn"], means.test_acc["noisy_bn"]
+    ratio = means.drift["noisy_bn"] / max(means.drift["bn"], 1e-12)
+    held = int(np.sum(nz["test_acc"] >= bn["test_acc"] - tol))
+    ev = {"bn_acc": a1, "noisy_acc": a2, "drift_ratio": ratio, "seeds_held": held,
+          "seeds": n}
+    if bn["diverged"].any() or nz["diverged"].any() or not np.isfinite(a2 - a1):
+        return Verdict(Outcome.NOT_APPLICABLE, "A BN or noisy-BN run diverged: no verdict "
+                       "(try a smaller learning rate).", ev, tol)
+    nums = (f"Noisy BN reaches {pct(a2)} test accuracy and BN {pct(a1)} (means of {n} "
+            f"seed{'s' if n != 1 else ''}) while noisy BN's z̃ drifts {num(ratio)}× as far")
+    if a2 >= a1 - tol:
+        return Verdict(Outcome.HOLDS, nums + f"; it trains about as well (within {_size(tol)}) "
+                       f"{runs(held, n)}.", ev, tol)
+    return Verdict(Outcome.REVERSED, nums + f"; this much noise hurts: within {_size(tol)} "
+                   f"of BN only {runs(held, n)}.", ev, tol)
+
+
+def regularisation_claim(sweep: RegSweep, gap_min: float = GAP_MIN) -> Verdict:
+    """"BN's slight regularisation shrinks as m grows": the BN networks' loss gap (test −
+    train) at the largest m against the smallest, per seed and in the mean.
+
+    Holds when the mean gap at the largest m exceeds the one at the smallest by more than
+    ``gap_min`` (less noise, less regularisation); reversed when smaller by more; no effect in
+    between (e.g. nothing overfits). Does not apply when a run diverged or fewer than two
+    sizes were trained."""
+    r = sweep.runs[sweep.runs["network"] == "bn"]
+    sizes = sorted(r["m"].unique())
+    ev = {"sizes": len(sizes)}
+    if len(sizes) < 2 or r["diverged"].any():
+        return Verdict(Outcome.NOT_APPLICABLE, "A run diverged or only one batch size fits "
+                       "the training set: no verdict.", ev, gap_min)
+    lo, hi = int(sizes[0]), int(sizes[-1])
+    g_lo = r[r["m"] == lo].set_index("seed")["loss_gap"]
+    g_hi = r[r["m"] == hi].set_index("seed")["loss_gap"]
+    a_lo, a_hi = r[r["m"] == lo]["acc_gap"].mean(), r[r["m"] == hi]["acc_gap"].mean()
+    n, held = len(g_lo), int(np.sum(g_hi - g_lo > gap_min))
+    ev |= {"m_small": lo, "m_large": hi, "gap_small": float(g_lo.mean()),
+           "gap_large": float(g_hi.mean()), "acc_gap_small": float(a_lo),
+           "acc_gap_large": float(a_hi), "seeds_held": held, "seeds": n}
+    nums = (f"With BN the test loss exceeds the training loss by {num(g_lo.mean())} at "
+            f"m = {lo} and by {num(g_hi.mean())} at m = {hi} (accuracy gaps {pp(a_lo)} and "
+            f"{pp(a_hi)}, means of {n} seed{'s' if n != 1 else ''})")
+    outcome = compare(float(g_hi.mean() - g_lo.mean()), gap_min)
+    said = {Outcome.HOLDS: f": the noisier small batches regularise, and larger m reduces it "
+                           f"({runs(held, n)}).",
+            Outcome.REVERSED: ": here the gap is larger at the small m — no regularisation "
+                              "from the noise in this setting.",
+            Outcome.NO_EFFECT: f": within {num(gap_min)} of each other, no regularisation "
+                               "to see (nothing overfits here — try noisier data).",
+            Outcome.NOT_APPLICABLE: ": no verdict."}[outcome]
+    return Verdict(outcome, nums + said, ev, gap_min)

@@ -84,7 +84,9 @@ MODELS: dict[str, Term] = {  # the networks a page compares
     "bn": Term("With BN", "BN", "Batch Normalization in every hidden layer"),
     "adabn": Term("With BN + AdaBN", "BN + AdaBN",
                   "BN whose statistics are re-estimated on the test inputs (AdaBN)"),
-    "noisy_bn": Term("Noisy BN", "noisy BN", "BN followed by a random scale and shift"),
+    "noisy_bn": Term("Noisy BN", "noisy BN",
+                     "BN followed by one random scale and shift per unit and step, shared by "
+                     "the batch"),
     "renorm": Term("Batch Renorm", "Batch Renorm",
                    "BN corrected towards the running estimates (r, d; Ioffe 2017)"),
     "running_bn": Term("BN on running averages", "running-average BN",
@@ -157,6 +159,9 @@ TERMS: dict[str, str] = {
                     "(clipped to ±d_max); Ioffe 2017.",
     "noisy BN": "BN followed by a random scale and shift, to make a layer's inputs move on "
                 "purpose (after Santurkar et al., 2018).",
+    "slight regularisation": "the noise of μ_B, σ²_B in train mode makes the network fit its "
+                             "training set a little less; a side effect that shrinks as m grows, "
+                             "not a reason to use BN.",
     "quantile band": "the range between two quantiles, e.g. 5 % and 95 %: 90 % of the values "
                      "lie inside it.",
     "batching": "one way of cutting the test set into batches of k examples; many random "

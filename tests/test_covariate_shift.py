@@ -329,3 +329,133 @@ def test_core_modules_import_neither_streamlit_nor_plotly():
             "sys.exit(1 if bad else 0)\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+# ---------------------------------------------------------------- claims: every branch
+from bnsim.verdict import Outcome  # noqa: E402
+
+
+def _now(no_bn, bn, adabn=0.9, majority=0.8, train_no_bn=0.97, train_bn=0.97):
+    return cv.ShiftAt(no_bn, bn, adabn, majority, train_no_bn, train_bn)
+
+
+def test_shift_claim_branches():
+    assert cv.shift_claim(0.0, 1.0, _now(0.97, 0.96)).outcome is Outcome.NOT_APPLICABLE
+    v0 = cv.shift_claim(0.0, 1.0, _now(0.97, 0.96))
+    assert "repair" in v0.text and "does not repair" not in v0.text  # no verdict at shift 0
+    assert cv.shift_claim(3.0, 1.0, _now(0.5, 0.4, train_bn=0.6)).outcome \
+        is Outcome.NOT_APPLICABLE  # BN never learned the rule
+    assert cv.shift_claim(0.0, 1.5, _now(0.5, 0.4)).outcome is Outcome.HOLDS  # scale only
+    held = cv.shift_claim(3.0, 1.0, _now(0.3, 0.35, 0.77, 0.89))
+    assert held.outcome is Outcome.HOLDS and "does not repair input shift" in held.text
+    assert "35.0 %" in held.text and "30.0 %" in held.text and "77.0 %" in held.text
+    assert held.evidence["drop_bn"] == pytest.approx(0.62)
+    assert cv.shift_claim(1.0, 1.0, _now(0.95, 0.94)).outcome is Outcome.NO_EFFECT
+    rev = cv.shift_claim(3.0, 1.0, _now(0.6, 0.95))
+    assert rev.outcome is Outcome.REVERSED and "absorb" in rev.text
+
+
+def test_adabn_claim_branches():
+    assert cv.adabn_claim("line", 0.0, 1.0, 0.9, 0.9, 0.98).outcome is Outcome.NOT_APPLICABLE
+    assert cv.adabn_claim("line", 3.0, 1.0, 0.5, 0.5, 0.6).outcome is Outcome.NOT_APPLICABLE
+    v = cv.adabn_claim("line", 3.0, 1.0, 0.83, 0.98, 0.98)
+    assert v.outcome is Outcome.HOLDS and "restored" in v.text
+    assert "kept" in cv.adabn_claim("line", 3.0, 1.0, 0.98, 0.98, 0.99).text
+    assert cv.adabn_claim("circle", 3.0, 1.0, 0.73, 0.50, 0.96).outcome is Outcome.REVERSED
+    part = cv.adabn_claim("sine", 3.0, 1.0, 0.35, 0.77, 0.97)
+    assert part.outcome is Outcome.NO_EFFECT and "still short" in part.text
+    assert cv.adabn_claim("sine", 3.0, 1.0, 0.35, 0.36, 0.97).outcome is Outcome.NO_EFFECT
+
+
+def test_drift_claim_branches():
+    held = cv.drift_claim(8.0, 4.0, "a^[2]")
+    assert held.outcome is Outcome.HOLDS and "8.00" in held.text and "4.00" in held.text
+    assert held.evidence["ratio"] == 0.5
+    assert cv.drift_claim(2.2, 2.86, "a^[1]").outcome is Outcome.REVERSED
+    assert cv.drift_claim(2.2, 2.3, "a^[1]").outcome is Outcome.NO_EFFECT
+    assert cv.drift_claim(0.0, 0.0, "a^[0]").outcome is Outcome.NOT_APPLICABLE
+    assert cv.drift_claim(float("nan"), 1.0, "z").outcome is Outcome.NOT_APPLICABLE
+
+
+def test_pinning_claim_branches():
+    ok = cv.pinning_claim(2, cv.Pinning(1e-15, 1e-6, 0.4, 1.2))
+    assert ok.outcome is Outcome.HOLDS and "0.400" in ok.text and "1.20" in ok.text
+    assert cv.pinning_claim(2, cv.Pinning(0.3, 0.2, 0.4, 1.2)).outcome is Outcome.REVERSED
+    assert cv.pinning_claim(2, cv.Pinning(float("nan"), 0.2, 0.4, 1.2)).outcome \
+        is Outcome.NOT_APPLICABLE
+
+
+def _nv(sd_small, sd_large, m=(4, 64), sigma=1.0):
+    sizes = np.array(m)
+    law = cv.mean_spread_law(sigma, sizes, 1000)
+    return cv.NoiseView(1, 0, m[0], m[1], 0, len(m) - 1, sigma, 0.0, law, law,
+                        np.zeros(3), np.zeros(3), np.array([sd_small, sd_large]),
+                        np.zeros(2), sizes, 1000, np.zeros(2), np.zeros(2))
+
+
+def test_noise_law_claim_branches():
+    law = cv.mean_spread_law(1.0, np.array([4, 64]), 1000)
+    assert cv.noise_law_claim(_nv(*law)).outcome is Outcome.HOLDS
+    assert cv.noise_law_claim(_nv(0.1, 0.2)).outcome is Outcome.REVERSED
+    assert cv.noise_law_claim(_nv(0.2, 0.19)).outcome is Outcome.NO_EFFECT
+    assert cv.noise_law_claim(_nv(0.5, 0.5, m=(4, 4))).outcome is Outcome.NOT_APPLICABLE
+    assert cv.noise_law_claim(_nv(0.5, 0.1, sigma=0.0)).outcome is Outcome.NOT_APPLICABLE
+
+
+def _summary(bn, noisy, diverged=False):
+    k = len(bn)
+    return pd.DataFrame({"variant": ["no_bn"] * k + ["bn"] * k + ["noisy_bn"] * k,
+                         "seed": list(range(k)) * 3, "test_acc": [0.99] * k + bn + noisy,
+                         "drift": [6.0] * k + [2.0] * k + [90.0] * k,
+                         "diverged": [False] * (3 * k - 1) + [diverged]})
+
+
+def test_noisy_claim_branches():
+    held = cv.noisy_claim(_summary([0.99, 0.98, 0.99], [0.985, 0.99, 0.95]))
+    assert held.outcome is Outcome.HOLDS and "in 2 of 3 runs" in held.text
+    assert held.evidence["drift_ratio"] == pytest.approx(45.0)
+    worse = cv.noisy_claim(_summary([0.99, 0.98], [0.90, 0.91]))
+    assert worse.outcome is Outcome.REVERSED and "in 0 of 2 runs" in worse.text
+    assert cv.noisy_claim(_summary([0.99], [0.9], diverged=True)).outcome \
+        is Outcome.NOT_APPLICABLE
+
+
+def _reg(gaps_small, gaps_large, diverged=False):
+    rows = []
+    for m, gaps in ((4, gaps_small), (256, gaps_large)):
+        for s, g in enumerate(gaps):
+            rows.append({"m": m, "network": "bn", "seed": s, "loss_gap": g, "acc_gap": g / 10,
+                         "diverged": diverged and m == 256})
+    return cv.RegSweep(pd.DataFrame(rows), pd.DataFrame({"m": [4, 256], "sd_mu_rel": [0.2, 0.0],
+                                                          "sd_sigma2_rel": [0.4, 0.0]}), 256)
+
+
+def test_regularisation_claim_branches():
+    held = cv.regularisation_claim(_reg([0.0, 0.01], [1.0, 0.02]))
+    assert held.outcome is Outcome.HOLDS and "in 1 of 2 runs" in held.text
+    assert "m = 4" in held.text and "m = 256" in held.text
+    assert cv.regularisation_claim(_reg([0.5, 0.5], [0.0, 0.1])).outcome is Outcome.REVERSED
+    assert cv.regularisation_claim(_reg([0.0, 0.0], [0.01, 0.02])).outcome is Outcome.NO_EFFECT
+    assert cv.regularisation_claim(_reg([0.0], [1.0], diverged=True)).outcome \
+        is Outcome.NOT_APPLICABLE
+
+
+def test_regularisation_sweep_measures_gaps_and_noise(moons):
+    X, y, Xt, yt = moons
+    sw = cv.regularisation_sweep(X[:64], y[:64], Xt, yt, (8, 8), "relu",
+                                 TrainConfig(steps=60), [0, 1], sizes=(4, 64, 500))
+    assert sorted(sw.runs["m"].unique()) == [4, 64]  # 500 > the 64 examples: skipped
+    assert len(sw.runs) == 2 * 2 * 2 and set(sw.runs["network"]) == {"bn", "no_bn"}
+    r = sw.runs.iloc[0]
+    assert r["loss_gap"] == pytest.approx(r["test_loss"] - r["train_loss"])
+    assert r["acc_gap"] == pytest.approx(r["train_acc"] - r["test_acc"])
+    noise = sw.noise.set_index("m")["sd_mu_rel"]
+    assert noise[4] > 0.1 and noise[64] < 1e-9  # a batch of all 64 has no noise
+    assert list(cv.regularisation_table(sw).columns)[-2:] == ["sd_mu_rel", "sd_sigma2_rel"]
+    # the BN runs are the stacked train() runs: the eval-mode loss on the training set
+    from bnsim import network
+    tr = train(NetConfig(hidden=(8, 8)), X[:64], y[:64], Xt, yt, TrainConfig(steps=60,
+                                                                          batch_size=4))
+    p = network.predict_proba(tr.params, X[:64], tr.net, "eval", tr.running_stats)
+    loss = -np.mean(np.log(p[np.arange(64), y[:64]]))
+    assert r["train_loss"] == pytest.approx(loss, rel=1e-9)

@@ -135,3 +135,20 @@ def test_noisy_figures():
     np.testing.assert_allclose(b[0].y, [0.9, 0.9, 0.8])
     np.testing.assert_allclose(b[1].y, [6.0, 2.0, 85.0])
     _no_black_or_white(bars)
+
+
+def test_regularisation_figure():
+    runs = pd.DataFrame([{"m": m, "network": k, "seed": s, "loss_gap": m / 100 + s,
+                          "acc_gap": 0.01 * s} for m in (4, 256) for k in ("bn", "no_bn")
+                         for s in (0, 1)])
+    noise = pd.DataFrame({"m": [4, 256], "sd_mu_rel": [0.2, 0.0], "sd_sigma2_rel": [0.4, 0.0]})
+    fig = figs.regularisation(runs, noise)
+    lines = {t.name: t for t in fig.data if t.mode == "lines+markers" and t.xaxis in (None, "x")}
+    np.testing.assert_allclose(lines["With BN"].y, [0.54, 3.06])  # mean over seeds
+    acc = [t for t in fig.data if t.mode == "lines+markers" and t.xaxis == "x2"]
+    np.testing.assert_allclose(acc[0].y, [0.005, 0.005])
+    assert lines["Without BN"].line.dash == "dash" and lines["With BN"].line.dash is None
+    noise_lines = {t.name: t for t in fig.data if t.xaxis == "x3"}
+    np.testing.assert_allclose(noise_lines["std of μ_B ÷ σ"].y, [0.2, 0.0])
+    assert fig.layout.xaxis.type == "log"
+    _no_black_or_white(fig)

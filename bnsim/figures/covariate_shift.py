@@ -285,7 +285,7 @@ def train_eval_gap(sizes, out_diff, flips, marks=()) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=sizes, y=out_diff, mode="lines+markers",
                              line=dict(color=C["batch"], width=3), marker=dict(size=9),
-                             name="mean |P_train − P_eval|",
+                             name="mean |p_train mode − p_population|",
                              hovertemplate="m = %{x}: %{y:.3f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=sizes, y=flips, mode="lines+markers",
                              line=dict(color=C["batch"], width=2, dash="dot"),
@@ -293,8 +293,8 @@ def train_eval_gap(sizes, out_diff, flips, marks=()) -> go.Figure:
                              name="predictions that flip",
                              hovertemplate="m = %{x}: %{y:.3f}<extra></extra>"))
     fig.update_layout(shapes=[_vline(m) for m in marks])
-    style.base_layout(fig, x_title="batch size m", y_title="train mode vs eval mode",
-                      height=400)
+    style.base_layout(fig, x_title="batch size m",
+                      y_title="train mode vs population statistics", height=400)
     fig.update_xaxes(type="log", tickvals=list(sizes), ticktext=[str(m) for m in sizes])
     fig.update_yaxes(range=[0, max(0.05, float(np.nanmax([*out_diff, *flips])) * 1.1)])
     fig.update_layout(legend=dict(font=dict(size=13)))
@@ -350,4 +350,45 @@ def final_bars(summary, layer: int) -> go.Figure:
     fig.update_yaxes(range=[0, 1.12], row=1, col=1)
     top = float(np.nanmax(summary["drift"])) if np.isfinite(summary["drift"]).any() else 1.0
     fig.update_yaxes(range=[0, top * 1.2 + 1e-9], row=1, col=2)
+    return fig
+
+
+# ---------------------------------------------------------------- 5. slight regularisation
+def regularisation(runs, noise) -> go.Figure:
+    """Train/test gap vs training batch size m (log x): loss gap (test − train, left) and
+    accuracy gap (train − test, middle), with BN (solid) and without (dashed), mean over seeds
+    as a line and every seed as a dot; right: the spread of μ_B (÷ σ) and σ²_B (÷ σ²) over
+    mini-batches of m in the BN networks. ``runs``/``noise`` as
+    :class:`bnsim.covariate_shift.RegSweep`'s."""
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08,
+                        subplot_titles=["test loss − training loss",
+                                        "training acc. − test acc.",
+                                        "noise of BN's statistics"])
+    for col, field in enumerate(("loss_gap", "acc_gap"), start=1):
+        for key, dash in (("bn", None), ("no_bn", "dash")):
+            r = runs[runs["network"] == key]
+            mean = r.groupby("m")[field].mean()
+            color = MODEL_COLORS[key]
+            fig.add_trace(go.Scatter(
+                x=r["m"], y=r[field], mode="markers", showlegend=False, legendgroup=key,
+                marker=dict(color=_rgba(color, 0.45), size=7), hoverinfo="skip"), row=1, col=col)
+            fig.add_trace(go.Scatter(
+                x=mean.index, y=mean.values, mode="lines+markers", name=MODEL_NAMES[key],
+                legendgroup=key, showlegend=col == 1, line=dict(color=color, width=3, dash=dash),
+                marker=dict(size=9),
+                hovertemplate=f"{SHORT[key]}, m = %{{x}}: %{{y:.3f}}<extra></extra>"),
+                row=1, col=col)
+    for field, symbol, name in (("sd_mu_rel", "circle", "std of μ_B ÷ σ"),
+                                ("sd_sigma2_rel", "diamond-open", "std of σ²_B ÷ σ²")):
+        fig.add_trace(go.Scatter(x=noise["m"], y=noise[field], mode="lines+markers", name=name,
+                                 line=dict(color=C["batch"], width=2),
+                                 marker=dict(symbol=symbol, size=10, color=C["batch"],
+                                             line=dict(width=2, color=C["batch"])),
+                                 hovertemplate="m = %{x}: %{y:.3f}<extra></extra>"),
+                      row=1, col=3)
+    style.base_layout(fig)
+    _legend_below(fig, 400)
+    sizes = sorted(runs["m"].unique())
+    fig.update_xaxes(type="log", tickvals=sizes, ticktext=[str(m) for m in sizes],
+                     title_text="training batch size m")
     return fig

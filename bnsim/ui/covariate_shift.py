@@ -27,6 +27,7 @@ from bnsim.figures import covariate_shift as figs
 from bnsim.train import TrainConfig, TrainTrace
 from bnsim.ui import controls as ui
 from bnsim.ui.cache import train_on_dataset
+from bnsim.verdict import Outcome, Verdict, num, pct
 
 N_TRAIN, N_TEST, DATA_SEED = 1000, 400, 0  # data sets of tabs 2–4
 SHIFT_N_TRAIN, SHIFT_N_TEST = 400, 400  # the covariate-shift clouds of tab 1
@@ -39,8 +40,10 @@ PICTURES = nt.labels(nt.PICTURES)
 
 INTRO = ("The lecture explains BN with **covariate shift**: a classifier trained on black cats "
          "fails on coloured cats although the rule “cat or not” never changed, and a deep "
-         "layer's inputs keep moving while earlier layers learn — BN pins their mean and "
-         "variance. Four toy examples put each claim to the test, including the ones that fail.")
+         "layer's inputs keep moving while earlier layers learn — BN keeps the mean and "
+         "variance of each unit's z̃ at β and γ². Four toy examples put each claim to the test; "
+         "every verdict below is computed from the numbers beside it, including where the "
+         "lecture's story fails.")
 TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise",
         "Noisy BN")
 
@@ -89,8 +92,9 @@ TAB_CONTROLS = (
      C(key="model", label="Boundary shown", default="bn", group="View", kind="radio",
        options=SHIFT_MODELS, help="Whose decision boundary the left plot draws.")),
     DATA + (
-        C(key="layer", label="Layer l", default=2, group="View", kind="slider", min=1, max=4,
-          step=1, help="Hidden layer to watch (clipped to the number of layers)."),
+        C(key="layer", label="Layer l", default=3, group="View", kind="slider", min=1, max=4,
+          step=1, help="Hidden layer to watch (clipped to the number of layers). Layer 3's "
+          "inputs come from two learning layers below it: the lecture's case."),
         C(key="qty", label="Quantity", default="a_prev", group="View", kind="radio",
           options=QUANTITIES, help="What to follow through training."),
         C(key="unit", label="Unit j", default=1, group="View", kind="slider", min=1, max=32,
@@ -107,11 +111,18 @@ TAB_CONTROLS = (
         C(key="nlayer", label="Layer l", default=1, group="View", kind="slider", min=1, max=4,
           step=1, help="Layer whose μ_B, σ²_B are shown (clipped to the number of layers)."),
         C(key="nunit", label="Unit j", default=1, group="View", kind="slider", min=1, max=32,
-          step=1, help="Unit whose μ_B is shown (clipped to the width).")),
+          step=1, help="Unit whose μ_B is shown (clipped to the width)."),
+        C(key="rnoise", label="Data noise (regularisation view)", default=0.3, group="Data",
+          kind="slider", min=0.0, max=0.5, step=0.05,
+          help=f"Noise of the {cv.REG_N_TRAIN} training examples the networks of the "
+          "regularisation view learn (noisy labels near the boundary invite overfitting)."),
+        C(key="rseeds", label="Seeds per batch size", default=3, group="Training",
+          kind="slider", min=1, max=10, step=1,
+          help="Regularisation view: networks trained per batch size m, with and without BN.")),
     DATA + (
         C(key="sigma", label="Noise σ after BN", default=0.5, group="Training", kind="slider",
-          min=0.05, max=1.5, step=0.05, help="Noisy BN: z̃·(1 + σξ₁) + σξ₂ per unit, fresh "
-          "ξ ~ N(0, 1) every step."),
+          min=0.05, max=1.5, step=0.05, help="Noisy BN: z̃·(1 + σξ₁) + σξ₂ with one ξ₁, ξ₂ "
+          "~ N(0, 1) per unit and step, shared by every example of the mini-batch."),
         C(key="nseeds", label="Seeds per network", default=3, group="Training", kind="slider",
           min=1, max=5, step=1, help="Each variant is trained with this many seeds."),
         C(key="smooth", label="Loss smoothing (steps)", default=50, group="View",
@@ -126,6 +137,13 @@ PRESETS = {  # lecture moments, in button order (tests click _preset_0 … _pres
                                 tab=TABS[1]),
     "Batch size 2 vs 256": ui.Preset(values={"m1": 2, "m2": 256}, tab=TABS[2]),
     "Noisy BN": ui.Preset(values={"sigma": 0.5, "nseeds": 3}, tab=TABS[3]),
+    "Where the lecture's story fails: layer 2's inputs": ui.Preset(
+        values={"layers": 3, "layer": 2, "qty": "a_prev"}, tab=TABS[1],
+        help="The inputs of layer 2 come from one layer whose own inputs (the data) never "
+             "move: BN has no shift to remove there, and a^[1] moves no less (usually more) "
+             "with BN than without."),
+    "Slight regularisation: m = 4 … 256": ui.Preset(values={"rnoise": 0.3, "rseeds": 5},
+                                                    tab=TABS[2]),
 }
 SAVED = "_covariate_saved"  # session key: {control key: value} last seen for every control
 
@@ -223,6 +241,7 @@ class ShiftView(NamedTuple):
     sweep: cv.ShiftSweep
     now: cv.ShiftAt  # the accuracies at the current shift
     rule_acc: cv.RuleAccuracy
+    claims: dict  # {rule: AdaBN verdict at this shift}
     diverged: tuple[str, ...]  # models whose training diverged
 
 
@@ -237,11 +256,15 @@ def shift_view(net: NetKey, spread: float, rule: str, shift: float, test_scale: 
                              DATA_SEED)
     grid = cv.decision_grid(models, rule, model, Xt[0], XLIM, YLIM, GRID)
     i = models.index(rule)
+    ra = cv.rule_accuracy(rules)
+    home = cv.rule_accuracy(rule_comparison(net, spread, 0.0, 1.0)).accuracy  # training cloud
+    train_bn = {r: home[r, "bn"] for r in models.rules}
     return ShiftView(
         scene=figs.shift_scene(models.X_train, models.y_train[i], Xt[0], yt[0], grid, model,
                                XLIM, YLIM),
         accuracy=figs.shift_accuracy(sweep.table, shift), rules=figs.rule_bars(rules),
-        sweep=sweep, now=cv.shift_at(sweep, shift), rule_acc=cv.rule_accuracy(rules),
+        sweep=sweep, now=cv.shift_at(sweep, shift), rule_acc=ra,
+        claims=rules_claims(ra, train_bn, shift, test_scale),
         diverged=tuple(m for m in ("no_bn", "bn") if models.diverged[(rule, m)]))
 
 
@@ -313,6 +336,25 @@ def noisy_runs(d: DataKey, net: NetKey, noise: float, n_seeds: int) -> cv.NoisyC
                                seeds)
 
 
+# ---------------------------------------------------------------- 5. slight regularisation
+REG_N_TEST = 1000
+
+
+@st.cache_resource(max_entries=6, show_spinner="Training BN networks (and the same without "
+                   "BN) with m = 4, 16, 64 and 256…")
+def regularisation(dataset: str, noise: float, net: NetKey, n_seeds: int) -> cv.RegSweep:
+    """Train/test gap per training batch size (the batch-size control does not apply here)."""
+    X, y, Xt, yt = data.train_test(dataset, cv.REG_N_TRAIN, REG_N_TEST, noise, DATA_SEED)
+    seeds = [net.seed + i for i in range(n_seeds)]
+    return cv.regularisation_sweep(X, y, Xt, yt, net.hidden, net.activation, net.cfg(), seeds)
+
+
+def reg_key(net: NetKey) -> NetKey:
+    """The regularisation view's key: every m is trained, so the batch-size control is not
+    part of it (moving it must not retrain this view)."""
+    return net._replace(batch_size=NetKey().batch_size)
+
+
 # ---------------------------------------------------------------- sentences
 def clipped(what: str, value: int, top: int) -> str | None:
     """A note when a control asks for more than exists here (``None`` if it fits)."""
@@ -331,13 +373,9 @@ def shift_diverged(models: tuple[str, ...]) -> str:
             "numbers are meaningless. Try a smaller learning rate.")
 
 
-def shift_takeaway(shift: float, now: cv.ShiftAt) -> str:
-    return (f"Trained on the left cloud, tested {shift:g} to the right: on fresh data from "
-            f"the training region the BN network scores {now.train_bn:.0%} (without "
-            f"BN {now.train_no_bn:.0%}); on the shifted cloud {now.bn:.0%} with BN "
-            f"and {now.no_bn:.0%} without — BN with its training statistics does not "
-            f"repair input shift. AdaBN recalibration: {now.adabn:.0%}; always "
-            f"answering the majority class: {now.majority:.0%}.")
+def shift_takeaway(shift: float, test_scale: float, now: cv.ShiftAt) -> str:
+    """The black-cat verdict (:func:`bnsim.covariate_shift.shift_claim`)."""
+    return cv.shift_claim(shift, test_scale, now).text
 
 
 ADABN_EQUATION = (r"\hat\mu \leftarrow \frac{1}{n}\sum_{i} z^{(i)}_{\text{test}},\quad"
@@ -345,21 +383,27 @@ ADABN_EQUATION = (r"\hat\mu \leftarrow \frac{1}{n}\sum_{i} z^{(i)}_{\text{test}}
                   r"\quad\text{in every BN layer, weights unchanged; then}")
 
 
-def rules_text(ra: cv.RuleAccuracy, shift: float) -> str:
-    """When recalibration helps (the line) and when it cannot (sine, circle)."""
-    acc, maj = ra.accuracy, ra.majority
-    return (
-        "Recalibration moves the shifted cloud back onto the training cloud, so the "
-        "network answers *as if each test point sat at the matching place of the training "
-        "region*. That is right when the rule moved with the inputs — a change of mean or "
-        f"scale, like the line x₂ > x₁/2 shifted along itself: **{acc['linear', 'adabn']:.0%}"
-        f"** after recalibration vs {acc['linear', 'bn']:.0%} before. It cannot help when "
-        "the rule is needed where the network never saw data: sine "
-        f"**{acc['sine', 'adabn']:.0%}** (before {acc['sine', 'bn']:.0%}, majority class "
-        f"{maj['sine']:.0%}), circle **{acc['circle', 'adabn']:.0%}** (before "
-        f"{acc['circle', 'bn']:.0%}, majority class {maj['circle']:.0%}), all at shift "
-        f"{shift:g}." + (" At so small a shift there is little to repair: move the shift "
-                         "to the right." if shift < 1.5 else ""))
+def rules_claims(ra: cv.RuleAccuracy, train_bn: dict, shift: float, test_scale: float
+                 ) -> dict[str, Verdict]:
+    """{rule: AdaBN verdict} at this shift for every rule (``train_bn``: each rule's BN
+    accuracy on the training distribution)."""
+    return {r: cv.adabn_claim(nt.RULES[r].short, shift, test_scale, ra.accuracy[r, "bn"],
+                              ra.accuracy[r, "adabn"], train_bn[r]) for r in ra.majority}
+
+
+def rules_text(claims: dict[str, Verdict]) -> str:
+    """When recalibration helps (the line) and when it cannot (sine, circle), from the
+    verdicts of :func:`rules_claims`."""
+    intro = ("Recalibration moves the shifted cloud back onto the training cloud, so the network "
+             "answers *as if each test point sat at the matching place of the training "
+             "region*. That is right when the rule moved with the inputs (the line x₂ > x₁/2 "
+             "shifted along itself) and wrong when the rule is needed where no data was seen "
+             "(sine, circle).")
+    marks = {Outcome.HOLDS: ":material/check:", Outcome.REVERSED: ":material/close:",
+             Outcome.NO_EFFECT: ":material/remove:", Outcome.NOT_APPLICABLE: ":material/block:"}
+    order = [r for r in ("linear", "sine", "circle") if r in claims]
+    return intro + "\n\n" + "\n".join(f"- {marks[claims[r].outcome]} {claims[r].text}"
+                                      for r in order)
 
 
 def layer_symbol(quantity: str, layer: int) -> str:
@@ -367,7 +411,7 @@ def layer_symbol(quantity: str, layer: int) -> str:
 
 
 def layer_label(quantity: str, layer: int, unit: int) -> str:
-    """Axis label of the distribution plot (``unit`` 0-based)."""
+    """Axis label of the distribution plot (``unit`` 0-based, shown from 1)."""
     data_note = " (= the data x)" if quantity == "a_prev" and layer == 1 else ""
     return f"{layer_symbol(quantity, layer)}, unit {unit + 1}{data_note}"
 
@@ -378,9 +422,10 @@ def layer_diverged(key: str, run: cv.LayerRun) -> str:
 
 
 def drift_takeaway(sym: str, lv: cv.LayerView, net: NetKey, dataset: str) -> str:
-    return (f"Over {lv.bn.steps[-1]} steps the distribution of {sym} travelled "
-            f"D = {lv.no_bn.drift:.2f} of its own standard deviations without BN and "
-            f"D = {lv.bn.drift:.2f} with BN ({setting(net)}, {nt.DATASETS[dataset].label}).")
+    """The drift verdict (:func:`bnsim.covariate_shift.drift_claim`) and its setting."""
+    v = cv.drift_claim(lv.no_bn.drift, lv.bn.drift, sym)
+    return (f"Over {lv.bn.steps[-1]} steps ({setting(net)}, {nt.DATASETS[dataset].label}), the "
+            + v.text[0].lower() + v.text[1:])
 
 
 DRIFT_EQUATION = (r"D = \frac{\operatorname{mean}_j \sum_s \left(|m_j(s{+}1)-m_j(s)| + "
@@ -394,10 +439,7 @@ def drift_caption(n_snapshots: int) -> str:
 
 
 def pinning_takeaway(layer: int, pin: cv.Pinning) -> str:
-    return (f"With BN the mean of z̃^[{layer}] equals β to within {pin.off_mean:.0e} and its "
-            f"variance equals γ² to within a factor 1 ± {pin.off_var:.0e} at every step — they "
-            f"move only as fast as β and γ are learned (β ranged over {pin.beta_range:.2f} per "
-            f"unit on average); without BN the unit means ranged over {pin.plain_range:.2f}.")
+    return cv.pinning_claim(layer, pin).text
 
 
 def constant_unit(nv: cv.NoiseView) -> str:
@@ -406,12 +448,10 @@ def constant_unit(nv: cv.NoiseView) -> str:
 
 
 def noise_takeaway(nv: cv.NoiseView) -> str:
-    a, b = nv.i_small, nv.i_large
-    return (f"μ_B of unit {nv.unit + 1} in layer {nv.layer} varies from batch to batch with "
-            f"standard deviation {nv.sd_mu[a]:.3f} at m = {nv.m_small} and "
-            f"{nv.sd_mu[b]:.3f} at m = {nv.m_large} (σ/√m·√((N−m)/(N−1)) predicts "
-            f"{nv.law_fpc[a]:.3f} and {nv.law_fpc[b]:.3f}); in train mode every example is "
-            "normalised with these noisy statistics.")
+    """The 1/√m verdict for the shown unit (:func:`bnsim.covariate_shift.noise_law_claim`)."""
+    v = cv.noise_law_claim(nv)
+    return (f"Unit {nv.unit + 1} of layer {nv.layer}: " + v.text[0].lower() + v.text[1:]
+            + " In train mode every example is normalised with these noisy statistics.")
 
 
 def upper_layer_caption(layer: int) -> str | None:
@@ -420,12 +460,14 @@ def upper_layer_caption(layer: int) -> str | None:
             if layer > 1 else None)
 
 
-def gap_takeaway(nv: cv.NoiseView) -> str:
+def gap_takeaway(nv: cv.NoiseView, trained_m: int) -> str:
     a, b = nv.i_small, nv.i_large
-    return (f"Train-mode outputs (batch statistics) differ from eval-mode outputs "
-            f"(population statistics) by {nv.out_diff[a]:.3f} in probability on average "
-            f"at m = {nv.m_small} ({nv.flips[a]:.1%} of predictions flip) and by "
-            f"{nv.out_diff[b]:.3f} at m = {nv.m_large} ({nv.flips[b]:.1%}).")
+    return (f"For the network trained with m = {trained_m}, outputs in train mode (mini-batch "
+            f"statistics) differ from outputs with {nt.MODES['population'].label} by "
+            f"{num(nv.out_diff[a])} in p(class 1) on average at m = {nv.m_small} "
+            f"({pct(nv.flips[a])} of predictions flip) and by {num(nv.out_diff[b])} at "
+            f"m = {nv.m_large} ({pct(nv.flips[b])} flip). That is the noise training adds to "
+            "every z̃.")
 
 
 REGULARISER_NOTE = (
@@ -434,9 +476,27 @@ REGULARISER_NOTE = (
     "less of it. It is an unintended **side effect**: don't use BN as a regulariser; use it to "
     "normalise the hidden units and speed up learning, and use dropout or L2 when you need "
     "regularisation.")
+REG_CAPTION = (
+    f"Every network takes the same number of steps on the same {cv.REG_N_TRAIN} training "
+    "examples, so a larger m also sees more examples and has less gradient noise: the "
+    "networks without BN (dashed) show that part. At m = 256 = the whole training set "
+    "μ_B is the population μ and BN adds no noise at all.")
+
+
+def regularisation_takeaway(sweep: cv.RegSweep) -> str:
+    """The regularisation verdict (:func:`bnsim.covariate_shift.regularisation_claim`)."""
+    v = cv.regularisation_claim(sweep)
+    if v.outcome is Outcome.NOT_APPLICABLE or "m_small" not in v.evidence:
+        return v.text
+    noise = sweep.noise.set_index("m")["sd_mu_rel"]
+    lo, hi = v.evidence["m_small"], v.evidence["m_large"]
+    return (v.text + f" Behind it: μ_B varies by {pct(noise[lo])} of σ at m = {lo} and by "
+            f"{pct(noise[hi])} at m = {hi} (mean over all hidden units).")
+
+
 NOISY_EQUATION = (r"\tilde z = \left(\gamma\, z_{\text{norm}} + \beta\right)(1 + \sigma\xi_1)"
                   r" + \sigma\xi_2,\qquad \xi_1, \xi_2 \sim \mathcal N(0, 1)"
-                  r"\ \text{per unit, new every step; none at test time}")
+                  r"\ \text{per unit and step, shared by the batch; none at test time}")
 
 
 def noisy_diverged(runs: list[tuple[str, int]]) -> str:
@@ -445,34 +505,30 @@ def noisy_diverged(runs: list[tuple[str, int]]) -> str:
             + ". Try a smaller learning rate.")
 
 
-def noisy_takeaway(means: cv.NoisyMeans, n_seeds: int, sigma: float, layer: int, net: NetKey,
-                   dataset: str) -> str:
-    accs = ", ".join(f"{nt.MODELS[k].short}" + (f" (σ = {sigma:g})" if k == "noisy_bn" else "")
-                     + f" {means.test_acc[k]:.3f}" for k in cv.VARIANTS)
-    drifts = ", ".join(f"{means.drift[k]:.1f}" for k in cv.VARIANTS)
-    return (f"Final test accuracy, mean of {n_seeds} seed(s) ({setting(net)}, "
-            f"{nt.DATASETS[dataset].label}): {accs}. Drift D of z̃^[{layer}]: {drifts}.")
+def noisy_takeaway(summary, sigma: float, layer: int, net: NetKey, dataset: str) -> str:
+    """The noisy-BN verdict (:func:`bnsim.covariate_shift.noisy_claim`) and the no-BN
+    reference."""
+    v = cv.noisy_claim(summary)
+    means = cv.noisy_means(summary)
+    return (f"With σ = {sigma:g} ({setting(net)}, {nt.DATASETS[dataset].label}; drift of "
+            f"z̃^[{layer}]): " + v.text[0].lower() + v.text[1:]
+            + f" Without BN: {pct(means.test_acc['no_bn'])} test accuracy, drift "
+            f"{num(means.drift['no_bn'])} (BN {num(means.drift['bn'])}).")
 
 
-def noisy_verdict_text(verdict: cv.NoisyVerdict, sigma: float) -> str:
-    """The verdict in this simulation, then what the paper found."""
-    if verdict.outcome == "holds":
-        said = (f"Noisy BN has {verdict.drift_ratio:.0f}× the drift of BN and still trains "
-                "about as well: here, reducing covariate shift is not what makes the BN "
-                "network train.")
-    else:
-        said = (f"With σ = {sigma:g} noisy BN trains worse than BN ({verdict.noisy_acc:.3f} vs "
-                f"{verdict.bn_acc:.3f}): this much noise does hurt here. In the paper's "
-                "experiment the injected noise left training almost unaffected — try a "
-                "smaller σ.")
-    return (f"**In this simulation:** {said} Santurkar, Tsipras, Ilyas & Mądry, *How Does "
-            "Batch Normalization Help Optimization?* (NeurIPS 2018), ran this experiment on "
-            "deep networks (VGG on CIFAR-10): BN with injected noise had far more “internal "
-            "covariate shift” yet trained about as well as BN and better than no BN. They "
-            "argue BN helps because it makes the optimisation landscape smoother, not because "
-            "it reduces the shift.")
-
-
-TOY_CAVEAT = ("On toy problems like these the network without BN usually trains fine too, so "
-              "this page cannot show BN's speed-up itself — only whether the injected shift "
-              "stops BN from working.")
+NOISY_NOTE = (
+    "**What this simulation does:** after every BN layer, one random scale (1 + σξ₁) and one "
+    "random shift σξ₂ per unit and training step, the same for every example of the "
+    "mini-batch. **What Santurkar, Tsipras, Ilyas & Mądry did** (*How Does Batch "
+    "Normalization Help Optimization?*, NeurIPS 2018, VGG on CIFAR-10): i.i.d. noise for "
+    "every activation, drawn from a distribution whose mean and variance themselves change "
+    "every step. Their BN networks with that noise trained about as well as BN and better "
+    "than without; they argue BN helps by making the optimisation landscape smoother, not "
+    "by reducing covariate shift. This page re-creates the idea on a toy problem; it does not "
+    "re-run their experiment.")
+SPEEDUP_NOTE = ("Whether BN speeds training up is shown on the page **Inside a BN layer** "
+                "(with vs without BN over learning rates and depths); here the question is "
+                "only whether injected shift stops BN from working.")
+GLOSSARY_TERMS = ("covariate shift", "internal covariate shift", "train mode", "eval mode",
+                  "running estimate", "population statistics", "AdaBN", "drift D",
+                  "quantile band", "i.i.d. mini-batches", "noisy BN", "slight regularisation")
