@@ -1,4 +1,5 @@
-"""bnsim: the landing page ("Home") and the navigation to one page per lesson.
+"""bnsim: the landing page ("Home", a map of the lectures) and the navigation to one page per
+lesson.
 
 Each lesson's page script is ``app_pages/<N>_<stem>.py``, where ``<stem>`` names the lesson in
 every layer (``bnsim/<stem>.py``, ``bnsim/figures/<stem>.py``, ``bnsim/ui/<stem>.py``). Each
@@ -6,13 +7,24 @@ page's title and URL path are fixed here, so links prepared for lectures keep wo
 the files are called. The folder is deliberately not named ``pages/``: Streamlit would then
 also route by file name, and the first visit to a lesson link on a freshly started server would
 show a "Page not found" dialog over the page.
+
+The landing page's deep links are built from each lesson's declared presets
+(``bnsim/ui/<stem>.py``: its controls, ``PRESETS`` and the URL key of its tabs), so a link
+always opens exactly what the preset button does.
 """
+
+import importlib
+import urllib.parse
 
 import streamlit as st
 
 from bnsim.notation import BN_EQUATIONS
+from bnsim.ui import page
 
 LESSONS = (  # (page script, title, URL path, what it shows), in lecture order
+    ("app_pages/1_inside_layer.py", "Inside a BN layer", "Inside_a_BN_layer",
+     "one mini-batch through one BN layer, why b^[l] is redundant, what γ and β do, "
+     "with vs without BN"),
     ("app_pages/2_covariate_shift.py", "Covariate shift", "Covariate_shift",
      "black cats → coloured cats, internal covariate shift, mini-batch noise, noisy BN"),
     ("app_pages/3_running_stats.py", "Running statistics", "Running_statistics",
@@ -22,9 +34,98 @@ LESSONS = (  # (page script, title, URL path, what it shows), in lecture order
      "skewed batches, Batch Renorm"),
 )  # fmt: skip
 
+# stem: (the module's attribute holding every control, the URL key of its tabs)
+DECLARATIONS = {"inside_layer": ("CONTROLS", "tab"), "covariate_shift": ("ALL", "tab"),
+                "running_stats": ("CONTROLS", "panel"), "testtime": ("CONTROLS", "tab")}
+
+LECTURES = (  # (lecture, [(stem, what the page shows, tab by tab)])
+    ("Fitting batch norm into a neural network", [
+        ("inside_layer",
+         "**One mini-batch**: z = W·a → μ_B → z − μ_B → σ²_B → z_norm → z̃ → a, one row per "
+         "operation, with shapes (n^[l], m) and the numbers; b^[l] cancelled. "
+         "**γ and β**: γ, β undo BN; sigmoid's linear middle. **Learning γ, β**: GD, "
+         "momentum, RMSprop, Adam side by side. **With vs without BN**: a learning-rate "
+         "sweep — the largest α that still trains and the speed-up."),
+    ]),
+    ("Why does batch norm work?", [
+        ("covariate_shift",
+         "**Black cats → coloured cats**: input shift, BN and AdaBN. **A deep layer's moving "
+         "inputs**: internal covariate shift, drift D. **Mini-batch noise**: the slight "
+         "regularisation and how it shrinks with m. **Noisy BN**: does pinning the inputs "
+         "matter?"),
+    ]),
+    ("Batch norm at test time", [
+        ("running_stats",
+         "μ_B and σ²_B of every mini-batch and their running estimates; **Error vs "
+         "population**, **Step by step** (the EMA forming), **Distribution at a step**, "
+         "**PyTorch & Keras** (β_EMA as momentum), **Formulas**."),
+        ("testtime",
+         "**Boundaries**, **Test batch size** (k = 1 collapses), **Same point, new "
+         "neighbours**, **Skewed test batches**, **Running estimate**, **Batch Renorm**."),
+    ]),
+)
+FORUM = (  # the forum's questions -> (stem, preset that answers it)
+    ("Why does the layer before BN need no bias b^[l]?", "inside_layer", "b^[l] is cancelled"),
+    ("If BN forces mean 0 and variance 1, doesn't it limit the network?", "inside_layer",
+     "γ, β undo BN"),
+    ("Does BN really let me use a larger learning rate?", "inside_layer",
+     "BN rescues a deep sigmoid net at α = 0.3"),
+    ("What happens with a test batch of a single example?", "testtime", "A test batch of one"),
+    ("Why not use the running averages during training too?", "testtime",
+     "Tiny training batches: plain BN vs Batch Renorm"),
+    ("Is β_EMA the same as PyTorch's momentum?", "running_stats",
+     "β_EMA = 0.999: a very slow estimate"),
+)
+PRESENTING = (
+    "- **Wide layout and readable fonts** are set on every page; on a projector zoom the "
+    "browser to 110–125 % (Ctrl/⌘ +) and collapse the sidebar (‹‹) when it is not needed.\n"
+    "- **Theme**: ⋮ menu → Settings → light or dark; the colours stay the same concepts "
+    "(orange: a mini-batch statistic, blue: with BN / running estimate, vermillion: "
+    "without BN, green dashed: population).\n"
+    "- **Prepared links**: every control and the open tab are in the address bar, so the URL "
+    "is the view. The links below open each lecture moment in a new tab; copy them into your "
+    "slides. The first view of a new setting trains once (a second or two), then it is cached."
+)
+
+
+def _page_of(stem: str) -> tuple[str, str]:
+    """(title, URL path) of the lesson ``stem``."""
+    for script, title, path, _ in LESSONS:
+        if script.endswith(f"_{stem}.py"):
+            return title, path
+    raise KeyError(stem)
+
+
+def preset_link(stem: str, name: str) -> str:
+    """The relative URL that opens lesson ``stem`` at its preset ``name`` (controls and tab as
+    query parameters, values as the widgets show them)."""
+    module = importlib.import_module(f"bnsim.ui.{stem}")
+    attr, tab_key = DECLARATIONS[stem]
+    controls = {c.key: c for c in getattr(module, attr)}
+    preset = module.PRESETS[name]
+    query = [(key, value) for key, raw in preset.values.items()
+             for value in _url_values(controls[key], raw)]
+    if preset.tab is not None:
+        query.append((tab_key, preset.tab))
+    _, path = _page_of(stem)
+    return path + ("?" + urllib.parse.urlencode(query) if query else "")
+
+
+def _url_values(control, raw) -> list[str]:
+    shown = control.to_widget(raw)
+    if isinstance(shown, list):
+        return [str(v) for v in shown]
+    if isinstance(shown, bool):
+        return ["true" if shown else "false"]
+    return [str(shown)]
+
+
+def _md_link(label: str, url: str) -> str:
+    return f"[{label}]({url})"
+
 
 def home() -> None:
-    """The landing page: BN in one paragraph, its equations, and a card per lesson."""
+    """The landing page: a map of the lectures with deep links, how to present, the glossary."""
     st.set_page_config(layout="wide", page_title="bnsim — Batch Normalization simulator")
     st.title("bnsim — Batch Normalization, simulated")
     st.markdown(
@@ -32,27 +133,31 @@ def home() -> None:
         "the pre-activations $z^{[l]}$ of a mini-batch are normalized to $z_\\text{norm}$ "
         "(mean 0, variance 1), then rescaled and shifted to "
         "$\\tilde z = \\gamma\\, z_\\text{norm} + \\beta$ before the activation "
-        "$g(\\tilde z)$. $\\gamma$ and $\\beta$ are learned like weights, so the layer can "
-        "still choose any mean and variance it needs, and $\\beta$ replaces the bias "
-        "$b^{[l]}$, which the mean subtraction would cancel anyway."
-    )
-    st.markdown(
-        "**Why does it help?** The lecture's argument: each layer sees inputs whose mean and "
-        "variance stay put while earlier layers learn (less *covariate shift*), and the "
-        "statistics of each mini-batch add a little noise, a slight regularizing side effect. "
-        "Later work (Santurkar et al., 2018) found that reducing covariate shift is not the "
-        "whole story: BN mainly makes the optimization landscape smoother, which allows larger "
-        "learning rates. **At test time** there may be a single example, so $\\mu$ and "
-        "$\\sigma^2$ come from an exponentially weighted average of the mini-batch statistics "
-        "collected during training."
+        "$g(\\tilde z)$. Each card below is one lecture: the pages that show it, what each "
+        "tab shows, and links that open its lecture moments."
     )
     st.latex(r"\qquad ".join(BN_EQUATIONS))
-    st.header("Lessons")
-    for column, (script, title, _, summary) in zip(st.columns(len(LESSONS)), LESSONS,
-                                                   strict=True):
+    st.header("Lecture map")
+    columns = st.columns(len(LECTURES) + 1)
+    for column, (lecture, lessons) in zip(columns, LECTURES, strict=False):
         with column.container(border=True):
-            st.page_link(script, label=f"**{title}**", icon=":material/school:")
-            st.caption(summary)
+            st.subheader(lecture)
+            for stem, what in lessons:
+                title, _ = _page_of(stem)
+                script = next(s for s, t, _, _ in LESSONS if t == title)
+                st.page_link(script, label=f"**{title}**", icon=":material/school:")
+                st.markdown(what)
+                module = importlib.import_module(f"bnsim.ui.{stem}")
+                st.markdown("\n".join(f"- {_md_link(name, preset_link(stem, name))}"
+                                      for name in module.PRESETS))
+    with columns[-1].container(border=True):
+        st.subheader("The forum's questions")
+        st.markdown("\n".join(
+            f"- {_md_link(question, preset_link(stem, name))} — *{_page_of(stem)[0]}*"
+            for question, stem, name in FORUM))
+    st.header("How to present")
+    st.markdown(PRESENTING)
+    page.glossary()
 
 
 PAGES = [st.Page(home, title="Home", icon=":material/home:", default=True)] + [

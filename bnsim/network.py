@@ -128,6 +128,11 @@ class NetCache(NamedTuple):
     a_last: np.ndarray  # input of the output layer
 
 
+def activation(name: str, x):
+    """g(x) for an activation name of :data:`ACTIVATIONS` (sigmoid written overflow-free)."""
+    return _act(name, x)
+
+
 def _act(name: str, x):
     if name == "relu":
         return np.maximum(x, 0.0)

@@ -1,21 +1,76 @@
-"""Headless (no browser) smoke test of the landing page with Streamlit's AppTest."""
+"""Headless (no browser) tests of the landing page (the lecture map) with Streamlit's AppTest."""
 
+import re
+import urllib.parse
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+import bnsim.ui.covariate_shift
+import bnsim.ui.inside_layer
+import bnsim.ui.running_stats
+import bnsim.ui.testtime
+from bnsim.ui import controls as ui
+
 APP = Path(__file__).resolve().parents[1] / "app.py"
+PAGES = {"Inside_a_BN_layer": (bnsim.ui.inside_layer, "CONTROLS", "tab"),
+         "Covariate_shift": (bnsim.ui.covariate_shift, "ALL", "tab"),
+         "Running_statistics": (bnsim.ui.running_stats, "CONTROLS", "panel"),
+         "Train_vs_test": (bnsim.ui.testtime, "CONTROLS", "tab")}
 
 
-def test_landing_page_runs_without_exception():
-    at = AppTest.from_file(str(APP)).run(timeout=30)
+@pytest.fixture(scope="module")
+def at():
+    return AppTest.from_file(str(APP)).run(timeout=30)
+
+
+def _links(at) -> list[tuple[str, str]]:
+    return [(label, url) for m in at.markdown
+            for label, url in re.findall(r"\[(.+?)\]\(([^)\s]+)\)", m.value)]
+
+
+def test_landing_page_runs_without_exception(at):
     assert not at.exception
     assert at.title[0].value == "bnsim — Batch Normalization, simulated"
 
 
-def test_landing_page_lists_all_lessons():
-    """Each lesson appears either as a page link (page exists) or as "coming soon" text."""
-    at = AppTest.from_file(str(APP)).run(timeout=30)
+def test_landing_page_lists_all_lessons(at):
     texts = [m.value for m in at.markdown] + [link.label for link in at.get("page_link")]
-    for lesson in ("Running statistics", "Train vs test", "Covariate shift"):
+    for lesson in ("Inside a BN layer", "Running statistics", "Train vs test",
+                   "Covariate shift"):
         assert any(f"**{lesson}**" in text for text in texts), lesson
+
+
+def test_one_card_per_lecture_and_the_forum(at):
+    heads = [h.value for h in at.subheader]
+    for lecture in ("Fitting batch norm into a neural network", "Why does batch norm work?",
+                    "Batch norm at test time", "The forum's questions"):
+        assert lecture in heads
+    assert any(e.label == "Glossary" for e in at.expander)
+    assert any("How to present" == h.value for h in at.header)
+
+
+def test_every_preset_has_a_deep_link_whose_values_the_page_accepts(at):
+    links = _links(at)
+    for path, (module, attr, tab_key) in PAGES.items():
+        controls = {c.key: c for c in getattr(module, attr)}
+        for name, preset in module.PRESETS.items():
+            url = next(u for label, u in links if label == name)
+            target, _, query = url.partition("?")
+            assert target == path
+            params = urllib.parse.parse_qs(query)
+            if preset.tab is not None:
+                assert params.pop(tab_key) == [preset.tab]
+            assert set(params) == set(preset.values)
+            for key, raw in params.items():
+                c: ui.Control = controls[key]
+                assert c.url_ok(raw if c.kind == "multiselect" else raw[-1]), (key, raw)
+
+
+def test_forum_questions_link_to_presets(at):
+    from app import FORUM  # noqa: PLC0415 - importing app.py runs it; only after AppTest
+
+    labels = [label for label, _ in _links(at)]
+    for question, _, _ in FORUM:
+        assert question in labels

@@ -18,6 +18,21 @@ def test_landing_page_renders(page, streamlit_server):
     assert page.locator(".katex-display").count() >= 1, "st.latex block not rendered"
 
 
+def test_sidebar_lists_home_then_the_lessons_in_lecture_order(page, streamlit_server):
+    for url in (streamlit_server, f"{streamlit_server}/Train_vs_test?steps=200"):
+        goto_and_wait(page, url)
+        nav = page.locator("[data-testid=stSidebarNav] a").all_inner_texts()
+        names = [n.strip().splitlines()[-1] for n in nav]  # the icon's name comes first
+        assert names[:2] == ["Home", "Inside a BN layer"], names
+
+
+def test_lecture_map_has_deep_links(page, streamlit_server):
+    goto_and_wait(page, streamlit_server)
+    assert_no_exception(page)
+    link = page.get_by_role("link", name="A test batch of one").first
+    assert "Train_vs_test?k=1&tab=Test+batch+size" in link.get_attribute("href")
+
+
 def _luminance(css_color: str) -> float:
     """Relative brightness (0..1) of a CSS ``rgb(...)``/``rgba(...)`` colour."""
     r, g, b = (float(c) for c in re.findall(r"[\d.]+", css_color)[:3])

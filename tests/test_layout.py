@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = {"covariate_shift": "Covariate_shift", "running_stats": "Running_statistics",
-           "testtime": "Train_vs_test"}  # stem: URL path (lecture links rely on the paths)
+# stem: URL path (lecture links rely on the paths), in lecture order
+LESSONS = {"inside_layer": "Inside_a_BN_layer", "covariate_shift": "Covariate_shift",
+           "running_stats": "Running_statistics", "testtime": "Train_vs_test"}
 
 
 def _app_pages() -> dict[str, tuple[str, str]]:
@@ -30,6 +31,10 @@ def test_each_lesson_has_one_name_in_every_layer(stem):
         assert (ROOT / layer).is_file(), layer
     script, path = _app_pages()[stem]
     assert (ROOT / script).is_file() and path == LESSONS[stem]
+
+
+def test_lessons_are_in_lecture_order_with_inside_a_bn_layer_first():
+    assert list(_app_pages()) == list(LESSONS)
 
 
 def test_no_module_outside_tests_looks_like_a_test():

@@ -1,0 +1,200 @@
+"""Figures of the "Inside a BN layer" page: pure functions, data in, plotly Figure out.
+
+Colours follow :data:`bnsim.figures.style.COLORS`: mini-batch statistics orange, with BN blue,
+without BN vermillion, the examples of a mini-batch in the class colours, the activation curve
+and reference lines grey.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from bnsim import inside_layer as E
+from bnsim import notation
+from bnsim.figures import style
+
+C = style.COLORS
+OPT_COLORS = {"gd": style.VERMILLION, "momentum": style.PURPLE, "rmsprop": style.GREEN,
+              "adam": style.BLUE}
+ROW_LABELS = [label for _, _, label in E.STAGES]
+
+
+def value_range(*arrays) -> list[float]:
+    """A padded [lo, hi] that holds every finite value of ``arrays`` (and 0)."""
+    vals = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays] + [[0.0]])
+    vals = vals[np.isfinite(vals)]
+    lo, hi = float(vals.min()), float(vals.max())
+    pad = 0.08 * max(hi - lo, 1.0)
+    return [lo - pad, hi + pad]
+
+
+def stage_rows(st: E.Stages, y_class: np.ndarray, x_range=None, height: int = 460) -> go.Figure:
+    """One row per operation (lecture order, top to bottom), the m values of each as dots on one
+    shared axis, so the class sees them centred, scaled, shifted and squashed. μ_B, σ²_B and
+    1/√(σ²_B + ε) are single numbers (orange diamonds); a dot's colour is its example's class;
+    a faint line follows each example from z to a."""
+    m = len(st.z)
+    keys = [k for k, _, _ in E.STAGES]
+    data = []
+    per = [k for k in keys if k in E.PER_EXAMPLE]
+    # each example's path through the per-example rows (one trace, gaps between examples)
+    xs, ys = [], []
+    for i in range(m):
+        for k in per:
+            xs.append(float(st.row(k)[i]))
+            ys.append(ROW_LABELS[keys.index(k)])
+        xs.append(None)
+        ys.append(None)
+    data.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=C["neutral"], width=1),
+                           opacity=0.35, hoverinfo="skip", showlegend=False))
+    y_class = np.asarray(y_class)
+    for c, color in ((0, C["class0"]), (1, C["class1"])):
+        sel = np.flatnonzero(y_class == c)
+        xs = [float(st.row(k)[i]) for k in per for i in sel]
+        ys = [ROW_LABELS[keys.index(k)] for k in per for _ in sel]
+        text = [f"example {i + 1}" for _ in per for i in sel]
+        data.append(go.Scatter(x=xs, y=ys, mode="markers", name=f"examples of class {c}",
+                               marker=dict(color=color, size=13, line=dict(width=1)),
+                               text=text, hovertemplate="%{text}: %{x:.4g}<extra></extra>"))
+    scal = [k for k in keys if k not in E.PER_EXAMPLE]
+    data.append(go.Scatter(x=[float(getattr(st, k)) for k in scal],
+                           y=[ROW_LABELS[keys.index(k)] for k in scal], mode="markers",
+                           name="a mini-batch statistic", marker=dict(
+                               color=C["batch"], size=16, symbol="diamond"),
+                           hovertemplate="%{y} = %{x:.4g}<extra></extra>"))
+    rng = x_range or value_range(*(st.row(k) for k in keys))
+    layout = style.layout(
+        height=height,
+        xaxis=dict(range=rng, title="value (one shared axis for every row)", zeroline=True),
+        yaxis=dict(categoryorder="array", categoryarray=ROW_LABELS[::-1], type="category"),
+    )
+    layout["margin"] = dict(l=120, r=20, t=40, b=50)
+    return go.Figure(data=data, layout=layout)
+
+
+def activation_curve(activation: str, z_norm: np.ndarray, z_tilde: np.ndarray,
+                     label: str, height: int = 380) -> go.Figure:
+    """g over [−6, 6] with the mini-batch on it twice: at γ = 1, β = 0 (z̃ = z_norm, grey) and
+    at the γ, β shown (``label``, blue); the nearly linear middle shaded (not for ReLU)."""
+    x, g = E.sigmoid_curve(activation)
+    data = [go.Scatter(x=x, y=g, mode="lines", name=f"g = {activation}",
+                       line=dict(color=C["neutral"], width=3), hoverinfo="skip")]
+    for zs, name, color, symbol in ((z_norm, "γ = 1, β = 0", C["neutral"], "circle-open"),
+                                    (z_tilde, label, C["with_bn"], "circle")):
+        zs = np.asarray(zs, dtype=float)
+        data.append(go.Scatter(x=zs, y=E.activate(activation, zs), mode="markers", name=name,
+                               marker=dict(color=color, size=13, symbol=symbol,
+                                           line=dict(width=2, color=color)),
+                               hovertemplate="z̃ = %{x:.3g}, g = %{y:.3g}<extra></extra>"))
+    shapes = []
+    if activation in E.MIDDLE:
+        w = E.MIDDLE[activation]
+        shapes.append(dict(type="rect", x0=-w, x1=w, y0=0, y1=1, yref="paper", xref="x",
+                           fillcolor="rgba(153,153,153,0.15)", line=dict(width=0),
+                           layer="below"))
+    lo = min(-6.0, float(np.nanmin(z_tilde)) - 0.5) if len(z_tilde) else -6.0
+    hi = max(6.0, float(np.nanmax(z_tilde)) + 0.5) if len(z_tilde) else 6.0
+    ylo, yhi = (-1.1, 1.1) if activation == "tanh" else (-0.1, 1.1)
+    layout = style.layout(height=height,
+                          xaxis=dict(range=[lo, hi], title="z̃ (input of g)"),
+                          yaxis=dict(range=[ylo, yhi] if activation != "relu" else None,
+                                     title="a = g(z̃)"))
+    layout["shapes"] = shapes
+    return go.Figure(data=data, layout=layout)
+
+
+def param_paths(paths, layer: int, unit: int, height: int = 380) -> go.Figure:
+    """γ^[l]_j (left) and β^[l]_j (right) over training, one line per optimiser."""
+    data = []
+    names = notation.labels(notation.OPTIMIZERS)
+    for p in paths:
+        color = OPT_COLORS.get(p.optimizer, C["neutral"])
+        for name, xa, ya in (("gamma", "x", "y"), ("beta", "x2", "y2")):
+            data.append(go.Scatter(x=p.steps, y=getattr(p, name), mode="lines",
+                                   name=names[p.optimizer], legendgroup=p.optimizer,
+                                   showlegend=name == "gamma", line=dict(color=color, width=3),
+                                   xaxis=xa, yaxis=ya,
+                                   hovertemplate=f"{names[p.optimizer]}<br>step %{{x}}: "
+                                                 "%{y:.4g}<extra></extra>"))
+    layout = style.layout(
+        height=height,
+        xaxis=dict(domain=[0, 0.45], anchor="y", title="training step"),
+        yaxis=dict(title=f"γ^[{layer}]_{unit} (starts at 1)"),
+        xaxis2=dict(domain=[0.57, 1], anchor="y2", title="training step"),
+        yaxis2=dict(anchor="x2", title=f"β^[{layer}]_{unit} (starts at 0)"),
+    )
+    return go.Figure(data=data, layout=layout)
+
+
+def _log_x(lrs) -> dict:
+    lo, hi = np.log10(min(lrs)), np.log10(max(lrs))
+    return dict(type="log", range=[lo - 0.15, hi + 0.15], title="learning rate α")
+
+
+def sweep_accuracy(sw: E.Sweep, lr: float, height: int = 380) -> go.Figure:
+    """Final test accuracy vs α with and without BN: each seed a dot, the mean a line; the
+    'still trains' level dotted, the chosen α marked."""
+    data = []
+    for bn, key in ((False, "no_bn"), (True, "bn")):
+        color = C["with_bn" if bn else "without_bn"]
+        name = notation.MODELS[key].label
+        data.append(go.Scatter(x=list(sw.lrs), y=sw.acc(bn), mode="lines+markers", name=name,
+                               line=dict(color=color, width=3), marker=dict(size=9),
+                               hovertemplate=f"{name}<br>α = %{{x}}: %{{y:.3f}}<extra></extra>"))
+        xs = [x for x in sw.lrs for _ in sw.runs[x, bn].test_acc]
+        ys = [a for x in sw.lrs for a in sw.runs[x, bn].test_acc]
+        data.append(go.Scatter(x=xs, y=ys, mode="markers", showlegend=False,
+                               marker=dict(color=color, size=6, opacity=0.5),
+                               hoverinfo="skip"))
+    data.append(go.Scatter(x=[min(sw.lrs), max(sw.lrs)], y=[E.TRAINS_ACC] * 2, mode="lines",
+                           name=f"trains: ≥ {100 * E.TRAINS_ACC:g} %",
+                           line=dict(color=C["neutral"], dash="dot", width=2),
+                           hoverinfo="skip"))
+    layout = style.layout(height=height, xaxis=_log_x(sw.lrs),
+                          yaxis=dict(range=[0.4, 1.02], title="final test accuracy"))
+    layout["shapes"] = [dict(type="line", x0=lr, x1=lr, y0=0, y1=1, yref="paper", xref="x",
+                             line=dict(color=C["neutral"], width=1.5))]
+    return go.Figure(data=data, layout=layout)
+
+
+def sweep_steps(sw: E.Sweep, lr: float, height: int = 380) -> go.Figure:
+    """Steps until the smoothed training loss reaches the target, vs α (missing: never)."""
+    data = []
+    for bn, key in ((False, "no_bn"), (True, "bn")):
+        color = C["with_bn" if bn else "without_bn"]
+        name = notation.MODELS[key].label
+        data.append(go.Scatter(x=list(sw.lrs), y=sw.steps_to_target(bn), mode="lines+markers",
+                               name=name, line=dict(color=color, width=3), marker=dict(size=9),
+                               hovertemplate=f"{name}<br>α = %{{x}}: %{{y}} steps"
+                                             "<extra></extra>"))
+    layout = style.layout(height=height, xaxis=_log_x(sw.lrs),
+                          yaxis=dict(range=[0, sw.setting.steps * 1.05],
+                                     title=f"steps until loss ≤ {E.TARGET_LOSS:g}"))
+    layout["shapes"] = [dict(type="line", x0=lr, x1=lr, y0=0, y1=1, yref="paper", xref="x",
+                             line=dict(color=C["neutral"], width=1.5))]
+    return go.Figure(data=data, layout=layout)
+
+
+def sweep_loss(sw: E.Sweep, lr: float, height: int = 380) -> go.Figure:
+    """Smoothed training loss over the steps at α = ``lr``: each seed faint, with and without
+    BN; the target loss dotted."""
+    data = []
+    for bn, key in ((False, "no_bn"), (True, "bn")):
+        color = C["with_bn" if bn else "without_bn"]
+        name = notation.MODELS[key].label
+        loss = E.smoothed(sw.runs[lr, bn].loss)
+        steps = np.arange(1, loss.shape[1] + 1)
+        for k, row in enumerate(loss):
+            data.append(go.Scatter(x=steps, y=row, mode="lines", name=name, legendgroup=key,
+                                   showlegend=k == 0, line=dict(color=color, width=2.5),
+                                   hovertemplate=f"{name}, seed {k}<br>step %{{x}}: "
+                                                 "%{y:.3f}<extra></extra>"))
+    data.append(go.Scatter(x=[1, sw.setting.steps], y=[E.TARGET_LOSS] * 2, mode="lines",
+                           name=f"target loss {E.TARGET_LOSS:g}",
+                           line=dict(color=C["neutral"], dash="dot", width=2),
+                           hoverinfo="skip"))
+    layout = style.layout(height=height, xaxis=dict(title="training step"),
+                          yaxis=dict(range=[0, 1.0], title=f"training loss (mean of {E.SMOOTH} "
+                                                           "steps)"))
+    return go.Figure(data=data, layout=layout)

@@ -1,0 +1,116 @@
+"""The "Inside a BN layer" page through Streamlit's AppTest (short trainings via the URL)."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import bnsim.ui.inside_layer as cr
+from bnsim import inside_layer as E
+from tests.apptest_charts import chart_by_key
+from tests.helpers import arr
+
+PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "1_inside_layer.py")
+FAST = {"steps": "300"}
+
+
+def _run(qp=None, tab=None):
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params.update({**FAST, **(qp or {})})
+    if tab:
+        at.query_params["tab"] = tab
+    return at.run()
+
+
+def _takeaways(at) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith(":material/lightbulb:")]
+
+
+def _ok(at):
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("tab", cr.TABS[:3])
+def test_each_tab_runs_with_a_takeaway_and_the_glossary(tab):
+    at = _run(tab=tab)
+    _ok(at)
+    assert _takeaways(at)
+    assert any(e.label == "Glossary" for e in at.expander)
+
+
+def test_first_tab_rows_match_the_core_and_list_the_numbers():
+    at = _run({"layer": "2", "unit": "3"})
+    _ok(at)
+    assert len(at.get("dataframe")) == 1  # m = 8 ≤ 8: the numbers are listed
+    fig = chart_by_key(at, "fig_rows")
+    stats = next(t for t in fig["data"] if t.get("name") == "a mini-batch statistic")
+    mu = dict(zip(stats["y"], arr(stats["x"]), strict=True))["μ_B"]
+    run = cr.train_run({c.key: c.default for c in cr.CONTROLS} | {"steps": 300})
+    b = E.batch_at(run.trace, run.X, run.y, 300, 2)
+    assert mu == pytest.approx(b.z[:, 2].mean(), abs=1e-12)
+    assert any("(8, 8)" in m.value for m in at.markdown)
+
+
+def test_bias_slider_is_cancelled_with_the_difference_quoted():
+    at = _run({"bias": "3.0"})
+    _ok(at)
+    text = next(t for t in _takeaways(at) if "b^[l] = 3" in t)
+    diff = float(re.search(r"at most ([\d.e+-]+) \(rounding\)", text).group(1))
+    assert diff < 1e-12
+
+
+def test_undo_button_gives_z_back():
+    at = _run(tab="γ and β")
+    at.button(key="undo").click().run()
+    _ok(at)
+    text = next(t for t in _takeaways(at) if "z̃ equals z" in t)
+    assert float(re.search(r"to ([\d.e+-]+) \(rounding\)", text).group(1)) <= 1e-12
+
+
+def test_sliders_set_gamma_and_beta():
+    at = _run({"gb": "sliders", "gamma": "2.0", "beta": "-1.0"}, tab="γ and β")
+    _ok(at)
+    fig = chart_by_key(at, "fig_curve")
+    shown = arr(fig["data"][2]["x"])
+    identity = arr(fig["data"][1]["x"])
+    np.testing.assert_allclose(shown, 2.0 * identity - 1.0, atol=1e-12)
+
+
+def test_relu_says_the_linear_middle_claim_does_not_apply():
+    at = _run({"act": "ReLU"}, tab="γ and β")
+    _ok(at)
+    assert any("Does not apply" in t for t in _takeaways(at))
+
+
+@pytest.mark.parametrize("qp", [{"layer": "4"}, {"unit": "16", "units": "4"},
+                                {"step": "5000"}, {"batch": "2"}, {"lr": "3"},
+                                {"layers": "1", "layer": "3"}, {"bias": "banana"}])
+def test_no_traceback_for_odd_values(qp):
+    at = _run(qp)
+    assert not at.exception, at.exception
+
+
+def test_presets_open_their_tab():
+    at = _run()
+    at.button(key="_preset_1").click().run()  # "γ, β undo BN"
+    _ok(at)
+    assert at.query_params.get("tab") in (["γ and β"], "γ and β") or at.session_state["tab"] == \
+        "γ and β"
+    assert any("z̃ equals z" in t for t in _takeaways(at))
+
+
+def test_sweep_tab_with_a_small_cached_sweep(monkeypatch):
+    """The sweep tab wired to a tiny sweep (the full one is tested in the claims test)."""
+    small = E.sweep(E.SweepSetting(depth=1, units=4, steps=60, n_seeds=2), lrs=(0.01, 0.3))
+
+    def fake(v):  # noqa: ARG001 - same signature as the page's call
+        return small
+
+    monkeypatch.setattr(cr, "sweep_of", fake)
+    at = _run({"sw_lr": "0.3"}, tab="With vs without BN")
+    _ok(at)
+    assert any("At α = 0.3" in t for t in _takeaways(at))
+    assert at.get("download_button")
