@@ -127,6 +127,7 @@ def _md_link(label: str, url: str) -> str:
 def home() -> None:
     """The landing page: a map of the lectures with deep links, how to present, the glossary."""
     st.set_page_config(layout="wide", page_title="bnsim — Batch Normalization simulator")
+    page.style()
     st.title("bnsim — Batch Normalization, simulated")
     st.markdown(
         "Batch Normalization sits inside a layer, between the linear step and the activation: "

@@ -70,3 +70,10 @@ def test_the_chart_keeps_its_identity_when_the_figure_changes():
     args = json.loads(second.json_args)
     assert json.loads(args["preview"])["slider"] == "k"
     assert args["plotly_js"] == "../bnsim.ui.live.plotly_js/plotly.min.js"
+
+
+def test_the_space_of_a_chart_is_its_layout_height_plus_the_frame_margin():
+    from bnsim.ui.live import FRAME_MARGIN, figure_spec, reserved_height
+    assert reserved_height(figure_spec({"data": [], "layout": {"height": 400}})) == (
+        400 + FRAME_MARGIN)
+    assert reserved_height(figure_spec({"data": [], "layout": {}})) == 450 + FRAME_MARGIN

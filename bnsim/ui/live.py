@@ -27,11 +27,13 @@ import numpy as np
 import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
+import streamlit as st
 import streamlit.components.v1 as components
 from plotly.basedatatypes import BaseFigure
 
 FRONTEND = Path(__file__).with_name("live_frontend")
 PLOTLY_JS_DIR = Path(plotly.__file__).parent / "package_data"
+FRAME_MARGIN = 16  # px around the chart's frame inside its reserved space
 
 
 def figure_spec(fig: go.Figure | dict) -> str:
@@ -74,14 +76,30 @@ def live_chart(fig: go.Figure | dict, *, key: str, preview: dict | None = None,
 
     ``preview``: optional recipe for redrawing traces in the browser while a slider moves
     (currently the EMA recipe of :func:`~bnsim.figures.running_stats.ema_preview`).
-    ``where``: a container (e.g. a column) to draw in; default: the current one."""
+    ``where``: a container (e.g. a column) to draw in; default: the current one.
+
+    The chart's height (the figure's ``layout.height``) is reserved from the first render, so
+    nothing below it jumps when plotly.js has loaded and the chart draws."""
     if where is not None:
         with where:
             return live_chart(fig, key=key, preview=preview)
+    spec = figure_spec(fig)
+    with st.container(height=reserved_height(spec), border=False):
+        _draw(spec, key, preview)
+
+
+def reserved_height(spec: str) -> int:
+    """Pixels to reserve for a chart: its layout height (Plotly's default 450 without one)
+    plus the frame's margin, so the chart never needs a scroll bar."""
+    height = (json.loads(spec).get("layout") or {}).get("height") or 450
+    return int(math.ceil(height)) + FRAME_MARGIN
+
+
+def _draw(spec: str, key: str, preview: dict | None) -> None:
     # Declared on every call (cheap): registration belongs to the running Streamlit runtime,
     # and a test runtime or a restarted server is a new one.
     chart = components.declare_component("live_chart", path=str(FRONTEND))
     plotly_js = components.declare_component("plotly_js", path=str(PLOTLY_JS_DIR))
-    chart(spec=figure_spec(fig), plotly_js=f"../{plotly_js.name}/plotly.min.js",
+    chart(spec=spec, plotly_js=f"../{plotly_js.name}/plotly.min.js",
           preview=json.dumps(_packed(preview), allow_nan=False) if preview else None, key=key,
           default=None)

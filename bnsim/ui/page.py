@@ -10,10 +10,25 @@ import streamlit as st
 
 from bnsim import notation
 
+# Projector-first: less empty space above the title and a smaller title, so a page's key
+# picture fits the first 1280×720 screen; wide equations scroll inside their own box on a
+# phone instead of widening the page.
+CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding-top: 0; }
+.katex-display { overflow-x: auto; overflow-y: hidden; }
+</style>"""
+
+
+def style() -> None:
+    """The app's few CSS rules (see :data:`CSS`); every page calls it once."""
+    st.markdown(CSS, unsafe_allow_html=True)
+
 
 def setup(title: str, intro: str) -> None:
-    """``set_page_config`` (wide), title and a short introduction."""
+    """``set_page_config`` (wide), the app's CSS, the title and a short introduction."""
     st.set_page_config(layout="wide", page_title=f"{title} — bnsim")
+    style()
     st.title(title)
     st.markdown(intro)
 
