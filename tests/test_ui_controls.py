@@ -88,3 +88,48 @@ def test_a_renamed_option_in_an_old_link_opens_the_same_view():
     assert not at.exception
     assert _values(at)["opt"] == "gd"
     assert not any("ignored" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("key, bad", [
+    ("beta", 1.5), ("beta", float("nan")), ("beta", float("inf")), ("beta", "0.5"),
+    ("steps", 10**9), ("steps", 12.5), ("bc", "yes"), ("opt", "SGD"), ("opt", 3),
+    ("est", ["EMA", "EMA"]), ("est", "EMA"),
+])
+def test_a_value_the_control_cannot_show_is_reset_to_the_last_good_one_with_a_note(key, bad):
+    """Whatever puts such a value into the session (Streamlit carrying a URL-bound value over
+    from another page, a client that bypassed the browser), the page shows its last good
+    value, says so, and never raises."""
+    at = _run()
+    at.slider(key="beta").set_value(0.5).run()
+    at.number_input(key="steps").set_value(20).run()
+    at.session_state["_inject"] = {key: bad}
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert _values(at) == {**DEFAULTS, "beta": 0.5, "steps": 20}
+    notes = [c.value for c in at.caption if "not allowed here" in c.value]
+    assert len(notes) == 1 and notes[0].startswith("**"), notes
+    assert "Some settings were not allowed here" in " ".join(m.value for m in at.markdown)
+    at.button(key="_dismiss_url_notes").click().run()
+    assert not [c.value for c in at.caption if "not allowed here" in c.value]
+
+
+def test_ok_accepts_exactly_what_the_widget_can_show():
+    from bnsim.ui.controls import Control
+    beta = Control(key="b", label="b", default=0.9, help="h", kind="slider", min=0.0, max=0.999,
+                   step=0.001)
+    steps = Control(key="s", label="s", default=1000, help="h", kind="number", min=10,
+                    max=5000, step=10)
+    opt = Control(key="o", label="o", default="gd", help="h", kind="select",
+                  options={"gd": "Gradient descent", "adam": "Adam"})
+    est = Control(key="e", label="e", default=[], help="h", kind="multiselect",
+                  options={"ema": "EMA", "cum": "Cumulative"})
+    flag = Control(key="f", label="f", default=False, help="h", kind="toggle")
+    assert beta.ok(0.0) and beta.ok(0.999) and beta.ok(0)
+    assert not any(beta.ok(v) for v in (1.0, -0.1, float("nan"), float("inf"), "0.5", None,
+                                        True, [0.5]))
+    assert steps.ok(10) and steps.ok(5000)
+    assert not any(steps.ok(v) for v in (9, 5001, 10**9, 12.5, "20", True))
+    assert opt.ok("Adam") and not any(opt.ok(v) for v in ("adam", "", 0, None, ["Adam"]))
+    assert est.ok([]) and est.ok(["EMA", "Cumulative"]) and est.ok(("EMA",))
+    assert not any(est.ok(v) for v in (["EMA", "EMA"], "EMA", ["ema"], [1], None))
+    assert flag.ok(True) and flag.ok(False) and not any(flag.ok(v) for v in (0, 1, "true"))

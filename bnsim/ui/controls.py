@@ -14,6 +14,17 @@ Declarations are keyword-only, so they read like a table::
 
 Select-type controls hold *keys* in code (e.g. ``"adam"``) and show labels (``"Adam"``); the
 URL holds the label, so links stay readable.
+
+**Each page's state is its own.** Pages share control keys (``noise``, ``batch``, ``steps``,
+``tab``, …) with different ranges and types, and Streamlit carries a URL-bound widget's value
+across a page switch by its key. So the first call of :func:`presets` or :func:`render` on a
+page that was not the previous one ("entering" it) puts back this page's own values from the
+last visit (or the defaults) instead of what another page left behind; only the very first page
+of a session takes its values from the link. On every run each value a control is about to
+show is checked against its declaration (:meth:`Control.ok`): a value that is not allowed —
+from another page, or sent by a client that bypassed the browser (NaN, ±inf, 10⁹, a wrong
+type) — is replaced by the page's last good value or the default, with a note in the sidebar.
+URL parameter names stay the control keys, so old lecture links keep working.
 """
 
 from __future__ import annotations
@@ -24,9 +35,60 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.state.common import unpack_widget_state_value
+from streamlit.runtime.state.session_state import SessionState
 
 GROUPS = ("Data", "Network", "Training", "View")
+NOTES = "_url_notes"  # session key: notes shown in the sidebar box until dismissed
+PAGE = "_bnsim_page"  # session key: the page that drew controls last
+SAVED = "_bnsim_page_values"  # session key: {page: {control key: widget value}}
+DECLARED = "_bnsim_page_controls"  # session key: {page: {control key: Control}}
+TAB_KEYS = "_bnsim_page_tab_keys"  # session key: {page: key of its st.tabs (from presets)}
+TAB = "tab:"  # prefix, in a page's saved values, of the open tab of the st.tabs bound to a key
 KINDS = ("slider", "select", "radio", "toggle", "multiselect", "number")
+
+
+def _guard_widget_states() -> None:
+    """Drop widget states whose value has another type than the widget's own or that its
+    deserialiser cannot read, before Streamlit stores them.
+
+    A client that bypasses the browser can send, say, a list of numbers for a select box;
+    Streamlit (1.67) stores it and its deserialiser then raises on every later run of that
+    session, before any page code runs (a traceback the page cannot catch). The browser never
+    sends such a state, so dropping it changes nothing for real viewers: the widget keeps its
+    value. Values of the right type but out of range are caught per control
+    (:func:`enter`). Installed once per process, on first import (every lesson page imports
+    this module before it draws a widget)."""
+    original = SessionState.set_widgets_from_proto
+    if getattr(original, "_bnsim_guard", False):
+        return
+
+    def readable(w, metadata) -> bool:
+        m = metadata.get(w.id)
+        if m is None:  # not drawn (yet): Streamlit keeps it and never reads it without one
+            return True
+        if w.WhichOneof("value") != m.value_type:
+            return False
+        try:
+            m.deserializer(unpack_widget_state_value(w))
+        except Exception:  # e.g. int(inf) in a number input's deserialiser
+            return False
+        return True
+
+    def set_widgets_from_proto(self, widget_states):
+        metadata = self._new_widget_state.widget_metadata
+        kept = [w for w in widget_states.widgets if readable(w, metadata)]
+        if len(kept) != len(widget_states.widgets):
+            widget_states = WidgetStates(widgets=kept)
+        return original(self, widget_states)
+
+    set_widgets_from_proto._bnsim_guard = True
+    SessionState.set_widgets_from_proto = set_widgets_from_proto
+
+
+_guard_widget_states()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +127,21 @@ class Control:
         if self.kind == "multiselect":
             return [back[v] for v in value]
         return value
+
+    def ok(self, value) -> bool:
+        """Whether ``value`` (as the widget holds it: labels for options) may be shown by this
+        control: the right type, finite, within the bounds, one of the options."""
+        if self.kind == "toggle":
+            return isinstance(value, bool)
+        labels = list(self.options.values())
+        if self.kind in ("select", "radio"):
+            return isinstance(value, str) and value in labels
+        if self.kind == "multiselect":
+            return (isinstance(value, list | tuple) and len(set(map(str, value))) == len(value)
+                    and all(isinstance(v, str) and v in labels for v in value))
+        number = (int,) if isinstance(self.default, int) else (int, float)
+        return (isinstance(value, number) and not isinstance(value, bool)
+                and math.isfinite(value) and self.min <= value <= self.max)
 
     def allowed(self) -> str:
         """What values this control accepts, in words (for the URL note)."""
@@ -126,6 +203,87 @@ def _translate_legacy(controls: Sequence[Control]) -> None:
             st.session_state[c.key] = new if c.kind == "multiselect" else new[-1]
 
 
+def _page() -> str:
+    """The running page (its script hash under ``st.navigation``)."""
+    ctx = get_script_run_ctx()
+    return getattr(ctx, "page_script_hash", None) or "main"
+
+
+def _current(c: Control):
+    """The value the session holds for ``c`` (``None`` if none or unreadable)."""
+    try:
+        return st.session_state[c.key] if c.key in st.session_state else None
+    except Exception:  # a widget value that does not deserialise: treat as missing
+        return None
+
+
+def _fallback(c: Control, page: str):
+    """This page's last good value of ``c``, else its default (as the widget holds it)."""
+    saved = st.session_state.get(SAVED, {}).get(page, {}).get(c.key)
+    return saved if c.ok(saved) else c.to_widget(c.default)
+
+
+def enter(controls: Sequence[Control], tab_key: str | None = None) -> None:
+    """Make the running page's controls its own (called by :func:`presets` and :func:`render`
+    before any widget is drawn).
+
+    On entering a page from another one, every control gets this page's value from the last
+    visit or its default, so nothing another page set (a wider range, another type) reaches
+    it; the first page of a session takes the link's values. On every run, a value a control
+    could not show is replaced by the fallback, with a note.
+    The open tab (the ``st.tabs`` bound to ``tab_key``) is kept per page the same way; a tab
+    label another page left behind is dropped (``st.tabs`` then opens its first tab)."""
+    state, page = st.session_state, _page()
+    declared = state.setdefault(DECLARED, {}).setdefault(page, {})
+    declared.update({c.key: c for c in controls})
+    if tab_key is not None:
+        state.setdefault(TAB_KEYS, {})[page] = tab_key
+    saved = state.setdefault(SAVED, {}).setdefault(page, {})
+    tab = f"{TAB}{tab_key}"
+    notes = []
+    if PAGE not in state:  # the first page of the session: the link (or nothing) decides
+        state[PAGE] = page
+    elif state[PAGE] != page:
+        for c in controls:
+            state[c.key] = _fallback(c, page)
+        if tab_key is not None:
+            if isinstance(saved.get(tab), str):
+                state[tab_key] = saved[tab]
+            elif tab_key in state:
+                del state[tab_key]
+        state[PAGE] = page
+        state[NOTES] = []  # another page's notes do not follow
+        return
+    if tab_key is not None and isinstance(state.get(tab_key), str):
+        saved[tab] = state[tab_key]
+    for c in controls:
+        if c.key not in state:
+            continue
+        value = _current(c)
+        if not c.ok(value):
+            state[c.key] = new = _fallback(c, page)
+            notes.append(f"**{c.label}**: {_shown(value)} is not allowed here "
+                         f"(allowed: {c.allowed()}); using {new!r}.")
+    if notes:
+        state[NOTES] = [*state.get(NOTES, []), *notes]
+
+
+def _shown(value) -> str:
+    """A short, safe rendering of an arbitrary (possibly hostile) value for a note."""
+    text = repr(value)
+    return f"`{text[:40]}…`" if len(text) > 40 else f"`{text}`"
+
+
+def _remember(page: str) -> None:
+    """Keep the page's good values (all controls it declared, shown or not) for its next
+    visit."""
+    saved = st.session_state.setdefault(SAVED, {}).setdefault(page, {})
+    for key, c in st.session_state.get(DECLARED, {}).get(page, {}).items():
+        value = _current(c)
+        if c.ok(value):
+            saved[key] = list(value) if isinstance(value, tuple) else value
+
+
 def url_problems(controls: Sequence[Control]) -> list[str]:
     """Notes for URL parameters of these controls whose values are not allowed."""
     notes = []
@@ -144,18 +302,21 @@ def render(controls: Sequence[Control], where=None) -> dict[str, Any]:
     """Draw the controls grouped in the sidebar, bound to the URL; return {key: value}
     (options as keys). Shows a note for URL values that were not allowed."""
     where = where or st.sidebar
-    notes_key = "_url_notes"
+    enter(controls)
     _translate_legacy(controls)
     notes = url_problems(controls)
     if notes:
-        st.session_state[notes_key] = notes
-    if st.session_state.get(notes_key):
+        st.session_state[NOTES] = list(dict.fromkeys([*st.session_state.get(NOTES, []),
+                                                      *notes]))
+    if st.session_state.get(NOTES):
         with where.container(border=True):
-            st.markdown(":material/link_off: **Some link settings were not valid**")
-            for n in st.session_state[notes_key]:
+            link = any("from the link" in n for n in st.session_state[NOTES])
+            st.markdown(":material/link_off: **Some link settings were not valid**" if link
+                        else ":material/restart_alt: **Some settings were not allowed here**")
+            for n in st.session_state[NOTES]:
                 st.caption(n)
             if st.button("Dismiss", key="_dismiss_url_notes"):
-                st.session_state[notes_key] = []
+                st.session_state[NOTES] = []
                 st.rerun()
     values = {}
     for group in GROUPS:
@@ -165,6 +326,7 @@ def render(controls: Sequence[Control], where=None) -> dict[str, Any]:
         where.subheader(group)
         for c in members:
             values[c.key] = c.from_widget(_widget(c, where))
+    _remember(_page())
     return values
 
 
@@ -183,6 +345,7 @@ def presets(controls: Sequence[Control], moments: Mapping[str, Preset], where=No
     """Buttons that set several controls at once and open the preset's tab (the
     ``st.tabs`` bound to ``tab_key``). ``moments`` maps a button label to a :class:`Preset`."""
     where = where or st.sidebar
+    enter(controls, tab_key)
     by_key = {c.key: c for c in controls}
     for name, preset in moments.items():
         unknown = set(preset.values) - set(by_key)

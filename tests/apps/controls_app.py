@@ -19,6 +19,9 @@ CONTROLS = (
       kind="multiselect", options={"ema": "EMA", "cum": "Cumulative", "pop": "Population"}),
 )
 TABS = ("First", "Second")
+for key, value in st.session_state.get("_inject", {}).items():  # a test puts in what it likes
+    st.session_state[key] = value
+st.session_state["_inject"] = {}
 ui.presets(CONTROLS, {
     "slow": ui.Preset(values={"beta": 0.999, "opt": "gd", "est": ["ema", "pop"]}),
     "second tab": ui.Preset(values={"steps": 20}, tab=TABS[1]),
