@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+import streamlit.components.v1 as components
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.state.common import unpack_widget_state_value
@@ -330,6 +331,23 @@ def render(controls: Sequence[Control], where=None) -> dict[str, Any]:
     return values
 
 
+PRESET_PRESSED = "_preset_pressed"
+# On a narrow screen the sidebar covers the page: after a preset it closes, so the student sees
+# the result. (A same-origin component frame may reach the page; below 640 px only.)
+CLOSE_SIDEBAR_JS = """<script>
+const doc = window.parent.document;
+if (window.parent.innerWidth < 640) {
+  const button = doc.querySelector('[data-testid="stSidebarCollapseButton"] button')
+              || doc.querySelector('[data-testid="stSidebar"] button[kind="headerNoPadding"]');
+  if (button) button.click();
+}
+</script>"""
+
+
+def _close_sidebar_on_a_phone() -> None:
+    components.html(CLOSE_SIDEBAR_JS, height=0)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Preset:
     """A lecture moment: the control values it sets (keys for options; every control not
@@ -357,6 +375,10 @@ def presets(controls: Sequence[Control], moments: Mapping[str, Preset], where=No
             st.session_state[c.key] = c.to_widget(preset.values.get(c.key, c.default))
         if preset.tab is not None:
             st.session_state[tab_key] = preset.tab
+        st.session_state[PRESET_PRESSED] = True
+
+    if st.session_state.pop(PRESET_PRESSED, False):
+        _close_sidebar_on_a_phone()
 
     where.subheader("Lecture moments")
     for i, (name, preset) in enumerate(moments.items()):
