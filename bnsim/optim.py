@@ -54,17 +54,25 @@ class Adam:
                  eps: float = 1e-8):
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
         self.v, self.s = np.zeros_like(w), np.zeros_like(w)
+        self._step, self._den = np.empty_like(w), np.empty_like(w)  # scratch, no allocations
         self.t = 0
 
     def step(self, w: np.ndarray, dw: np.ndarray) -> None:
         self.t += 1
-        b1, b2 = self.beta1, self.beta2
+        b1, b2, tmp, den = self.beta1, self.beta2, self._step, self._den
         self.v *= b1
-        self.v += (1 - b1) * dw
+        np.multiply(dw, 1 - b1, out=tmp)
+        self.v += tmp  # v ← β1·v + (1 − β1)·dW
         self.s *= b2
-        self.s += (1 - b2) * dw * dw
-        w -= (self.lr / (1 - b1**self.t)) * self.v / (
-            np.sqrt(self.s / (1 - b2**self.t)) + self.eps)
+        np.multiply(dw, 1 - b2, out=tmp)
+        tmp *= dw
+        self.s += tmp  # s ← β2·s + (1 − β2)·dW²
+        np.multiply(self.v, self.lr / (1 - b1**self.t), out=tmp)
+        np.divide(self.s, 1 - b2**self.t, out=den)
+        np.sqrt(den, out=den)
+        den += self.eps
+        tmp /= den
+        w -= tmp  # W ← W − lr·v̂/(√ŝ + ε), the same operations in the same order as written
 
 
 OPTIMIZERS = {"gd": GD, "momentum": Momentum, "rmsprop": RMSprop, "adam": Adam}
