@@ -34,7 +34,8 @@ with tabs["One mini-batch"]:
         with left:
             for key, formula, _ in E.STAGES:
                 st.latex(formula + rf"\qquad {cr.shape_of(key, n, m)}")
-        live_chart(figs.stage_rows(vw.shown, y_batch), key="fig_rows", where=right)
+        live_chart(figs.stage_rows(vw.shown, y_batch), key="fig_rows", where=right,
+                   preview=cr.rows_preview(vw, y_batch))
         page.takeaway(cr.rows_takeaway(vw.shown))
         if v["numbers"] and m <= E.SHOW_NUMBERS_MAX_M:
             st.dataframe(cr.numbers_table(vw.shown, n), hide_index=True)
@@ -53,10 +54,11 @@ with tabs["γ and β"]:
         st.button("Undo BN: γ = √(σ²_B + ε), β = μ_B", on_click=cr.set_undo, key="undo",
                   icon=":material/undo:")
         left, right = st.columns(2)
-        live_chart(figs.stage_rows(vw.shown, y_batch, height=420), key="fig_rows_gb", where=left)
+        live_chart(figs.stage_rows(vw.shown, y_batch, height=420), key="fig_rows_gb",
+                   where=left, preview=cr.rows_preview(vw, y_batch))
         live_chart(figs.activation_curve(vw.shown.activation, vw.shown.z_norm,
-                                         vw.shown.z_tilde, f"γ = {vw.gamma:.3g}, "
-                                         f"β = {vw.beta:.3g}"), key="fig_curve", where=right)
+                                         vw.shown.z_tilde, cr.curve_label(vw)),
+                   key="fig_curve", where=right, preview=cr.curve_preview(vw))
         page.takeaway(cr.undo_takeaway(vw))
         page.takeaway(cr.middle_verdict(vw).text)
         page.download_csv(lambda: E.stages_frame(vw.shown), "inside_layer_gamma_beta.csv",

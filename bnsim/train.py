@@ -339,7 +339,8 @@ class _Runs:
 
 
 def _train_runs(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, noise_levels,
-                *, record: bool, pop_rows: int | None, noisy_population: bool) -> _Runs:
+                *, record: bool, pop_rows: int | None, noisy_population: bool,
+                lrs: Sequence[float] | None = None) -> _Runs:
     """The training loop, for k = len(seeds) runs stacked on a leading axis.
 
     ``y`` (k, n), ``y_test`` (k, n_test) or None. ``record``: keep every step's μ_B, σ²_B and
@@ -358,6 +359,8 @@ def _train_runs(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
     grads = _stack_views(dflat, shapes)
     run = {name: np.tile(v, (k, 1)) for name, v in network.init_running(net).items()}
     opt = optim.make(cfg.optimizer, flat, cfg.lr)
+    if lrs is not None and len(set(lrs)) > 1:  # run r's α over its row of parameters
+        opt.lr = np.asarray(lrs, dtype=float)[:, None]
     how = running.rule(cfg.convention, None if cfg.cumulative else (
         cfg.momentum if cfg.momentum is not None else running.DEFAULT))
     renorm = (cfg.r_max, cfg.d_max) if cfg.norm == "renorm" else None
@@ -521,7 +524,7 @@ def train(net: NetConfig, X, y, X_test=None, y_test=None, cfg: TrainConfig | Non
 def train_stacked(net: NetConfig, X, y, X_test=None, y_test=None,
                   cfg: TrainConfig | None = None, seeds: Sequence[int] = (0,),
                   bn_noise: Sequence[float] | None = None, pop_rows: int | None = None,
-                  ) -> StackedTrace:
+                  lrs: Sequence[float] | None = None) -> StackedTrace:
     """Train k = len(seeds) copies of ``net`` on (X, y) in one vectorised pass.
 
     Run r uses ``cfg`` with ``seed=seeds[r]`` and ``bn_noise=bn_noise[r]`` (default: cfg's
@@ -532,7 +535,8 @@ def train_stacked(net: NetConfig, X, y, X_test=None, y_test=None,
     ``pop_rows``: take the snapshot population statistics over the first ``pop_rows`` training
     examples only (a fixed random sample, since data sets come shuffled) — cheaper for large
     sets; default all of X. Unlike :func:`train`, the snapshot statistics here include that
-    step's noisy-BN scale and shift (what the next layer really receives).
+    step's noisy-BN scale and shift (what the next layer really receives). ``lrs``: one
+    learning rate per run (default: ``cfg.lr`` for all), e.g. a learning-rate sweep in one pass.
     """
     cfg = cfg or TrainConfig()
     seeds = [int(s) for s in seeds]
@@ -545,8 +549,11 @@ def train_stacked(net: NetConfig, X, y, X_test=None, y_test=None,
         noise_levels = [float(b) for b in bn_noise]
         if len(noise_levels) != k:
             raise ValueError(f"bn_noise needs one value per run ({k}); got {len(noise_levels)}.")
-    for s, b in zip(seeds, noise_levels, strict=True):
-        replace(cfg, seed=s, bn_noise=b)  # TrainConfig validates every run's seed and noise
+    rates = [float(cfg.lr)] * k if lrs is None else [float(a) for a in lrs]
+    if len(rates) != k:
+        raise ValueError(f"lrs needs one value per run ({k}); got {len(rates)}.")
+    for s, b, a in zip(seeds, noise_levels, rates, strict=True):
+        replace(cfg, seed=s, bn_noise=b, lr=a)  # TrainConfig validates every run's values
     if any(b > 0 for b in noise_levels) and not any(net.bn):
         raise ValueError("noisy BN needs at least one BN layer.")
     X, y = _check_labels(X, y, net, k, "training data")
@@ -556,7 +563,7 @@ def train_stacked(net: NetConfig, X, y, X_test=None, y_test=None,
         raise ValueError(f"batch_size ({cfg.batch_size}) must not exceed the number of "
                          f"training examples ({X.shape[0]}).")
     res = _train_runs(net, X, y, X_test, y_test, cfg, seeds, noise_levels, record=False,
-                      pop_rows=pop_rows, noisy_population=True)
+                      pop_rows=pop_rows, noisy_population=True, lrs=rates)
     return StackedTrace(
         net=net, cfg=cfg, seeds=tuple(seeds), bn_noise=tuple(noise_levels),
         loss=res.loss, acc=res.acc, eval_steps=res.eval_steps,

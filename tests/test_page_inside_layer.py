@@ -1,5 +1,6 @@
 """The "Inside a BN layer" page through Streamlit's AppTest (short trainings via the URL)."""
 
+import json
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import bnsim.ui.inside_layer as cr
 from bnsim import inside_layer as E
+from bnsim.ui import live
 from tests.apptest_charts import chart_by_key
 from tests.helpers import arr
 
@@ -114,3 +116,47 @@ def test_sweep_tab_with_a_small_cached_sweep(monkeypatch):
     _ok(at)
     assert any("At α = 0.3" in t for t in _takeaways(at))
     assert at.get("download_button")
+
+
+def _preview(at, key: str) -> dict | None:
+    """The in-browser recipe sent with the live chart ``key`` (typed arrays unpacked)."""
+    def unpack(x):
+        if isinstance(x, dict):
+            return arr(x) if "bdata" in x else {k: unpack(v) for k, v in x.items()}
+        return [unpack(v) for v in x] if isinstance(x, list) else x
+
+    for c in at.get("component_instance"):
+        if c.proto.id.endswith(f"-{key}"):
+            raw = json.loads(c.proto.json_args).get("preview")
+            return unpack(json.loads(raw)) if raw else None
+    raise AssertionError(f"no live chart {key!r}")
+
+
+def test_gamma_beta_sliders_send_a_recipe_that_gives_the_next_figure():
+    """In the sliders' mode the rows and the curve carry the γ, β recipe; applied to the next
+    slider values it gives the chart the server then sends (to 1e-12). Other modes send none."""
+    at = _run({"gb": "sliders", "gamma": "1.0", "beta": "0.0"}, tab="γ and β")
+    _ok(at)
+    recipes = {k: _preview(at, k) for k in ("fig_rows_gb", "fig_curve")}
+    for r in recipes.values():
+        assert r["kind"] == "affine" and (r["gamma"], r["beta"]) == (1.0, 0.0)
+        assert r["sliders"] == {"gamma": "γ (slider)", "beta": "β (slider)"}
+        assert {s.label for s in at.slider} >= set(r["sliders"].values())
+    at.slider(key="gamma").set_value(2.35)
+    at.slider(key="beta").set_value(-1.4).run()
+    _ok(at)
+    for key, r in recipes.items():
+        fig = chart_by_key(at, key)
+        values = live.affine_values(r, 2.35, -1.4)
+        for t, got in zip(r["traces"], values, strict=True):
+            want = [np.nan if x is None else x for x in fig["data"][t["trace"]][t["attr"]]] \
+                if isinstance(fig["data"][t["trace"]][t["attr"]], list) else \
+                arr(fig["data"][t["trace"]][t["attr"]])
+            np.testing.assert_allclose(got, np.asarray(want, float), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(live.affine_range(r["ranges"][0], values),
+                                   fig["layout"]["xaxis"]["range"], rtol=0, atol=1e-12)
+    assert chart_by_key(at, "fig_curve")["data"][2]["name"] == "γ = 2.35, β = -1.4"
+    at.radio(key="gb").set_value(cr.GB_MODES["learned"]).run()
+    assert _preview(at, "fig_rows_gb") is None and _preview(at, "fig_curve") is None
+    at = _run({"gb": "sliders"})  # the first tab's rows follow the sliders too
+    assert _preview(at, "fig_rows")["kind"] == "affine"

@@ -136,3 +136,21 @@ def test_noise_injection_changes_training_and_is_seeded(moons):
     assert not np.allclose(a.loss, other.loss)
 
 
+
+
+@pytest.mark.parametrize("opt", ["gd", "momentum", "rmsprop", "adam"])
+def test_stacked_runs_with_their_own_learning_rates_equal_separate_runs(moons, opt):
+    X, y, Xt, yt = moons
+    net = NetConfig(hidden=(8, 6), bn=(True, False), activation="tanh")
+    cfg = TrainConfig(steps=60, batch_size=16, optimizer=opt)
+    lrs = [0.003, 0.1, 0.3]
+    st = trainer.train_stacked(net, X, y, Xt, yt, cfg, seeds=[1, 1, 2], lrs=lrs)
+    for r, (s, a) in enumerate(zip([1, 1, 2], lrs, strict=True)):
+        tr = train(net, X, y, Xt, yt, replace(cfg, seed=s, lr=a))
+        np.testing.assert_allclose(st.loss[r], tr.loss, rtol=1e-12, atol=1e-14)
+        for k, v in tr.params.items():
+            np.testing.assert_allclose(st.params[r][k], v, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="one value per run"):
+        trainer.train_stacked(net, X, y, cfg=cfg, seeds=[0, 1], lrs=[0.1])
+    with pytest.raises(ValueError, match="lr"):
+        trainer.train_stacked(net, X, y, cfg=cfg, seeds=[0], lrs=[-1.0])

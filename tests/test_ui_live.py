@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from bnsim.ui import live
@@ -77,3 +78,24 @@ def test_the_space_of_a_chart_is_its_layout_height_plus_the_frame_margin():
     assert reserved_height(figure_spec({"data": [], "layout": {"height": 400}})) == (
         400 + FRAME_MARGIN)
     assert reserved_height(figure_spec({"data": [], "layout": {}})) == 450 + FRAME_MARGIN
+
+
+def test_affine_recipe_ops_gaps_and_range():
+    """The "affine" recipe's arithmetic (the browser's, mirrored): op 0 the fixed value (NaN a
+    gap), 1 γ·base, 2 γ·base + β, 3 g(γ·base + β) with g as bnsim.network; the range from the
+    listed traces' finite values and the spec's bounds, padded."""
+    from bnsim.network import activation
+
+    base = np.array([-1.5, 0.25, 2.0])
+    trace = {"trace": 0, "attr": "x", "op": np.array([0, 1, 2, 3, 0], dtype=np.int32),
+             "at": np.array([0, 1, 2, 0, 0], dtype=np.int32),
+             "fixed": np.array([7.0, np.nan, np.nan, np.nan, np.nan])}
+    for act in ("sigmoid", "tanh", "relu"):
+        recipe = {"kind": "affine", "base": base, "activation": act, "traces": [trace]}
+        (got,) = live.affine_values(recipe, 2.0, -0.5)
+        want = [7.0, 0.5, 3.5, float(activation(act, np.array(-3.5))[()]), np.nan]
+        np.testing.assert_array_equal(got, want)
+    spec = {"lo": -1.0, "hi": 1.0, "pad": 0.5, "rel": 0.1, "span": 10.0, "traces": [0]}
+    assert live.affine_range(spec, [got]) == [-1.0 - 1.5, 7.0 + 1.5]  # NaN ignored, span ≥ 10
+    spec = {**spec, "span": 0.0, "traces": []}
+    assert live.affine_range(spec, [got]) == pytest.approx([-1.7, 1.7])

@@ -18,6 +18,7 @@ C = style.COLORS
 OPT_COLORS = {"gd": style.VERMILLION, "momentum": style.PURPLE, "rmsprop": style.GREEN,
               "adam": style.BLUE}
 ROW_LABELS = [label for _, _, label in E.STAGES]
+RANGE_PAD = 0.08  # share of the values' span added on each side of a row plot's x range
 
 
 def value_range(*arrays) -> list[float]:
@@ -25,8 +26,30 @@ def value_range(*arrays) -> list[float]:
     vals = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays] + [[0.0]])
     vals = vals[np.isfinite(vals)]
     lo, hi = float(vals.min()), float(vals.max())
-    pad = 0.08 * max(hi - lo, 1.0)
+    pad = RANGE_PAD * max(hi - lo, 1.0)
     return [lo - pad, hi + pad]
+
+
+# Rows whose values depend on γ and β, and how the browser recomputes them from z_norm while
+# the γ, β sliders move (the ``op`` codes of :func:`bnsim.ui.live.affine_values`).
+AFFINE_OPS = {"gz": 1, "z_tilde": 2, "a": 3}
+CURVE_FLOOR = 5.5  # the activation curve's x range: at least ±(5.5 + 0.5) = ±6
+CURVE_MARGIN = 0.5
+
+
+def _row_slots(st: E.Stages, y_class: np.ndarray) -> list[list]:
+    """For each per-example trace of :func:`stage_rows` (the paths, then class 0 and 1), the
+    (row key, example index) of every x value, ``None`` for a gap."""
+    m = len(st.z)
+    per = [k for k, _, _ in E.STAGES if k in E.PER_EXAMPLE]
+    paths = [slot for i in range(m) for slot in [*((k, i) for k in per), None]]
+    y_class = np.asarray(y_class)
+    dots = [[(k, int(i)) for k in per for i in np.flatnonzero(y_class == c)] for c in (0, 1)]
+    return [paths, *dots]
+
+
+def _slot_values(st: E.Stages, slots) -> list:
+    return [None if s is None else float(st.row(s[0])[s[1]]) for s in slots]
 
 
 def stage_rows(st: E.Stages, y_class: np.ndarray, x_range=None, height: int = 460) -> go.Figure:
@@ -34,32 +57,23 @@ def stage_rows(st: E.Stages, y_class: np.ndarray, x_range=None, height: int = 46
     shared axis, so the class sees them centred, scaled, shifted and squashed. μ_B, σ²_B and
     1/√(σ²_B + ε) are single numbers (orange diamonds); a dot's colour is its example's class;
     a faint line follows each example from z to a."""
-    m = len(st.z)
     keys = [k for k, _, _ in E.STAGES]
-    data = []
-    per = [k for k in keys if k in E.PER_EXAMPLE]
+    row_of = dict(zip(keys, ROW_LABELS, strict=True))
+    paths, *dots = _row_slots(st, y_class)
     # each example's path through the per-example rows (one trace, gaps between examples)
-    xs, ys = [], []
-    for i in range(m):
-        for k in per:
-            xs.append(float(st.row(k)[i]))
-            ys.append(ROW_LABELS[keys.index(k)])
-        xs.append(None)
-        ys.append(None)
-    data.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=C["neutral"], width=1),
-                           opacity=0.35, hoverinfo="skip", showlegend=False))
-    y_class = np.asarray(y_class)
-    for c, color in ((0, C["class0"]), (1, C["class1"])):
-        sel = np.flatnonzero(y_class == c)
-        xs = [float(st.row(k)[i]) for k in per for i in sel]
-        ys = [ROW_LABELS[keys.index(k)] for k in per for _ in sel]
-        text = [f"example {i + 1}" for _ in per for i in sel]
-        data.append(go.Scatter(x=xs, y=ys, mode="markers", name=f"examples of class {c}",
+    data = [go.Scatter(x=_slot_values(st, paths),
+                       y=[None if s is None else row_of[s[0]] for s in paths], mode="lines",
+                       line=dict(color=C["neutral"], width=1), opacity=0.35,
+                       hoverinfo="skip", showlegend=False)]
+    for c, color, slots in ((0, C["class0"], dots[0]), (1, C["class1"], dots[1])):
+        data.append(go.Scatter(x=_slot_values(st, slots), y=[row_of[k] for k, _ in slots],
+                               mode="markers", name=f"examples of class {c}",
                                marker=dict(color=color, size=13, line=dict(width=1)),
-                               text=text, hovertemplate="%{text}: %{x:.4g}<extra></extra>"))
+                               text=[f"example {i + 1}" for _, i in slots],
+                               hovertemplate="%{text}: %{x:.4g}<extra></extra>"))
     scal = [k for k in keys if k not in E.PER_EXAMPLE]
     data.append(go.Scatter(x=[float(getattr(st, k)) for k in scal],
-                           y=[ROW_LABELS[keys.index(k)] for k in scal], mode="markers",
+                           y=[row_of[k] for k in scal], mode="markers",
                            name="a mini-batch statistic", marker=dict(
                                color=C["batch"], size=16, symbol="diamond"),
                            hovertemplate="%{y} = %{x:.4g}<extra></extra>"))
@@ -73,10 +87,61 @@ def stage_rows(st: E.Stages, y_class: np.ndarray, x_range=None, height: int = 46
     return go.Figure(data=data, layout=layout)
 
 
+def _affine_trace(trace: int, attr: str, slots) -> dict:
+    """One trace's ``attr`` array for the browser: per value an op (0: the fixed value, NaN
+    a gap; 1: γ·z_norm; 2: γ·z_norm + β; 3: g(γ·z_norm + β)), the example index and the
+    fixed value."""
+    op = np.array([AFFINE_OPS.get(s[0], 0) if s else 0 for s in slots], dtype=np.int32)
+    at = np.array([s[1] if s else 0 for s in slots], dtype=np.int32)
+    return {"trace": trace, "attr": attr, "op": op, "at": at}
+
+
+def _fixed(st: E.Stages, slots) -> np.ndarray:
+    return np.array([np.nan if s is None or s[0] in AFFINE_OPS else float(st.row(s[0])[s[1]])
+                     for s in slots])
+
+
+def rows_preview(st: E.Stages, y_class: np.ndarray, sliders: dict[str, str]) -> dict:
+    """What the browser needs to redraw a :func:`stage_rows` figure for another γ, β while the
+    sliders labelled ``sliders["gamma"]``, ``sliders["beta"]`` move, before the server answers:
+    z_norm, and for the paths and the two classes' dots which x value is fixed and which is
+    γ·z_norm, γ·z_norm + β or g(γ·z_norm + β) of which example; the x range is
+    :func:`value_range` of the fixed rows and the new ones (as the server computes it).
+
+    The browser's numbers equal the server's figure for the same γ, β to ~1e-16 (the same float
+    operations; g's tanh may differ in the last bit): see :func:`bnsim.ui.live.affine_values`."""
+    traces = []
+    for i, slots in enumerate(_row_slots(st, y_class)):
+        traces.append({**_affine_trace(i, "x", slots), "fixed": _fixed(st, slots)})
+    # value_range's bounds over the rows γ, β do not move (and 0); the browser adds the others
+    fixed = np.concatenate([st.row(k) for k, _, _ in E.STAGES if k not in AFFINE_OPS] + [[0.0]])
+    fixed = fixed[np.isfinite(fixed)]
+    return _affine(st, sliders, traces, [{
+        "axis": "xaxis", "lo": float(fixed.min()), "hi": float(fixed.max()), "pad": 0.0,
+        "rel": RANGE_PAD, "span": 1.0, "traces": list(range(len(traces)))}])
+
+
+def _affine(st: E.Stages, sliders: dict[str, str], traces: list, ranges: list,
+            names: list | None = None) -> dict:
+    return {"kind": "affine", "sliders": dict(sliders), "gamma": float(st.gamma),
+            "beta": float(st.beta), "activation": st.activation,
+            "base": np.asarray(st.z_norm, dtype=float), "traces": traces, "ranges": ranges,
+            "names": names or []}
+
+
+def curve_label(gamma: float, beta: float) -> str:
+    """The legend name of the batch at the γ, β shown (the browser formats it alike)."""
+    return f"γ = {gamma:.3g}, β = {beta:.3g}"
+
+
+CURVE_LABEL = "γ = {gamma}, β = {beta}"  # the same, as a template the browser fills in (.3g)
+
+
 def activation_curve(activation: str, z_norm: np.ndarray, z_tilde: np.ndarray,
                      label: str, height: int = 380) -> go.Figure:
     """g over [−6, 6] with the mini-batch on it twice: at γ = 1, β = 0 (z̃ = z_norm, grey) and
-    at the γ, β shown (``label``, blue); the nearly linear middle shaded (not for ReLU)."""
+    at the γ, β shown (``label``, blue); the nearly linear middle shaded (not for ReLU). The x
+    range widens to hold every z̃ with a margin of 0.5."""
     x, g = E.sigmoid_curve(activation)
     data = [go.Scatter(x=x, y=g, mode="lines", name=f"g = {activation}",
                        line=dict(color=C["neutral"], width=3), hoverinfo="skip")]
@@ -93,8 +158,8 @@ def activation_curve(activation: str, z_norm: np.ndarray, z_tilde: np.ndarray,
         shapes.append(dict(type="rect", x0=-w, x1=w, y0=0, y1=1, yref="paper", xref="x",
                            fillcolor="rgba(153,153,153,0.15)", line=dict(width=0),
                            layer="below"))
-    lo = min(-6.0, float(np.nanmin(z_tilde)) - 0.5) if len(z_tilde) else -6.0
-    hi = max(6.0, float(np.nanmax(z_tilde)) + 0.5) if len(z_tilde) else 6.0
+    lo = min(-CURVE_FLOOR, float(np.nanmin(z_tilde))) - CURVE_MARGIN if len(z_tilde) else -6.0
+    hi = max(CURVE_FLOOR, float(np.nanmax(z_tilde))) + CURVE_MARGIN if len(z_tilde) else 6.0
     ylo, yhi = (-1.1, 1.1) if activation == "tanh" else (-0.1, 1.1)
     layout = style.layout(height=height,
                           xaxis=dict(range=[lo, hi], title="z̃ (input of g)"),
@@ -102,6 +167,20 @@ def activation_curve(activation: str, z_norm: np.ndarray, z_tilde: np.ndarray,
                                      title="a = g(z̃)"))
     layout["shapes"] = shapes
     return go.Figure(data=data, layout=layout)
+
+
+def curve_preview(st: E.Stages, sliders: dict[str, str]) -> dict:
+    """What the browser needs to redraw an :func:`activation_curve` figure (drawn with
+    ``st.z_norm``, ``st.z_tilde`` and :func:`curve_label`) for another γ, β while the sliders
+    move: the batch's markers (trace 2) at x = γ·z_norm + β, y = g(x), their legend name, and
+    the x range (at least ±6, widened to every z̃ + 0.5)."""
+    slots = [("z_tilde", i) for i in range(len(st.z))]
+    traces = [_affine_trace(2, "x", slots), _affine_trace(2, "y", [("a", i) for _, i in slots])]
+    for t in traces:
+        t["fixed"] = np.full(len(slots), np.nan)
+    ranges = [{"axis": "xaxis", "lo": -CURVE_FLOOR, "hi": CURVE_FLOOR, "pad": CURVE_MARGIN,
+               "rel": 0.0, "span": 0.0, "traces": [0]}]
+    return _affine(st, sliders, traces, ranges, [{"trace": 2, "text": CURVE_LABEL}])
 
 
 def param_paths(paths, layer: int, unit: int, height: int = 380) -> go.Figure:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from bnsim import inside_layer as E
 from bnsim import notation as nt
+from bnsim.figures import inside_layer as figs
 from bnsim.ui import controls as ui
 from bnsim.ui.cache import Trained, train_on_dataset
 from bnsim.verdict import Verdict, num, pct
@@ -185,6 +186,27 @@ def sweep(depth: int, activation: str, optimizer: str, n_seeds: int) -> E.Sweep:
 
 def sweep_of(v: dict[str, Any]) -> E.Sweep:
     return sweep(int(v["sw_depth"]), v["sw_act"], v["sw_opt"], int(v["sw_seeds"]))
+
+
+# ---------------------------------------------------------------- in-browser redraw
+# The γ and β sliders, by label: while they move, the live charts of the rows and of the
+# activation curve recompute γ·z_norm, z̃ and a = g(z̃) in the browser (closed form in z_norm)
+# before the server answers; the server's figure follows on release.
+GB_SLIDERS = {name: next(c.label for c in CONTROLS if c.key == name) for name in ("gamma", "beta")}
+
+
+def rows_preview(vw: View, y_class) -> dict | None:
+    """The in-browser recipe of the rows figure, only when the sliders set γ, β."""
+    return figs.rows_preview(vw.shown, y_class, GB_SLIDERS) if vw.gb == "sliders" else None
+
+
+def curve_preview(vw: View) -> dict | None:
+    """The in-browser recipe of the activation curve, only when the sliders set γ, β."""
+    return figs.curve_preview(vw.shown, GB_SLIDERS) if vw.gb == "sliders" else None
+
+
+def curve_label(vw: View) -> str:
+    return figs.curve_label(vw.gamma, vw.beta)
 
 
 # ---------------------------------------------------------------- sentences

@@ -6,9 +6,16 @@ move throws the chart away and the browser builds it again from scratch (``Plotl
 its ``key`` and redraws with ``Plotly.react``, which updates the existing plot.
 
 A chart may also carry a *preview*: what the browser needs to recompute some of its traces
-when a slider on the page moves, before the server has even heard of the new value (see
-:func:`bnsim.figures.running_stats.ema_preview`). The server's figure for the released value
-follows a moment later and is drawn over it.
+when a slider on the page moves, before the server has even heard of the new value. The server's
+figure for the released value follows a moment later and is drawn over it. A recipe's ``kind``
+says how the browser recomputes:
+
+* ``"ema"`` (the default; :func:`bnsim.figures.running_stats.ema_preview`): the EMA lines for
+  the β_EMA of one slider.
+* ``"affine"`` (:func:`bnsim.figures.inside_layer.rows_preview`, ``curve_preview``): values
+  γ·z_norm, γ·z_norm + β and g(γ·z_norm + β) for the γ and β of two sliders, from the base
+  array z_norm; :func:`affine_values` and :func:`affine_range` are the browser's arithmetic
+  written in Python (what the tests compare with the server's figure).
 
 The component is one HTML file (``live_frontend/index.html``, no build step). plotly.js is
 served from the ``plotly`` Python package the project already depends on, so the browser draws
@@ -75,7 +82,7 @@ def live_chart(fig: go.Figure | dict, *, key: str, preview: dict | None = None,
     """Show ``fig`` in a chart that keeps its identity under ``key`` and redraws in place.
 
     ``preview``: optional recipe for redrawing traces in the browser while a slider moves
-    (currently the EMA recipe of :func:`~bnsim.figures.running_stats.ema_preview`).
+    (see the module docstring for its kinds).
     ``where``: a container (e.g. a column) to draw in; default: the current one.
 
     The chart's height (the figure's ``layout.height``) is reserved from the first render, so
@@ -103,3 +110,45 @@ def _draw(spec: str, key: str, preview: dict | None) -> None:
     chart(spec=spec, plotly_js=f"../{plotly_js.name}/plotly.min.js",
           preview=json.dumps(_packed(preview), allow_nan=False) if preview else None, key=key,
           default=None)
+
+
+# ---------------------------------------------------------------- the "affine" recipe
+AFFINE_OPS = {0: "fixed", 1: "γ·base", 2: "γ·base + β", 3: "g(γ·base + β)"}
+
+
+def affine_values(recipe: dict, gamma: float, beta: float) -> list[np.ndarray]:
+    """The arrays an ``"affine"`` recipe's traces get for ``gamma``, ``beta`` — what the
+    browser computes (``live_frontend/index.html``, ``affineValues``), in the same float64
+    operations: x = γ·base[i], then x + β, then g(x + β) with g written as
+    ``bnsim.network._act``; op 0 keeps the fixed value (NaN: a gap)."""
+    base = np.asarray(recipe["base"], dtype=float)
+    out = []
+    for t in recipe["traces"]:
+        op, at = np.asarray(t["op"]), np.asarray(t["at"])
+        gz = gamma * base[at]
+        zt = gz + beta
+        vals = np.where(op == 1, gz, np.where(op == 2, zt, np.asarray(t["fixed"], float)))
+        if np.any(op == 3):
+            vals = np.where(op == 3, _act(recipe["activation"], zt), vals)
+        out.append(vals)
+    return out
+
+
+def _act(name: str, x: np.ndarray) -> np.ndarray:
+    """g as the browser writes it (the formulas of ``bnsim.network._act``)."""
+    if name == "relu":
+        return np.maximum(x, 0.0)
+    if name == "tanh":
+        return np.tanh(x)
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def affine_range(spec: dict, values: list[np.ndarray]) -> list[float]:
+    """An axis range of an ``"affine"`` recipe for the ``values`` of :func:`affine_values`:
+    lo, hi = the extremes of the finite values of the listed traces and of ``spec``'s lo, hi;
+    pad = pad + rel·max(hi − lo, span); [lo − pad, hi + pad]."""
+    vals = np.concatenate([values[i] for i in spec["traces"]] + [[spec["lo"], spec["hi"]]])
+    vals = vals[np.isfinite(vals)]
+    lo, hi = float(vals.min()), float(vals.max())
+    pad = spec["pad"] + spec["rel"] * max(hi - lo, spec["span"])
+    return [lo - pad, hi + pad]
