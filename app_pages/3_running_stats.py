@@ -27,22 +27,25 @@ with page.friendly("the running estimates"):
     view = cr.compute_view(run, choice.layer, choice.unit, v)
 us, est = view.us, view.est
 
-st.latex(notation.EMA_EQUATION)
-st.markdown(cr.beta_line(view))
-st.caption(run.summary)
 if not us.has_bn:
     st.info(cr.no_bn_note(us.layer), icon=":material/info:")
-trajectory = figs.trajectory(us, est, view.shown, view.variance, v["logx"])
-# The EMA lines follow the β_EMA slider in the browser while it moves; the server's figure
-# for the released value replaces them a moment later.
-live_chart(trajectory, key="trajectory", preview=None if est is None else figs.ema_preview(
-    trajectory, us, view.variance, view.beta, slider=cr.BETA_LABEL))
-if (caption := cr.thinning_caption(us)) is not None:
-    st.caption(caption)
+# μ and σ² side by side (stacked on a phone). The EMA lines follow the β_EMA slider in the
+# browser while it moves; the server's figure for the released value replaces them after.
+with page.friendly("the plots"):
+    charts = cr.trajectories(view, v["logx"])
+for column, (key, fig, preview) in zip(st.columns(2), charts, strict=True):
+    live_chart(fig, key=key, preview=preview, where=column)
 page.takeaway(cr.trajectory_takeaway(view))
 page.takeaway(cr.variance_takeaway(view))
+st.markdown(cr.beta_line(view))
+st.caption(run.summary)
+if (caption := cr.thinning_caption(us)) is not None:
+    st.caption(caption)
 page.download_csv(lambda: E.trajectory_frame(us, est, view.variance, view.shown),
                   cr.csv_name(view), cr.CSV_LABEL)
+with st.expander(cr.ABOUT_LABEL, icon=":material/info:"):
+    st.markdown(cr.ABOUT)
+    st.latex(notation.EMA_EQUATION)
 
 # Lazy tabs bound to the URL: only the open tab is computed and sent to the browser.
 tabs = dict(zip(cr.PANELS, st.tabs(cr.PANELS, key="panel", bind="query-params"), strict=True))
@@ -58,8 +61,8 @@ def opened(panel: str) -> bool:
 
 with tabs["Error vs population"]:
     if opened("Error vs population"):
-        live_chart(figs.error_plot(us, view.errs, view.shown, view.beta, view.tol,
-                                   view.variance), key="errors")
+        for column, (key, fig) in zip(st.columns(2), cr.error_plots(view), strict=True):
+            live_chart(fig, key=key, where=column)
         page.takeaway(cr.error_takeaway(view))
 with tabs["Step by step"]:
     if opened("Step by step"):
@@ -72,7 +75,8 @@ with tabs["Distribution at a step"]:
         if (caption := cr.snapshot_caption(run, dist, v["step"])) is not None:
             st.caption(caption)
         marks = cr.marks_at(view, dist.step)
-        live_chart(figs.distribution(dist, marks, E.z_range(us)), key="distribution")
+        live_chart(figs.distribution(dist, marks, E.z_range(us), height=cr.DISTRIBUTION_HEIGHT),
+                   key="distribution")
         page.takeaway(cr.distribution_takeaway(dist, marks))
 with tabs["PyTorch & Keras"]:
     if opened("PyTorch & Keras"):

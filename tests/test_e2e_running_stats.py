@@ -30,8 +30,9 @@ SMALL = "steps=200"
 #: JS (index) -> x of the scrub figure's grey curtain (its left edge is step k + 0.5).
 CURTAIN_JS = f"""(i) => {{
     const p = ({PLOTS_JS})()[i];
-    return p.data.find(d => d.fill === 'toself').x[0];
+    return p.layout.shapes[0].x0;
 }}"""
+SCRUB = 2  # the μ and σ² trajectories come first
 
 #: JS run in a live chart's frame: the y of every EMA trace, as plain arrays (the server sends
 #: them as base64 typed arrays; the browser's own redraw leaves Float64Arrays).
@@ -56,30 +57,55 @@ def test_dragging_beta_redraws_the_ema_in_the_browser_with_the_servers_numbers(
     sent = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
     goto_and_wait(page, f"{streamlit_server}/Running_statistics?{SMALL}")
-    frame = live_chart_frame(page, "mini-batch μ_B, σ²_B")  # the trajectory
-    start = frame.evaluate(EMA_JS)
-    assert len(start) == 4  # EMA and bias-corrected, mean and variance panels
+    frames = _trajectory_frames(page)  # μ and σ², side by side
+    start = [frame.evaluate(EMA_JS) for frame in frames]
+    assert [len(s) for s in start] == [2, 2]  # EMA and bias-corrected in each plot
     n_sent = len(sent)
 
     x, y = slider_thumb_centre(page, BETA)
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x - 40, y, steps=4)  # drag left: a smaller β_EMA, held down
-    frame.wait_for_function(f"(before) => JSON.stringify(({EMA_JS})()) !== before",
-                            arg=json.dumps(start))
+    for frame, before in zip(frames, start, strict=True):
+        frame.wait_for_function(f"(before) => JSON.stringify(({EMA_JS})()) !== before",
+                                arg=json.dumps(before))
     dragged = slider_state(page, BETA)[0]
     assert dragged < 0.9
     assert sent[n_sent:] == []  # redrawn while the thumb is held: the server has not been told
-    preview = frame.evaluate(EMA_JS)
-    _close(preview, frame.evaluate("(b) => window.previewValues(b).map(a => Array.from(a))",
-                                   dragged))
+    previews = [frame.evaluate(EMA_JS) for frame in frames]
+    for frame, preview in zip(frames, previews, strict=True):
+        _close(preview, frame.evaluate(
+            "(b) => window.previewValues(b).map(a => Array.from(a))", dragged))
 
     before = plotly_data_signature(page, 0)
     page.mouse.up()  # released: Streamlit reruns and the server's figure replaces the preview
     wait_for_plotly_change(page, before, 0)
     assert_no_exception(page)
     assert re.search(rf"[?&]beta={re.escape(repr(dragged))}(&|$)", page.url), page.url
-    _close(preview, frame.evaluate(EMA_JS))  # the browser's numbers were the server's
+    for frame, preview in zip(frames, previews, strict=True):
+        _close(preview, frame.evaluate(EMA_JS))  # the browser's numbers were the server's
+
+
+#: JS run in a live chart's frame: whether it is the μ plot (axis y) or the σ² plot (y2).
+AXIS_JS = "() => document.getElementById('chart').data[0].yaxis || 'y'"
+
+
+def _trajectory_frames(page):
+    """The frames of the μ plot and the σ² plot (both draw the mini-batch dots)."""
+    live_chart_frame(page, "mini-batch μ_B, σ²_B")
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('iframe')).filter(f => {"
+        " try { const c = f.contentDocument.getElementById('chart');"
+        " return c && c.data && c.data.some(t => t.name === 'mini-batch μ_B, σ²_B'); }"
+        " catch (e) { return false; } }).length === 2")
+    found = {}
+    for frame in page.frames:
+        if "/bnsim.ui.live.live_chart/" in frame.url and frame.evaluate(
+                "() => { const c = document.getElementById('chart');"
+                " return !!(c && c.data && c.data.some(t => t.name === 'mini-batch μ_B, σ²_B'));"
+                " }"):
+            found[frame.evaluate(AXIS_JS)] = frame
+    return [found["y"], found["y2"]]
 
 
 #: JS run in a live chart's frame: [paper background, font colour, font family] as drawn.
@@ -131,8 +157,8 @@ def test_page_loads_and_the_beta_slider_updates_the_chart(page, streamlit_server
     assert_no_exception(page)
     wait_for_plotly(page, 0)
     assert page.get_by_role("heading", name="Running statistics").is_visible()
-    wait_for_plotly(page, 1)
-    assert plotly_count(page) == 2  # trajectory + the open tab, both live charts
+    wait_for_plotly(page, 3)
+    assert plotly_count(page) == 4  # μ and σ² trajectories + the open tab's two, all live
     assert page.locator(".js-plotly-plot").count() == 0
     before = plotly_data_signature(page, 0)
     value = slider_state(page, BETA)[0]
@@ -155,8 +181,8 @@ def test_scrubbing_and_play_run_in_the_browser_without_the_server(page, streamli
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
     goto_and_wait(page, f"{streamlit_server}/Running_statistics?{SMALL}&panel=Step+by+step")
     assert_no_exception(page)
-    wait_for_plotly(page, 1)
-    assert page.evaluate(CURTAIN_JS, 1) == 10.5  # opens at step 10
+    wait_for_plotly(page, SCRUB)
+    assert page.evaluate(CURTAIN_JS, SCRUB) == 10.5  # opens at step 10
     n_sent = len(sent)
 
     plot = page.locator(".js-plotly-plot").first  # the trajectory is a live chart (a frame)
@@ -164,11 +190,11 @@ def test_scrubbing_and_play_run_in_the_browser_without_the_server(page, streamli
     rail.scroll_into_view_if_needed()
     box = rail.bounding_box()
     page.mouse.click(box["x"] + 0.6 * box["width"], box["y"] + box["height"] / 2)
-    page.wait_for_function(f"() => ({CURTAIN_JS})(1) > 40")
-    scrubbed = page.evaluate(CURTAIN_JS, 1)
+    page.wait_for_function(f"() => ({CURTAIN_JS})({SCRUB}) > 40")
+    scrubbed = page.evaluate(CURTAIN_JS, SCRUB)
 
     plot.locator(".updatemenu-button").first.click()  # ▶
-    page.wait_for_function(f"() => ({CURTAIN_JS})(1) > {scrubbed}", timeout=10000)
+    page.wait_for_function(f"() => ({CURTAIN_JS})({SCRUB}) > {scrubbed}", timeout=10000)
     time.sleep(0.3)
     state = page.locator("[data-testid=stApp]").get_attribute("data-test-script-state")
     assert state == "notRunning"

@@ -164,12 +164,15 @@ def test_scrub_frames_slider_and_play_button(us):
     assert buttons[0].args[1]["fromcurrent"] is True
     frame = fig_valid.frames[24]
     assert frame.name == "25"
-    curtain, points, weights = frame.data
-    assert [fig_valid.data[i].fill for i in frame.traces] == ["toself", None, "tozeroy"]
-    assert curtain.x[0] == 25.5 and curtain.x[1] == K + 0.5  # hides steps 26..K
+    points, weights = frame.data
+    assert [fig_valid.data[i].fill for i in frame.traces] == [None, "tozeroy"]
+    curtain = frame.layout.shapes[0]
+    assert (curtain.x0, curtain.x1) == (25.5, K + 0.5)  # hides steps 26..K ...
+    assert curtain.layer == "above" and (curtain.y0, curtain.y1) == (0, 1)  # ... over the dots
+    assert fig_valid.layout.shapes[0].x0 == 10.5  # opens at step 10
     assert points.y == pytest.approx((us.mu[24], est.get("ema", "mean")[24]))
     # the weight profile ends at step 25 with 1 − β and decays by β per step back
-    w = arr(fig_valid.data[frame.traces[2]].y)
+    w = arr(fig_valid.data[frame.traces[1]].y)
     assert weights.x0 + len(w) - 1 == 25
     assert w[-1] == pytest.approx(1 - beta) and w[-2] == pytest.approx((1 - beta) * beta)
     # the static traces: μ_B dots and the EMA over the first K steps
@@ -237,3 +240,54 @@ def test_a_figure_refines_the_base_layout_without_losing_it(us):
     assert scrub.layout.margin.b == 150  # room for the Plotly slider and ▶ below the plot
     assert (scrub.layout.margin.l, scrub.layout.margin.r) == (60, 20)  # the base margins
     assert scrub.layout.legend.orientation == "h" and scrub.layout.font.size == 16
+
+
+def test_trajectory_panels_alone_keep_their_axes_and_align(us):
+    """The page draws μ and σ² as two plots side by side: each keeps its axes (so the EMA
+    preview reads either), each carries part of the legend (every entry once, at most three),
+    and both have the same top margin, so their plot areas align."""
+    est = E.estimate(us, 0.9)
+    both = F.trajectory(us, est, ALL, "biased", log_steps=True)
+    mu = _valid(F.trajectory(us, est, ALL, "biased", log_steps=True, stats=("mean",)))
+    var = _valid(F.trajectory(us, est, ALL, "biased", log_steps=True, stats=("var",)))
+    assert {t.yaxis for t in mu.data} == {"y"} and {t.yaxis for t in var.data} == {"y2"}
+    for part, ax in ((mu, "yaxis"), (var, "yaxis2")):
+        assert part.layout[ax].range == both.layout[ax].range  # the same fixed ranges
+        assert tuple(part.layout[ax].domain) == (0, 1)
+    assert mu.layout.xaxis.type == var.layout.xaxis2.type == "log"
+    assert mu.layout.xaxis.range == var.layout.xaxis2.range
+    listed = [t.name for part in (mu, var) for t in part.data if t.showlegend]
+    assert sorted(listed) == sorted({t.name for t in both.data})  # each entry exactly once
+    assert max(sum(t.showlegend for t in part.data) for part in (mu, var)) <= 3
+    assert mu.layout.margin.t == var.layout.margin.t == F.TOP
+    raw = F.trajectory(us, est, ALL, "biased", log_steps=True, stats=("var",))
+    p = F.ema_preview(raw, us, "biased", 0.9, slider="β")
+    assert [t["axis"] for t in p["traces"]] == ["y2", "y2"]
+
+
+def test_error_plots_share_one_y_range_and_label_their_marker_lines(us):
+    est = E.estimate(us, 0.9)
+    errs = E.errors(us, est)
+    fig = _valid(F.error_plot(us, errs, ALL, 0.9, 0.2))
+    assert fig.layout.yaxis.range == fig.layout.yaxis2.range  # μ and σ² on one scale
+    notes = [a.text for a in fig.layout.annotations]
+    assert notes.count("tolerance 20 %") == 2 and notes.count("window ≈ 10") == 2
+    mu = F.error_plot(us, errs, ALL, 0.9, 0.2, stats=("mean",))
+    var = F.error_plot(us, errs, ALL, 0.9, 0.2, stats=("var",))
+    assert mu.layout.yaxis.range == var.layout.yaxis2.range == fig.layout.yaxis.range
+    assert mu.layout.margin.t == var.layout.margin.t
+
+
+def test_distribution_marks_close_together_get_labels_on_different_heights(run, us):
+    tr, X, y = run
+    d = E.distribution_at(tr, X, y, 1, 3, 30)
+    close = d.pop_mean + 0.001  # three estimates all but on top of the population mean
+    marks = {"ema": close, "ema_bc": close + 0.001, "cumulative": close - 0.001}
+    fig = _valid(F.distribution(d, marks, E.z_range(us)))
+    labels = {a.text: (a.x, a.y) for a in fig.layout.annotations}
+    assert set(labels) >= {"μ_pop", "EMA", "corrected", "cumulative"}
+    near = [labels[k] for k in ("μ_pop", "EMA", "corrected", "cumulative")]
+    assert len({y for _, y in near}) == 4  # stacked, not overlaid
+    assert max(y for _, y in labels.values()) < fig.layout.yaxis.range[1]  # all on the plot
+    lines = {t.name.split(" = ")[0]: t.y[1] for t in fig.data if t.type == "scatter"}
+    assert sorted(lines.values()) == sorted(y for _, y in labels.values())  # line ends at label

@@ -28,6 +28,12 @@ def _run(qp=None, at=None) -> AppTest:
 
 
 
+def _trajectory(at) -> dict:
+    """The μ plot and the σ² plot drawn beside it, as one figure (axes y and y2)."""
+    mu, var = _figure(at, "trajectory"), _figure(at, "trajectory_var")
+    return {"data": mu["data"] + var["data"], "layout": {**mu["layout"], **var["layout"]}}
+
+
 def _trace(fig: dict, name: str, axis: str = "y") -> np.ndarray:
     t = [t for t in fig["data"] if t.get("name") == name and t.get("yaxis", "y") == axis]
     assert t, [t.get("name") for t in fig["data"]]
@@ -46,7 +52,7 @@ def _text(at) -> str:
 def test_defaults_run_and_show_the_main_figure():
     at = AppTest.from_file(PAGE, default_timeout=60).run()  # the real defaults (1000 steps)
     _no_errors(at)
-    fig = _figure(at, "trajectory")
+    fig = _trajectory(at)
     dots = [t for t in fig["data"] if t["name"] == "mini-batch μ_B, σ²_B"][0]
     x = arr(dots["x"])  # the first 30 mini-batches, then every 4th of 1000, and the last
     assert list(x[:30]) == list(range(1, 31)) and x[-1] == 1000 and len(x) < 300 + 30
@@ -65,15 +71,16 @@ def test_defaults_run_and_show_the_main_figure():
     assert re.search(r"σ² within 20 % of σ²_pop of the population value", takeaways[0])
     assert "The unbiased m/(m − 1)·σ²_B of m = 32 average" in takeaways[1]
     assert at.get("download_button")
-    assert _figure(at, "errors")  # the first tab is open by default
+    assert _figure(at, "errors") and _figure(at, "errors_var")  # the first tab is open
+    assert fig["layout"]["xaxis"]["type"] == "log"  # the first steps are visible at once
 
 
 def test_beta_changes_the_running_estimate_but_not_the_recorded_batch_stats():
     at = _run()
-    before = _figure(at, "trajectory")
+    before = _trajectory(at)
     at.slider(key="beta").set_value(0.5).run()
     _no_errors(at)
-    after = _figure(at, "trajectory")
+    after = _trajectory(at)
     for axis in ("y", "y2"):
         np.testing.assert_array_equal(_trace(before, "mini-batch μ_B, σ²_B", axis),
                                       _trace(after, "mini-batch μ_B, σ²_B", axis))
@@ -100,7 +107,7 @@ def test_view_controls_never_retrain(monkeypatch):
         _no_errors(at)
     at.toggle(key="bc").set_value(False).run()
     at.radio(key="var").set_value("biased (Keras)").run()
-    at.toggle(key="logx").set_value(True).run()
+    at.toggle(key="logx").set_value(False).run()  # on by default
     _no_errors(at)
     assert len(keys) == 8 and len(set(keys)) == 1  # the same scalar cache key every time
     assert trainings == []  # ... and it was a cache hit every time
@@ -118,7 +125,7 @@ def test_url_parameters_set_the_controls():
     text = _text(at)
     assert "β_EMA = 0.750" in text and "layer 1 (BN), unit 3" in text and "m = 20" in text
     assert "averages over about 1/(1 − β_EMA) = 4 mini-batches" in text
-    fig = _figure(at, "trajectory")
+    fig = _trajectory(at)
     names = {t["name"] for t in fig["data"]}
     assert "EMA (lecture)" not in names and "bias-corrected EMA" in names
     assert fig["layout"]["yaxis2"]["title"]["text"].startswith("variance σ² (biased")
@@ -171,7 +178,7 @@ def test_layer_without_bn_explains_and_still_shows_the_batch_stats():
     at = _run({"bn": ["layer 2"], "layer": "1"})
     _no_errors(at)
     assert any("has no BN" in i.value for i in at.info)
-    fig = _figure(at, "trajectory")
+    fig = _trajectory(at)
     assert {t["name"] for t in fig["data"]} == {"mini-batch μ_B, σ²_B",
                                                "population statistics"}
     assert "keeps no running estimate" in _text(at)
@@ -221,7 +228,7 @@ def test_every_tab_opens_and_presets_run():
     {"beta": "0", "step": "5000"},
     {"beta": "0.999", "tol": "1", "panel": "Step by step"},
     {"steps": "50", "batch": "256", "depth": "4", "width": "2", "panel": "Distribution at a step"},
-    {"act": "sigmoid", "lr": "0.3", "opt": "rmsprop", "logx": "true"},
+    {"act": "sigmoid", "lr": "0.3", "opt": "rmsprop", "logx": "false"},
 ])
 def test_extreme_settings_show_no_error(qp):
     at = _run(qp)
@@ -241,7 +248,7 @@ def test_diverged_training_warns_and_shows_the_steps_before(monkeypatch):
         at = _run({"layer": "1"})
         assert not at.exception and not at.error
         assert any(f"diverged at step {tr.diverged_at}" in w.value for w in at.warning)
-    assert _figure(at, "trajectory")  # the 60 steps before are still shown
+    assert _trajectory(at)  # the 60 steps before are still shown
 
 
 def test_the_framework_box_says_what_pytorch_and_keras_do():

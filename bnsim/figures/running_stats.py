@@ -44,7 +44,8 @@ RUNNING_STYLE = {  # colour and dash of each running estimator
 }
 NAMES = notation.labels(notation.ESTIMATORS)  # legend names: running estimators, batch, population
 SHORT = notation.labels(notation.ESTIMATORS, short=True)  # the scrub slider's readout
-CURTAIN = "rgba(153,153,153,0.38)"
+CURTAIN = "rgba(153,153,153,0.92)"  # hides the steps to come (drawn above the dots)
+CONTROL_BG = "rgba(153,153,153,0.38)"  # the Plotly slider's rail and the ▶ buttons
 STAT_LABEL = {"mean": "μ", "var": "σ²"}
 
 
@@ -84,14 +85,33 @@ def _line(x, y, name, color, dash="solid", xaxis="x", yaxis="y", legend=True, wi
                 hovertemplate=f"{name}<br>step %{{x}}: %{{y:.4g}}<extra></extra>")
 
 
+PANELS = {"mean": ("x", "y"), "var": ("x2", "y2")}  # each statistic's axes in every figure
+TOP = 110  # px above a plot drawn alone: three legend rows — plots side by side align
+# Drawn alone (side by side on the page), each plot carries part of the legend, so neither
+# needs more than three rows at 16 px (the colours mean the same in both).
+LEGEND_OF = {"mean": ("batch", "ema", "ema_bc"), "var": ("cumulative", "population")}
+
+
+def _domains(stats) -> dict[str, tuple[list, list]]:
+    """(x domain, y domain) of each statistic's panel: alone, the whole plot; both, μ above σ²."""
+    if len(stats) == 1:
+        return {stats[0]: ([0, 1], [0, 1])}
+    return {"mean": ([0, 1], [0.54, 1]), "var": ([0, 1], [0, 0.44])}
+
+
 def trajectory(us: UnitStats, est: Estimates | None, shown, variance: str = "unbiased",
                log_steps: bool = False, max_points: int = MAX_POINTS,
                max_line_points: int = MAX_LINE_POINTS,
-               height: int = 540) -> go.Figure:
+               height: int = 540, stats=("mean", "var"), legend: bool = True) -> go.Figure:
     """μ_B dots over steps (top) and σ²_B (bottom) with the running estimates in ``shown``
     (keys of :data:`~bnsim.running_stats.RUNNING`; ``est`` None: no running estimate) and the
     population value at the snapshot steps when "population" is in ``shown``.
 
+    ``stats``: the panels to draw, ("mean",) or ("var",) for one alone (the page puts the two
+    side by side in columns, which stack on a phone); each keeps its axes (x/y for μ, x2/y2
+    for σ²), so :func:`ema_preview` reads either, and carries its half of the legend
+    (:data:`LEGEND_OF`) in the same top margin, so the two plot areas align. ``legend``:
+    False draws no legend entries.
     y ranges come from :func:`~bnsim.running_stats.value_range`, so they don't move with β_EMA.
     ``log_steps``: logarithmic step axis (spreads out the first steps, where the estimates
     form). Every β_EMA change redraws the whole chart (Plotly.react/restyle in the browser)
@@ -103,14 +123,20 @@ def trajectory(us: UnitStats, est: Estimates | None, shown, variance: str = "unb
     idx, li = _thin(T, max_points), _thin(T, max_line_points)
     x, xl = us.steps[idx], us.steps[li]
     data = []
-    panels = (("mean", "x", "y", us.mu, us.pop_mean),
-              ("var", "x2", "y2", us.sigma2(variance), us.pop_var(variance)))
+    panels = {"mean": (us.mu, us.pop_mean), "var": (us.sigma2(variance), us.pop_var(variance))}
     dot = 7 if T <= max_points else 5
-    for stat, xa, ya, batch, pop in panels:
-        top = stat == "mean"
+    first, alone = stats[0], len(stats) == 1
+
+    def listed(stat: str, name: str) -> bool:
+        """Whether ``name`` has a legend entry in ``stat``'s panel."""
+        return legend and (name in LEGEND_OF[stat] if alone else stat == first)
+
+    for stat in stats:
+        xa, ya = PANELS[stat]
+        batch, pop = panels[stat]
         data.append(dict(
             type="scatter", x=x, y=batch[idx], mode="markers", name=NAMES["batch"],
-            xaxis=xa, yaxis=ya, legendgroup="batch", showlegend=top,
+            xaxis=xa, yaxis=ya, legendgroup="batch", showlegend=listed(stat, "batch"),
             marker=dict(color=C["batch"], size=dot, opacity=0.55),
             hovertemplate=f"mini-batch {STAT_LABEL[stat]}_B<br>step %{{x}}: %{{y:.4g}}"
                           "<extra></extra>"))
@@ -118,24 +144,29 @@ def trajectory(us: UnitStats, est: Estimates | None, shown, variance: str = "unb
             for name, (color, dash) in RUNNING_STYLE.items():
                 if name in shown:
                     data.append(_line(xl, est.get(name, stat, variance)[li], NAMES[name],
-                                      color, dash, xa, ya, legend=top))
+                                      color, dash, xa, ya, legend=listed(stat, name)))
         if "population" in shown:
             data.append(_line(us.pop_steps, pop, NAMES["population"], C["population"],
-                              style.DASH["population"], xa, ya, legend=top, width=3))
+                              style.DASH["population"], xa, ya,
+                              legend=listed(stat, "population"), width=3))
     if log_steps:
         xr, xtype = [-0.02, math.log10(max(T, 2)) + 0.02], "log"
     else:
         xr, xtype = [0, T + max(1, T // 100)], "linear"
-    layout = dict(
-        xaxis=dict(domain=[0, 1], anchor="y", range=xr, type=xtype, showticklabels=False,
-                   matches="x2"),
-        yaxis=dict(domain=[0.54, 1], title=dict(text="mean μ"),
-                   range=list(value_range(us, "mean", variance))),
-        xaxis2=dict(domain=[0, 1], anchor="y2", range=xr, type=xtype),
-        yaxis2=dict(domain=[0, 0.44], title=dict(text=f"variance σ² ({variance})"),
-                    range=list(value_range(us, "var", variance))),
-    )
-    layout["xaxis2"]["title"] = dict(text="training step t (one mini-batch each)")
+    titles = {"mean": "mean μ", "var": f"variance σ² ({variance})"}
+    layout = {}
+    for stat, (xd, yd) in _domains(stats).items():
+        xa, ya = PANELS[stat]
+        xn, yn = xa.replace("x", "xaxis"), ya.replace("y", "yaxis")
+        layout[xn] = dict(domain=xd, anchor=ya, range=xr, type=xtype)
+        layout[yn] = dict(domain=yd, anchor=xa, title=dict(text=titles[stat]),
+                          range=list(value_range(us, stat, variance)))
+    if not alone:
+        layout["xaxis"].update(showticklabels=False, matches="x2")
+    last = PANELS[stats[-1]][0].replace("x", "xaxis")
+    layout[last]["title"] = dict(text="training step t (one mini-batch each)")
+    if alone:
+        layout["margin"] = dict(t=TOP)
     return _figure(data, layout, height=height)
 
 
@@ -167,43 +198,58 @@ def ema_preview(fig: go.Figure, us: UnitStats, variance: str, beta: float, slide
 
 
 def error_plot(us: UnitStats, errs: Errors, shown, beta: float, tol: float,
-               variance: str = "unbiased", height: int = 400) -> go.Figure:
+               variance: str = "unbiased", height: int = 400, stats=("mean", "var"),
+               legend: bool = True) -> go.Figure:
     """Relative error (%) of each running estimator in ``shown`` against the population, at the
-    snapshot steps; μ left (in % of σ_pop), σ² right (in % of σ²_pop). Log–log axes with fixed
-    ranges, the tolerance ``tol`` (fraction) dotted, the EMA window 1/(1 − β_EMA) dashed."""
+    snapshot steps; μ (in % of σ_pop) and σ² (in % of σ²_pop), side by side, or one of them
+    (``stats``, as :func:`trajectory`). Log–log axes with fixed ranges — the same for μ and σ²,
+    so the two compare at a glance — the tolerance ``tol`` (fraction) dotted, the EMA window
+    1/(1 − β_EMA) dashed, each labelled on the plot."""
     T = int(us.steps[-1])
-    data = []
+    data, notes = [], []
     xmax = max(T, 2)
-    ceiling = {s: 100 * max(error_ceiling(us, s, variance), 2 * tol) for s in ("mean", "var")}
+    ceiling = 100 * max(max(error_ceiling(us, s, variance) for s in ("mean", "var")), 2 * tol)
     lo = 0.01  # %
     window = effective_window(beta)
-    for stat, xa, ya in (("mean", "x", "y"), ("var", "x2", "y2")):
-        left = stat == "mean"
+    first, side = stats[0], len(stats) == 2
+    for stat in stats:
+        xa, ya = PANELS[stat]
+        top = legend and stat == first
         for name, (color, dash) in RUNNING_STYLE.items():
             if name in shown:
                 y = 100 * errs.rel[stat][name]
+                listed = legend and (top if side else name in LEGEND_OF[stat])
                 data.append(_line(errs.steps, np.where(y > 0, y, np.nan), NAMES[name],
-                                  color, dash, xa, ya, legend=left))
+                                  color, dash, xa, ya, legend=listed))
                 data[-1]["hovertemplate"] = (f"{NAMES[name]}<br>step %{{x}}: "
                                              "%{y:.3g} %<extra></extra>")
         data.append(_line([1, xmax], [100 * tol] * 2, f"tolerance {100 * tol:g} %",
-                          C["neutral"], "dot", xa, ya, legend=left, width=2))
+                          C["neutral"], "dot", xa, ya, legend=top and side, width=2))
+        notes.append(dict(text=f"tolerance {100 * tol:g} %", x=math.log10(xmax),
+                          y=math.log10(100 * tol), xref=xa, yref=ya, xanchor="right",
+                          yanchor="bottom", showarrow=False))
         if 1 <= window <= xmax:
-            data.append(_line([window, window], [lo, ceiling[stat]],
+            data.append(_line([window, window], [lo, ceiling],
                               f"window 1/(1−β_EMA) ≈ {window:.0f} steps", C["neutral"],
-                              "dash", xa, ya, legend=left, width=2))
-    rng = [0, math.log10(xmax)]
-    layout = dict(
-        xaxis=dict(domain=[0, 0.45], anchor="y", type="log", range=rng, dtick=1,
-                   title=dict(text="step t")),
-        yaxis=dict(type="log", range=[math.log10(lo), math.log10(ceiling["mean"] * 1.5)],
-                   dtick=1, title=dict(text="μ: |μ̂ − μ_pop| in % of σ_pop")),
-        xaxis2=dict(domain=[0.57, 1], anchor="y2", type="log", range=rng, dtick=1,
-                    title=dict(text="step t")),
-        yaxis2=dict(anchor="x2", type="log", dtick=1,
-                    range=[math.log10(lo), math.log10(ceiling["var"] * 1.5)],
-                    title=dict(text="σ²: |σ̂² − σ²_pop| in % of σ²_pop")),
-    )
+                              "dash", xa, ya, legend=top and side, width=2))
+            notes.append(dict(text=f"window ≈ {window:.0f}", x=math.log10(window),
+                              y=math.log10(lo), xref=xa, yref=ya, xanchor="left",
+                              yanchor="bottom", showarrow=False, xshift=4))
+    rng, yr = [0, math.log10(xmax)], [math.log10(lo), math.log10(ceiling * 1.5)]
+    titles = {"mean": "μ: |μ̂ − μ_pop| in % of σ_pop", "var": "σ²: |σ̂² − σ²_pop| in % of σ²_pop"}
+    layout = {}
+    for stat in stats:
+        xa, ya = PANELS[stat]
+        xd = ([0, 0.45] if stat == "mean" else [0.57, 1]) if side else [0, 1]
+        layout[xa.replace("x", "xaxis")] = dict(domain=xd, anchor=ya, type="log", range=rng,
+                                                dtick=1, title=dict(text="step t"))
+        layout[ya.replace("y", "yaxis")] = dict(anchor=xa, type="log", range=yr, dtick=1,
+                                                title=dict(text=titles[stat]))
+    for n in notes:
+        n.setdefault("font", dict(size=style.FONT_SIZE))
+    layout["annotations"] = notes
+    if not side:
+        layout["margin"] = dict(t=TOP)
     return _figure(data, layout, height=height)
 
 
@@ -237,13 +283,38 @@ def distribution(dist: Distribution, marks: dict[str, float], x_range: tuple[flo
              ("population mean μ_pop", dist.pop_mean, C["population"],
               style.DASH["population"])]
     lines += [(NAMES[k], v, *RUNNING_STYLE[k]) for k, v in marks.items()]
-    for name, v, color, dash in lines:
-        data.append(_line([v, v], [0, top], f"{name} = {num(v)}", color, dash, width=3.5))
-    layout = dict(barmode="overlay", bargap=0,
+    levels = _label_levels([v for _, v, _, _ in lines], close=LABEL_GAP * (hi - lo))
+    ceiling = top * (1 + LABEL_STEP * (max(levels) + 1))  # room for the stacked labels
+    notes = []
+    for (name, v, color, dash), level in zip(lines, levels, strict=True):
+        # each line ends at its own label; labels of nearby lines are stacked, not overlaid
+        y_end = top * (1 + LABEL_STEP * level)
+        data.append(_line([v, v], [0, y_end], f"{name} = {num(v)}", color, dash, width=3.5))
+        notes.append(dict(text=MARK_LABEL.get(name, name), x=v, y=y_end, xanchor="left",
+                          yanchor="middle", xshift=4, showarrow=False,
+                          font=dict(size=style.FONT_SIZE, color=color)))
+    layout = dict(barmode="overlay", bargap=0, annotations=notes,
                   xaxis=dict(range=[lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo)],
                              title=dict(text=f"z at step {dist.step}")),
-                  yaxis=dict(range=[0, top * 1.02], title=dict(text="density")))
+                  yaxis=dict(range=[0, ceiling * 1.04], title=dict(text="density")))
     return _figure(data, layout, height=height)
+
+
+LABEL_GAP, LABEL_STEP = 0.12, 0.15  # marks closer than 12 % of the axis stack their labels
+MARK_LABEL = {"μ_B of this mini-batch": "μ_B", "population mean μ_pop": "μ_pop",
+              **{NAMES[k]: notation.ESTIMATORS[k].short for k in RUNNING_STYLE}}
+
+
+def _label_levels(xs: list[float], close: float) -> list[int]:
+    """The height level (0, 1, …) of each vertical line's label: a line whose x is within
+    ``close`` of a line on a lower level goes one level up, so no two labels overlap."""
+    levels = [0] * len(xs)
+    for i in sorted(range(len(xs)), key=lambda i: xs[i]):
+        taken = {levels[j] for j in range(len(xs))
+                 if j != i and abs(xs[j] - xs[i]) < close and (xs[j], j) < (xs[i], i)}
+        while levels[i] in taken:
+            levels[i] += 1
+    return levels
 
 
 
@@ -261,10 +332,10 @@ def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int
     """The first ``window`` steps of μ (top) and the weight (1 − β_EMA)·β_EMA^(k−i) that the EMA
     v_k gives each earlier mini-batch i (bottom), animated over k = 1..window in the browser.
 
-    A grey curtain hides the steps after k; one frame per step moves the curtain, the current
-    points and the weight profile — a handful of numbers per frame; the slider's current-value
-    line reads out the numbers of step k. The Plotly slider and play button run in the
-    browser, so scrubbing sends nothing to the server.
+    A grey curtain (a layout shape above the traces) hides the steps after k; one frame per
+    step moves the curtain, the current points and the weight profile — a handful of numbers
+    per frame; the slider's current-value line reads out the numbers of step k. The Plotly
+    slider and play button run in the browser, so scrubbing sends nothing to the server.
     """
     K = int(min(len(us.steps), window))
     steps = us.steps[:K]
@@ -284,16 +355,18 @@ def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int
     weights = (1 - beta) * beta ** np.arange(K - 1, -1, -1.0)  # weight of batch i in v_K, i=1..K
 
     def moving(k: int) -> list[dict]:
-        """What a frame changes, for step k: the curtain, the current points, the weights."""
+        """What a frame changes, for step k: the current points and the weights."""
         now = [us.mu[k - 1]] + [est.get(n, "mean")[k - 1] for n in running]
-        return [dict(type="scatter", x=[k + 0.5, K + 0.5, K + 0.5, k + 0.5, k + 0.5],
-                     y=[lo, lo, hi, hi, lo]),
-                dict(type="scatter", x=[k] * len(now), y=now),
+        return [dict(type="scatter", x=[k] * len(now), y=now),
                 dict(type="scatter", x0=k - K + 1)]
 
-    first = [dict(type="scatter", mode="lines", fill="toself", fillcolor=CURTAIN,
-                  line=dict(width=0), hoverinfo="skip", showlegend=False, name="future"),
-             dict(type="scatter", mode="markers", showlegend=False, hoverinfo="skip",
+    def curtain(k: int) -> list[dict]:
+        """The grey curtain over the steps after k, above every trace (a fill trace would be
+        drawn under the dots, which then show through)."""
+        return [dict(type="rect", xref="x", yref="y domain", x0=k + 0.5, x1=K + 0.5, y0=0,
+                     y1=1, layer="above", fillcolor=CURTAIN, line=dict(width=0))]
+
+    first = [dict(type="scatter", mode="markers", showlegend=False, hoverinfo="skip",
                   marker=dict(color=[C["batch"]] + [RUNNING_STYLE[n][0] for n in running],
                               symbol=["circle"] + ["diamond"] * len(running), size=16,
                               line=dict(width=1.5, color=C["neutral"]))),
@@ -306,7 +379,8 @@ def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int
         trace.update({k: v for k, v in change.items() if k != "type"})
     moving_idx = list(range(len(data), len(data) + len(first)))
     data += first
-    frames = [dict(name=str(k), data=moving(k), traces=moving_idx) for k in range(1, K + 1)]
+    frames = [dict(name=str(k), data=moving(k), traces=moving_idx,
+                   layout=dict(shapes=curtain(k))) for k in range(1, K + 1)]
     step_args = {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
                  "transition": {"duration": 0}}
     play = {"frame": {"duration": frame_ms, "redraw": True}, "fromcurrent": True,
@@ -318,16 +392,21 @@ def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int
         xaxis2=dict(domain=[0, 1], anchor="y2", range=xr, title=dict(text="step k")),
         yaxis2=dict(domain=[0, 0.3], range=[0, 1.15 * (1 - beta)],
                     title=dict(text="weight in v_k")),
-        # step labels are the readout; hidden under the slider, shown as its current value
-        sliders=[dict(active=k0 - 1, x=0.1, len=0.9, y=0, yanchor="top", pad=dict(t=70),
-                      font=dict(size=1), ticklen=0, bgcolor=CURTAIN, bordercolor=C["neutral"],
-                      activebgcolor=C["running"], tickcolor=C["neutral"],
-                      currentvalue=dict(prefix="step ", font=dict(size=15), xanchor="left"),
+        shapes=curtain(k0),
+        # step labels are the readout; hidden under the slider, shown as its current value.
+        # The ▶/❚❚ buttons sit left of the slider's rail, on its line, never over it.
+        sliders=[dict(active=k0 - 1, x=0.16, len=0.84, y=0, yanchor="top", pad=dict(t=60),
+                      font=dict(size=1), ticklen=0, bgcolor=CONTROL_BG,
+                      bordercolor=C["neutral"], activebgcolor=C["running"],
+                      tickcolor=C["neutral"],
+                      currentvalue=dict(prefix="step ", font=dict(size=style.FONT_SIZE),
+                                        xanchor="left"),
                       steps=[dict(method="animate", label=_readout(k, us, est, shown),
                                   args=[[str(k)], step_args]) for k in range(1, K + 1)])],
         updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left",
-                          yanchor="top", pad=dict(t=95), showactive=False,
-                          font=dict(size=14), bgcolor=CURTAIN, bordercolor=C["neutral"],
+                          yanchor="top", pad=dict(t=88), showactive=False,
+                          font=dict(size=style.FONT_SIZE), bgcolor=CONTROL_BG,
+                          bordercolor=C["neutral"],
                           buttons=[dict(label="▶", method="animate", args=[None, play]),
                                    dict(label="❚❚", method="animate",
                                         args=[[None], step_args])])],

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
-import streamlit.components.v1 as components
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.state.common import unpack_widget_state_value
@@ -345,7 +344,7 @@ if (window.parent.innerWidth < 640) {
 
 
 def _close_sidebar_on_a_phone() -> None:
-    components.html(CLOSE_SIDEBAR_JS, height=0)
+    st.iframe(CLOSE_SIDEBAR_JS, height=1)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,6 +16,7 @@ import numpy as np
 
 from bnsim import notation, running
 from bnsim import running_stats as E
+from bnsim.figures import running_stats as figs
 from bnsim.figures.running_stats import MAX_LINE_POINTS, dot_stride
 from bnsim.running_stats import share
 from bnsim.train import TrainTrace
@@ -24,10 +25,22 @@ from bnsim.ui.controls import Control, Preset
 from bnsim.verdict import Outcome, Verdict, num, pct
 
 TITLE = "Running statistics"
-INTRO = ("Every mini-batch gives its own $\\mu_B$, $\\sigma^2_B$ for each unit of layer $l$; a "
-         "single test example needs fixed values instead: an exponentially weighted average "
-         "collected during training. Watch it form, and how far it is from the true "
-         "(population) statistics.")
+# One line above the chart, so the chart fits the first 1280×720 screen; the rest is in the
+# "About this page" expander under it. Symbols as in bnsim.notation.GLOSSARY's labels (μ_B,
+# σ²_B, β_EMA, μ_pop): one convention in headings, captions, legends and buttons.
+INTRO = ("Dots: each mini-batch's μ_B, σ²_B · lines: the running estimates a test example "
+         "uses · dashed: the population values.")
+ABOUT_LABEL = "About this page"
+ABOUT = ("Every mini-batch gives its own μ_B, σ²_B for each unit of layer l; a single test "
+         "example needs fixed values instead: an exponentially weighted average (EMA) "
+         "collected during training. The plots show it form, and how far it is from the true "
+         "(population) statistics: μ and σ² of the whole training set through the weights of "
+         "that step. The step axis is logarithmic by default, so the first steps — where the "
+         "EMA climbs from its start value — are as wide as the last hundreds (View → Log step "
+         "axis).")
+TRAJECTORY_HEIGHT = 500  # px: starts ≈ 155 px down at 1280×720, so it ends above 720
+ERRORS_HEIGHT = 480  # with the tab strip above it, fits one 1280×720 screen
+DISTRIBUTION_HEIGHT = 480  # the legend takes three rows; the histogram keeps ≥ 250 px
 N_TRAIN = 400
 
 CONTROLS = (
@@ -87,8 +100,10 @@ CONTROLS = (
     Control(key="var", label="Variance", default="unbiased", group="View", kind="radio",
             help="PyTorch averages the unbiased m/(m−1)·σ²_B, Keras the biased σ²_B.",
             options=notation.labels(notation.VARIANCES)),
-    Control(key="logx", label="Log step axis", default=False, group="View", kind="toggle",
-            help="Logarithmic step axis in the trajectory plot: spreads out the first steps, "
+    # On by default: on a linear axis the EMA's climb from v₀ = 0 — the lecture's point —
+    # fills the first ~10 px of a 1,000-step run.
+    Control(key="logx", label="Log step axis", default=True, group="View", kind="toggle",
+            help="Logarithmic step axis in the trajectory plots: spreads out the first steps, "
                  "where the estimates form."),
     Control(key="layer", label="Layer l", default=2, group="View", kind="slider",
             help="Hidden layer to watch (clipped to the network's depth).",
@@ -125,6 +140,9 @@ PANELS_WITHOUT_ESTIMATE = ("Distribution at a step", "Formulas")  # shown in a l
 NO_BN_PANEL = "No running estimate in a layer without BN."
 SCRUB_CAPTION = ("Drag the slider under the plot or press ▶: it runs in your browser. The grey "
                  "curtain hides the steps still to come.")
+# (live-chart key, statistic) of the side-by-side plots; columns stack on a phone
+TRAJECTORY_KEYS = (("trajectory", "mean"), ("trajectory_var", "var"))
+ERROR_KEYS = (("errors", "mean"), ("errors_var", "var"))
 CSV_LABEL = "Download the trajectories (CSV)"
 
 LECTURE_BIAS_CORRECTION = (r"\hat v_t = \frac{v_t}{1 - \beta_{\text{EMA}}^t}"
@@ -217,6 +235,26 @@ def compute_view(run: Run, layer: int, unit: int, v: dict) -> View:
     errs = None if est is None else E.errors(us, est, variance)
     bn_below = layer > 1 and bool(run.trace.net.bn[layer - 2])
     return View(us, est, errs, shown, beta, variance, v["tol"] / 100, bn_below)
+
+
+def trajectories(view: View, log_steps: bool) -> list[tuple[str, object, dict | None]]:
+    """(key, figure, EMA preview) of the μ and σ² trajectory plots, drawn side by side (each
+    with half of the legend in the same top margin, so their plot areas align)."""
+    out = []
+    for key, stat in TRAJECTORY_KEYS:
+        fig = figs.trajectory(view.us, view.est, view.shown, view.variance, log_steps,
+                              height=TRAJECTORY_HEIGHT, stats=(stat,))
+        preview = None if view.est is None else figs.ema_preview(
+            fig, view.us, view.variance, view.beta, slider=BETA_LABEL)
+        out.append((key, fig, preview))
+    return out
+
+
+def error_plots(view: View) -> list[tuple[str, object]]:
+    """(key, figure) of the μ and σ² error plots, side by side on the same y-axis."""
+    return [(key, figs.error_plot(view.us, view.errs, view.shown, view.beta, view.tol,
+                                  view.variance, height=ERRORS_HEIGHT, stats=(stat,)))
+            for key, stat in ERROR_KEYS]
 
 
 def no_bn_note(layer: int) -> str:
