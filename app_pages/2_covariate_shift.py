@@ -1,9 +1,11 @@
-"""Lesson "Covariate shift": the lecture's toy examples, and what BN does (and does not do)."""
+"""Lesson "Covariate shift": the lecture's toy examples, and what BN does (and does not do).
+
+Each tab opens with its key picture (sized to fit the first 1280×720 screen) and the takeaway
+right under it; equations, notes and the long introduction come after."""
 
 import streamlit as st
 
 from bnsim import covariate_shift as cv
-from bnsim import notation
 from bnsim.figures import covariate_shift as figs
 from bnsim.ui import controls as ui
 from bnsim.ui import covariate_shift as lesson
@@ -38,11 +40,12 @@ with tabs[0]:
         live_chart(sv.accuracy, key="fig_shift_acc", where=right)
         takeaway(lesson.shift_takeaway(shift, v["tscale"], sv.now))
         st.subheader("The fix students ask about: recalibrate BN on the test inputs (AdaBN)")
-        st.latex(lesson.ADABN_EQUATION)
-        st.latex(notation.EVAL_EQUATION)
         c1, c2 = st.columns([3, 2])
         live_chart(sv.rules, key="fig_rules", where=c1)
         c2.markdown(lesson.rules_text(sv.claims))
+        for eq in lesson.ADABN_EQUATIONS:
+            st.latex(eq)
+        st.caption(lesson.ADABN_CAPTION)
         download_csv(sv.sweep.table.assign(rule=v["rule"], spread=v["spread"],
                                            test_scale=v["tscale"]),
                      f"shift_{v['rule']}.csv", "Download accuracy vs shift (CSV)")
@@ -65,20 +68,16 @@ with tabs[1]:
                                            v["style"], v["logx"],
                                            lesson.layer_label(qty, layer, unit))
         live_chart(top, key="fig_layer")
-        m1, m2, m3 = st.columns(3)
-        m1.metric(f"Drift D of {sym} without BN", lesson.num(lv.no_bn.drift))
-        m2.metric(f"Drift D of {sym} with BN", lesson.num(lv.bn.drift))
-        m3.metric("Test accuracy (without / with BN)",
-                  f"{lesson.pct(lv.no_bn.test_acc)} / {lesson.pct(lv.bn.test_acc)}")
         takeaway(lesson.drift_takeaway(sym, lv, net, v["dataset"]))
+        for col, (label, value) in zip(st.columns(3), lesson.drift_metrics(sym, lv), strict=True):
+            col.metric(label, value)
         with st.expander("How D is measured"):
             st.latex(lesson.DRIFT_EQUATION)
             st.caption(lesson.drift_caption(len(lv.bn.steps)))
-        st.subheader(f"Mean and variance of z̃^[{layer}] per unit — pinned by BN")
+        st.subheader(lesson.pinning_heading(layer))
         live_chart(bottom, key="fig_zt")
         takeaway(lesson.pinning_takeaway(layer, cv.pinning(lv)))
-        st.caption("BN fixes each unit's mean and variance, not the shape of its distribution: "
-                   "the histograms can still change.")
+        st.caption(lesson.PINNING_CAPTION)
         download_csv(lambda: cv.band_table(lv, unit), f"layer{layer}_{qty}_unit{unit + 1}.csv",
                      "Download the distribution over steps (CSV)")
 
@@ -93,17 +92,13 @@ with tabs[2]:
         if not nv.sigma > 0:  # a unit that never varies: no spread to show, the rest goes on
             st.warning(lesson.constant_unit(nv), icon=WARN)
         else:
-            live_chart(figs.batch_histograms(nv.mu_small, nv.mu_large, nv.m_small, nv.m_large,
-                                             nv.pop_mean,
-                                             (nv.law_fpc[nv.i_small], nv.law_fpc[nv.i_large])),
-                       key="fig_hist_mu")
+            hist, law, prob, flip = lesson.noise_figures(nv)
+            live_chart(hist, key="fig_hist_mu")
             takeaway(lesson.noise_takeaway(nv))
+            live_chart(law, key="fig_law")
             left, right = st.columns(2)
-            live_chart(figs.spread_law(nv.sizes, nv.sd_mu, nv.sd_s2, nv.sigma, nv.sigma ** 2,
-                                       nv.n_examples, nv.law, nv.law_fpc),
-                       key="fig_law", where=left)
-            live_chart(figs.train_eval_gap(nv.sizes, nv.out_diff, nv.flips,
-                                           (nv.m_small, nv.m_large)), key="fig_gap", where=right)
+            live_chart(prob, key="fig_gap", where=left)
+            live_chart(flip, key="fig_flips", where=right)
             if note := lesson.upper_layer_caption(layer):
                 st.caption(note)
             takeaway(lesson.gap_takeaway(nv, v["batch"]))
@@ -124,7 +119,6 @@ with tabs[2]:
 with tabs[3]:
     if tabs[3].open:
         sigma, layer = v["sigma"], clip(v["dlayer"], v["layers"], "Layer")
-        st.latex(lesson.NOISY_EQUATION)
         with friendly("the three networks"):
             cmp = lesson.noisy_runs(lesson.data_key(v), net, sigma, v["nseeds"])
             summ = cv.noisy_summary(cmp, layer)
@@ -136,6 +130,8 @@ with tabs[3]:
                    where=left)
         live_chart(figs.final_bars(summ, layer), key="fig_final", where=right)
         takeaway(lesson.noisy_takeaway(summ, sigma, layer, net, v["dataset"]))
+        st.latex(lesson.NOISY_EQUATION)
+        st.caption(lesson.NOISY_CAPTION)
         st.markdown(lesson.NOISY_NOTE)
         st.caption(lesson.SPEEDUP_NOTE)
         c1, c2 = st.columns(2)
@@ -146,4 +142,6 @@ with tabs[3]:
             download_csv(lambda: cv.loss_table(curves, cmp.seeds), "noisy_bn_loss.csv",
                          "Download the smoothed loss curves (CSV)")
 
+with st.expander("About this page", icon=":material/info:"):
+    st.markdown(lesson.ABOUT)
 glossary(lesson.GLOSSARY_TERMS)

@@ -84,7 +84,9 @@ def test_preset_opens_its_tab_and_resets_the_other_tabs(page, streamlit_server):
     wait_for_plotly(page, 1, timeout=120000)
     assert_no_exception(page)
     assert slider_state(page, "Layer l")[0] == 3
-    assert page.get_by_text("Drift D of a^[2] with BN").is_visible()
+    label = page.locator("[data-testid=stMetricLabel]", has_text="with BN").first
+    assert label.is_visible() and "Drift D of" in label.inner_text() \
+        and "[2]" in label.inner_text()  # a^[2], typeset
 
     _open_tab(page, "Black cats → coloured cats")  # a preset sets every control
     _wait_for_sidebar_slider(page, "Shift of the test inputs", shown=True, timeout=120000)

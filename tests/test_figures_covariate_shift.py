@@ -37,10 +37,28 @@ def test_shift_accuracy_plots_the_table_on_fixed_axes(table):
     np.testing.assert_allclose(by_name["BN + AdaBN"].y, table["adabn"])
     assert by_name["no BN"].line.color == C["without_bn"]
     assert by_name["BN"].line.color == C["with_bn"]
-    assert tuple(fig.layout.yaxis.range) == (-0.02, 1.02)
+    # the accuracy axis holds the curves (BN falls to 0 here), in %
+    lo, hi = fig.layout.yaxis.range
+    assert lo == 0 and 1.0 <= hi <= 1.02
+    assert fig.layout.yaxis.ticktext[-1] == "100 %"
+    assert "axis from" not in fig.layout.yaxis.title.text
+    high = figs.shift_accuracy(table.assign(no_bn=0.9, bn=0.95, adabn=0.99, majority=0.92), 2.0)
+    lo, hi = high.layout.yaxis.range  # all in the top 10 %: zoomed, and the title says so
+    assert 0.85 <= lo <= 0.88 and f"(axis from {lo * 100:.0f} %)" in high.layout.yaxis.title.text
     assert tuple(fig.layout.xaxis.range) == (-0.1, 5.1)
-    assert fig.layout.shapes[0].x0 == 2.0  # the current shift
+    assert fig.layout.shapes[0].x0 == 2.0  # the current shift, labelled
+    assert fig.layout.shapes[0].label.text == "shift = 2"
     _no_black_or_white(fig)
+
+
+def test_accuracies_in_the_top_five_percent_get_a_zoomed_axis():
+    lo, hi = figs.acc_range([0.97, 0.985, 0.99, 1.0])
+    assert 0.9 <= lo <= 0.95 and 1.0 <= hi <= 1.02
+    assert figs.acc_range([0.2, 0.9])[0] == pytest.approx(0.18)
+    assert figs.acc_range([np.nan]) == [0.0, 1.02]
+    ticks = figs.pct_ticks(0.93, 1.008)
+    assert ticks["ticktext"] == ["94 %", "96 %", "98 %", "100 %"]
+    assert ticks["ticktext"][-1] == "100 %" and len(ticks["ticktext"]) <= 7
 
 
 def test_shift_scene_draws_both_clouds_and_both_boundaries():
@@ -56,6 +74,10 @@ def test_shift_scene_draws_both_clouds_and_both_boundaries():
     assert pts["test 0"].marker.symbol == "x" and pts["train 0"].marker.symbol == "circle"
     contours = [t for t in fig.data if t.type == "contour"]
     assert [c.line.color for c in contours] == [C["population"], C["neutral"]]
+    # class colours are not the colours of a model (vermillion = without BN, blue = with BN)
+    class_colors = {pts["train 0"].marker.color, pts["train 1"].marker.color}
+    on_screen = {figs.MODEL_COLORS[m] for m in cv.MODELS} | {C["neutral"]}  # first tab
+    assert class_colors.isdisjoint(on_screen) and len(class_colors) == 2
     assert contours[0].contours.coloring == "heatmap"  # the model's P(class 1) and boundary
     assert fig.layout.yaxis.scaleanchor == "x"  # circles look like circles
     _no_black_or_white(fig)
@@ -69,6 +91,7 @@ def test_rule_bars_and_majority():
     bars = [t for t in fig.data if t.type == "bar"]
     assert [list(b.y) for b in bars] == [[0.3, 0.3], [0.4, 0.4], [0.9, 0.9]]
     assert bars[2].marker.color == C["population"]
+    assert fig.layout.yaxis.range[0] == 0 and fig.layout.yaxis.ticktext[-1] == "100 %"  # from 0
 
 
 def test_layer_band_heatmap_and_moments():
@@ -78,6 +101,8 @@ def test_layer_band_heatmap_and_moments():
     medians = [t for t in fig.data if t.name == "median"]
     np.testing.assert_allclose(medians[1].y, q[:, 2] + 1)
     assert fig.layout.xaxis.type == "log"
+    assert fig.layout.yaxis2.matches == "y"  # without and with BN on one y scale
+    assert fig.layout.height >= 400
     edges = np.linspace(0, 1, 4)
     dens = np.ones((4, 3))
     hm = figs.layer_heatmaps(steps, {"no_bn": (edges, dens), "bn": (edges, 2 * dens)}, "a",
@@ -85,6 +110,11 @@ def test_layer_band_heatmap_and_moments():
     assert [t.type for t in hm.data] == ["heatmap", "heatmap"]
     np.testing.assert_allclose(hm.data[0].y, [1 / 6, 0.5, 5 / 6])
     assert np.asarray(hm.data[1].z).shape == (3, 4)
+    # cells fill the x axis from the first to the last step (edges, not centres)
+    np.testing.assert_allclose(hm.data[0].x, [1, 1.5, 3.5, 7.5, 10])
+    assert tuple(hm.layout.xaxis.range) == (1, 10) and hm.layout.yaxis2.matches == "y"
+    hm_log = figs.layer_heatmaps(steps, {"no_bn": (edges, dens), "bn": (edges, dens)}, "a")
+    np.testing.assert_allclose(hm_log.layout.xaxis.range, [0, 1])  # log10 of 1 … 10
     mean, var = np.zeros((4, 3)), np.ones((4, 3))
     mean = mean + np.arange(3)  # unit j has mean j
     mo = figs.zt_moments(steps, {"no_bn": (mean, var), "bn": (mean, var)}, unit=1)
@@ -93,6 +123,11 @@ def test_layer_band_heatmap_and_moments():
     assert len(thick) == 4 and list(thick[0].y) == [1, 1, 1, 1]
     thin = mo.data[0]
     assert np.isnan(thin.y[4]) and list(thin.y[5:9]) == [1, 1, 1, 1]  # NaN between units
+    # two rows of panels, each ≥ 250 px tall; a row shares one y scale
+    dom = mo.layout.yaxis.domain
+    plot_h = mo.layout.height - mo.layout.margin.t - mo.layout.margin.b
+    assert (dom[1] - dom[0]) * plot_h >= 250
+    assert mo.layout.yaxis2.matches == "y" and mo.layout.yaxis4.matches == "y3"
     _no_black_or_white(mo)
 
 
@@ -115,9 +150,16 @@ def test_spread_law_and_gap():
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
     np.testing.assert_allclose(fig.data[0].y, [0.7, 0.5, 0.35])  # law / σ
     np.testing.assert_allclose(fig.data[2].y, [0.35, 0.25, 0.175])  # std of μ_B / σ
-    gap = figs.train_eval_gap(sizes, np.array([0.3, 0.1, 0.05]), np.array([0.2, 0.1, 0.0]),
-                              (2, 8))
-    assert len(gap.layout.shapes) == 2
+    prob, flip = figs.train_eval_gap(sizes, np.array([0.3, 0.1, 0.05]),
+                                     np.array([0.2, 0.1, 0.0]), (2, 8))
+    # a probability gap and a share of flips never on one axis; the share in %
+    np.testing.assert_allclose(prob.data[0].y, [0.3, 0.1, 0.05])
+    np.testing.assert_allclose(flip.data[0].y, [0.2, 0.1, 0.0])
+    assert flip.layout.yaxis.ticktext[-1].endswith(" %") and prob.layout.yaxis.ticktext is None
+    for fig in (prob, flip):
+        assert [s.label.text for s in fig.layout.shapes] == ["m₁ = 2", "m₂ = 8"]
+    same, _ = figs.train_eval_gap(sizes, np.zeros(3), np.zeros(3), (4, 4))
+    assert [s.label.text for s in same.layout.shapes] == ["m₁ = m₂ = 4"]
 
 
 def test_noisy_figures():
@@ -131,9 +173,14 @@ def test_noisy_figures():
                          "test_acc": [1.0, 0.8, 0.9, 0.9, 0.7, 0.9],
                          "drift": [5.0, 7.0, 2.0, 2.0, 90.0, 80.0]})
     bars = figs.final_bars(summ, 2)
+    mean_acc = next(t for t in bars.data if t.name == "mean over seeds")
+    np.testing.assert_allclose(mean_acc.y, [0.9, 0.9, 0.8])
     b = [t for t in bars.data if t.type == "bar"]
-    np.testing.assert_allclose(b[0].y, [0.9, 0.9, 0.8])
-    np.testing.assert_allclose(b[1].y, [6.0, 2.0, 85.0])
+    np.testing.assert_allclose(b[0].y, [6.0, 2.0, 85.0])  # drift: bars from 0
+    lo, hi = bars.layout.yaxis.range  # accuracy: zoomed to the seeds, in %
+    assert 0.6 <= lo <= 0.67 and hi <= 1.01 and bars.layout.yaxis.ticktext[-1] == "100 %"
+    assert list(bars.layout.xaxis.ticktext) == ["no BN<br>90.0 %", "BN<br>90.0 %",
+                                                "noisy BN<br>80.0 %"]  # the means, readable
     _no_black_or_white(bars)
 
 
@@ -149,6 +196,21 @@ def test_regularisation_figure():
     np.testing.assert_allclose(acc[0].y, [0.005, 0.005])
     assert lines["Without BN"].line.dash == "dash" and lines["With BN"].line.dash is None
     noise_lines = {t.name: t for t in fig.data if t.xaxis == "x3"}
-    np.testing.assert_allclose(noise_lines["std of μ_B ÷ σ"].y, [0.2, 0.0])
-    assert fig.layout.xaxis.type == "log"
+    np.testing.assert_allclose(noise_lines["std of μ<sub>B</sub> ÷ σ"].y, [0.2, 0.0])
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis2.ticktext[0] == "0.0 %"
     _no_black_or_white(fig)
+
+
+def test_math_typesets_the_page_notation():
+    assert figs.math("z̃^[3], unit 2") == "z̃<sup>[3]</sup>, unit 2"
+    assert figs.math("σ²_B and μ_B of a^[l−1]") == "σ²<sub>B</sub> and μ<sub>B</sub> of " \
+                                                   "a<sup>[l−1]</sup>"
+
+
+def test_every_marker_line_is_labelled_and_fonts_stay_readable():
+    table = pd.DataFrame({"shift": cv.SHIFTS, **{k: 0.5 + 0 * cv.SHIFTS for k in
+                                                 ("no_bn", "bn", "adabn", "majority")}})
+    fig = figs.shift_accuracy(table, 5.0)
+    assert all(s.label.text for s in fig.layout.shapes)
+    spec = json.dumps(fig.to_plotly_json()["layout"])
+    assert '"size": 13' not in spec and '"size": 14' not in spec  # no font below 16 px

@@ -45,7 +45,7 @@ def _counter(monkeypatch, module, name):
     return calls
 
 
-@pytest.mark.parametrize("tab, charts", [(TABS[0], 3), (TABS[1], 2), (TABS[2], 4),
+@pytest.mark.parametrize("tab, charts", [(TABS[0], 3), (TABS[1], 2), (TABS[2], 5),
                                          (TABS[3], 2)])
 def test_every_tab_runs_and_quotes_its_numbers(tab, charts):
     at = _run({"tab": tab})
@@ -93,7 +93,7 @@ def test_layer_and_batch_views_never_retrain(monkeypatch):
     at.radio(key="style").set_value("histograms").run()
     at.toggle(key="logx").set_value(False).run()
     assert not at.exception
-    assert "z̃^[3]" in _takeaways(at)[0]
+    assert r"$\tilde z^{[3]}$" in _takeaways(at)[0]  # typeset
     # the mini-batch tab studies the same trained BN network
     at2 = _run({"tab": TABS[2]})
     at2.selectbox(key="m1").set_value("2").run()
@@ -118,7 +118,7 @@ def test_noisy_bn_retrains_only_for_training_controls(monkeypatch):
 
 @pytest.mark.parametrize("preset, tab_text, check", [
     (0, "does not repair", {"rule": "Sine: x₂ > sin(1.5·x₁)", "shift": 3.0}),
-    (1, "a^[2]", {"layer": 3, "layers": 3}),
+    (1, "$a^{[2]}$", {"layer": 3, "layers": 3}),
     (2, "m = 2", {"m1": "2", "m2": "256"}),
 ])  # ("Noisy BN" trains nine networks of 1000 steps: left to the browser test's budget)
 def test_presets_open_their_tab_and_set_controls(preset, tab_text, check):
@@ -155,8 +155,8 @@ def test_a_stored_lecture_link_opens_its_tab_and_layer():
     at = _run({"tab": TABS[1], "layers": "3", "layer": "3", "qty": qty})
     assert not at.exception, at.exception
     assert at.session_state["tab"] == TABS[1]
-    assert [m.label for m in at.metric][:2] == ["Drift D of a^[2] without BN",
-                                                "Drift D of a^[2] with BN"]
+    assert [m.label for m in at.metric][:2] == ["Drift D of $a^{[2]}$ without BN",
+                                                "Drift D of $a^{[2]}$ with BN"]
     assert at.slider(key="layer").value == 3 and at.radio(key="qty").value == qty
     assert not at.error and not at.warning
 
@@ -222,7 +222,7 @@ def test_counter_example_preset_opens_layer_two():
     at.button(key="_preset_4").click().run()
     assert not at.exception
     assert at.session_state["tab"] == TABS[1] and at.slider(key="layer").value == 2
-    assert [m.label for m in at.metric][:1] == ["Drift D of a^[1] without BN"]
+    assert [m.label for m in at.metric][:1] == ["Drift D of $a^{[1]}$ without BN"]
 
 
 def test_noisy_tab_says_what_this_simulation_does_and_the_glossary_is_there():

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -38,12 +39,35 @@ RULES = nt.labels(nt.RULES)
 QUANTITIES = nt.labels(nt.QUANTITIES)
 PICTURES = nt.labels(nt.PICTURES)
 
-INTRO = ("The lecture explains BN with **covariate shift**: a classifier trained on black cats "
+# One line above the tabs, so each tab's key picture fits the first 1280×720 screen; the
+# whole introduction is in the "About this page" expander at the end.
+INTRO = "The lecture's covariate-shift argument for BN, put to the test on four toy examples."
+ABOUT = ("The lecture explains BN with **covariate shift**: a classifier trained on black cats "
          "fails on coloured cats although the rule “cat or not” never changed, and a deep "
          "layer's inputs keep moving while earlier layers learn — BN keeps the mean and "
          "variance of each unit's z̃ at β and γ². Four toy examples put each claim to the test; "
-         "every verdict below is computed from the numbers beside it, including where the "
-         "lecture's story fails.")
+         "every verdict on this page is computed from the numbers beside it, including where "
+         "the lecture's story fails.")
+
+# ---------------------------------------------------------------- typeset symbols
+# The page writes symbols as the notation registry does (a^[l−1], z̃^[l], μ_B, σ²_B) and
+# shows them typeset: inline LaTeX in text (:func:`tex`), <sup>/<sub> in figures
+# (:func:`bnsim.figures.covariate_shift.math`), LaTeX in the equations.
+_TEX = ((re.compile(r"z̃\^\[([^\]]+)\]"), r"$\\tilde z^{[\1]}$"),
+        (re.compile(r"(?<![\w$\\])([az])\^\[([^\]]+)\]"), r"$\1^{[\2]}$"),
+        (re.compile(r"z̃"), r"$\\tilde z$"),
+        (re.compile(r"σ²_B"), r"$\\sigma^2_B$"),
+        (re.compile(r"μ_B"), r"$\\mu_B$"))
+
+
+def tex(text: str) -> str:
+    """``text`` with the page's symbols as inline LaTeX for Streamlit's Markdown:
+    ``a^[2]`` → ``$a^{[2]}$``, ``z̃^[3]`` → ``$\\tilde z^{[3]}$``, ``μ_B`` → ``$\\mu_B$``."""
+    for pattern, repl in _TEX:
+        text = pattern.sub(repl, text)
+    return text
+
+
 TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise",
         "Noisy BN")
 
@@ -90,7 +114,7 @@ TAB_CONTROLS = (
        min=0.5, max=2.0, step=0.1, help="The test cloud's spread relative to the training "
        "cloud (a change of scale). Never retrains."),
      C(key="model", label="Boundary shown", default="bn", group="View", kind="radio",
-       options=SHIFT_MODELS, help="Whose decision boundary the left plot draws.")),
+       options=SHIFT_MODELS, help="Whose decision boundary the map of the two clouds draws.")),
     DATA + (
         C(key="layer", label="Layer l", default=3, group="View", kind="slider", min=1, max=4,
           step=1, help="Hidden layer to watch (clipped to the number of layers). Layer 3's "
@@ -105,9 +129,9 @@ TAB_CONTROLS = (
           help="Snapshots are dense early, where most changes happen.")),
     DATA + (
         C(key="m1", label="Small batch m₁", default=4, group="View", kind="select",
-          options=SIZES, help="Left histogram."),
+          options=SIZES, help="The first histogram of μ_B."),
         C(key="m2", label="Large batch m₂", default=64, group="View", kind="select",
-          options=SIZES, help="Right histogram."),
+          options=SIZES, help="The second histogram of μ_B."),
         C(key="nlayer", label="Layer l", default=1, group="View", kind="slider", min=1, max=4,
           step=1, help="Layer whose μ_B, σ²_B are shown (clipped to the number of layers)."),
         C(key="nunit", label="Unit j", default=1, group="View", kind="slider", min=1, max=32,
@@ -315,7 +339,7 @@ def layer_figures(d: DataKey, net: NetKey, layer: int, quantity: str, unit: int,
                                                 for k, r in runs.items()}, label, logx)
     zt_unit = min(unit, net.units - 1)
     bottom = figs.zt_moments(lv.bn.steps, {k: (r.zt_mean, r.zt_var) for k, r in runs.items()},
-                             zt_unit, logx)
+                             zt_unit, logx, layer)
     return top, bottom
 
 
@@ -325,6 +349,16 @@ def batch_noise(d: DataKey, net: NetKey) -> cv.BatchNoise:
     runs = layer_runs(d, net)
     return cv.batch_noise(runs.bn.params, runs.bn.net, runs.X, cv.BATCH_SIZES, n_batches=256,
                           seed=DATA_SEED)
+
+
+def noise_figures(nv: cv.NoiseView) -> tuple[go.Figure, go.Figure, go.Figure, go.Figure]:
+    """(μ_B histograms, spread law, probability gap, flipped predictions) of the third tab."""
+    marks = (nv.m_small, nv.m_large)
+    hist = figs.batch_histograms(nv.mu_small, nv.mu_large, nv.m_small, nv.m_large, nv.pop_mean,
+                                 (nv.law_fpc[nv.i_small], nv.law_fpc[nv.i_large]))
+    law = figs.spread_law(nv.sizes, nv.sd_mu, nv.sd_s2, nv.sigma, nv.sigma ** 2, nv.n_examples,
+                          nv.law, nv.law_fpc)
+    return (hist, law, *figs.train_eval_gap(nv.sizes, nv.out_diff, nv.flips, marks))
 
 
 # ---------------------------------------------------------------- 4. noisy BN
@@ -378,9 +412,14 @@ def shift_takeaway(shift: float, test_scale: float, now: cv.ShiftAt) -> str:
     return cv.shift_claim(shift, test_scale, now).text
 
 
-ADABN_EQUATION = (r"\hat\mu \leftarrow \frac{1}{n}\sum_{i} z^{(i)}_{\text{test}},\quad"
-                  r"\hat\sigma^2 \leftarrow \frac{1}{n}\sum_i (z^{(i)}_{\text{test}}-\hat\mu)^2"
-                  r"\quad\text{in every BN layer, weights unchanged; then}")
+# Equations in short lines (each fits a 390 px phone), the words in a caption.
+ADABN_EQUATIONS = (r"\hat\mu \leftarrow \frac{1}{n}\sum_{i} z^{(i)}_{\text{test}}",
+                   r"\hat\sigma^2 \leftarrow \frac{1}{n}\sum_i \big(z^{(i)}_{\text{test}}"
+                   r"-\hat\mu\big)^2",
+                   r"z_{\text{norm}} = \frac{z - \hat\mu}{\sqrt{\hat\sigma^2 + \varepsilon}}",
+                   r"\tilde z = \gamma\, z_{\text{norm}} + \beta")
+ADABN_CAPTION = ("AdaBN: μ̂ and σ̂² re-estimated on the n test inputs in every BN layer, weights "
+                 "unchanged; then eval mode as usual.")
 
 
 def rules_claims(ra: cv.RuleAccuracy, train_bn: dict, shift: float, test_scale: float
@@ -424,45 +463,63 @@ def layer_diverged(key: str, run: cv.LayerRun) -> str:
 def drift_takeaway(sym: str, lv: cv.LayerView, net: NetKey, dataset: str) -> str:
     """The drift verdict (:func:`bnsim.covariate_shift.drift_claim`) and its setting."""
     v = cv.drift_claim(lv.no_bn.drift, lv.bn.drift, sym)
-    return (f"Over {lv.bn.steps[-1]} steps ({setting(net)}, {nt.DATASETS[dataset].label}), the "
-            + v.text[0].lower() + v.text[1:])
+    return tex(f"Over {lv.bn.steps[-1]} steps ({setting(net)}, {nt.DATASETS[dataset].label}), "
+               "the " + v.text[0].lower() + v.text[1:])
 
 
-DRIFT_EQUATION = (r"D = \frac{\operatorname{mean}_j \sum_s \left(|m_j(s{+}1)-m_j(s)| + "
-                  r"|d_j(s{+}1)-d_j(s)|\right)}{\operatorname{mean}_{j,s}\, d_j(s)}")
+def drift_metrics(sym: str, lv: cv.LayerView) -> list[tuple[str, str]]:
+    """(label, value) of the three numbers under the distribution plot."""
+    return [(tex(f"Drift D of {sym} without BN"), num(lv.no_bn.drift)),
+            (tex(f"Drift D of {sym} with BN"), num(lv.bn.drift)),
+            ("Test accuracy (without / with BN)",
+             f"{pct(lv.no_bn.test_acc)} / {pct(lv.bn.test_acc)}")]
+
+
+def pinning_heading(layer: int) -> str:
+    return tex(f"Mean and variance of z̃^[{layer}] per unit — pinned by BN")
+
+
+PINNING_CAPTION = tex("BN fixes each unit's mean and variance, not the shape of its "
+                      "distribution: the histograms can still change.")
+
+
+DRIFT_EQUATION = (r"\begin{gathered}D = \frac{1}{\bar d}\,\operatorname{mean}_j \sum_s S_j(s)"
+                  r"\\ S_j(s) = |\Delta m_j(s)| + |\Delta d_j(s)| \\"
+                  r"\bar d = \operatorname{mean}_{j,s}\, d_j(s)\end{gathered}")
 
 
 def drift_caption(n_snapshots: int) -> str:
-    return (f"m_j(s), d_j(s): mean and standard deviation of unit j over the training set at "
-            f"snapshot s ({n_snapshots} snapshots, dense early). D = 0: mean and spread never "
-            "move. D only sees mean and spread, not the shape of the distribution.")
+    return (f"$m_j(s)$, $d_j(s)$: mean and standard deviation of unit j over the training set "
+            f"at snapshot s ({n_snapshots} snapshots, dense early); Δ: the change from one "
+            "snapshot to the next. D = 0: mean and spread never move. D only sees mean and "
+            "spread, not the shape of the distribution.")
 
 
 def pinning_takeaway(layer: int, pin: cv.Pinning) -> str:
-    return cv.pinning_claim(layer, pin).text
+    return tex(cv.pinning_claim(layer, pin).text)
 
 
 def constant_unit(nv: cv.NoiseView) -> str:
-    return (f"Unit {nv.unit + 1} of layer {nv.layer} is constant over the training set "
-            "(σ = 0): its μ_B never varies. Choose another unit.")
+    return tex(f"Unit {nv.unit + 1} of layer {nv.layer} is constant over the training set "
+               "(σ = 0): its μ_B never varies. Choose another unit.")
 
 
 def noise_takeaway(nv: cv.NoiseView) -> str:
     """The 1/√m verdict for the shown unit (:func:`bnsim.covariate_shift.noise_law_claim`)."""
     v = cv.noise_law_claim(nv)
-    return (f"Unit {nv.unit + 1} of layer {nv.layer}: " + v.text[0].lower() + v.text[1:]
-            + " In train mode every example is normalised with these noisy statistics.")
+    return tex(f"Unit {nv.unit + 1} of layer {nv.layer}: " + v.text[0].lower() + v.text[1:]
+               + " In train mode every example is normalised with these noisy statistics.")
 
 
 def upper_layer_caption(layer: int) -> str | None:
-    return (f"Layer {layer}: its inputs were normalised with the same mini-batch below, which "
-            "ties μ_B to the lower layers' γ and β — the law is exact for layer 1 only."
-            if layer > 1 else None)
+    return (tex(f"Layer {layer}: its inputs were normalised with the same mini-batch below, "
+                "which ties μ_B to the lower layers' γ and β — the law is exact for layer 1 "
+                "only.") if layer > 1 else None)
 
 
 def gap_takeaway(nv: cv.NoiseView, trained_m: int) -> str:
     a, b = nv.i_small, nv.i_large
-    return (f"For the network trained with m = {trained_m}, outputs in train mode (mini-batch "
+    return tex(f"For the network trained with m = {trained_m}, outputs in train mode (mini-batch "
             f"statistics) differ from outputs with {nt.MODES['population'].label} by "
             f"{num(nv.out_diff[a])} in p(class 1) on average at m = {nv.m_small} "
             f"({pct(nv.flips[a])} of predictions flip) and by {num(nv.out_diff[b])} at "
@@ -470,13 +527,13 @@ def gap_takeaway(nv: cv.NoiseView, trained_m: int) -> str:
             "every z̃.")
 
 
-REGULARISER_NOTE = (
+REGULARISER_NOTE = tex(
     "The lecture: μ_B and σ²_B come from one mini-batch, so they add a little noise to every "
     "z̃ — like dropout, a **slight regularisation**, and a larger batch means less noise and "
     "less of it. It is an unintended **side effect**: don't use BN as a regulariser; use it to "
     "normalise the hidden units and speed up learning, and use dropout or L2 when you need "
     "regularisation.")
-REG_CAPTION = (
+REG_CAPTION = tex(
     f"Every network takes the same number of steps on the same {cv.REG_N_TRAIN} training "
     "examples, so a larger m also sees more examples and has less gradient noise: the "
     "networks without BN (dashed) show that part. At m = 256 = the whole training set "
@@ -490,13 +547,15 @@ def regularisation_takeaway(sweep: cv.RegSweep) -> str:
         return v.text
     noise = sweep.noise.set_index("m")["sd_mu_rel"]
     lo, hi = v.evidence["m_small"], v.evidence["m_large"]
-    return (v.text + f" Behind it: μ_B varies by {pct(noise[lo])} of σ at m = {lo} and by "
+    return tex(v.text + f" Behind it: μ_B varies by {pct(noise[lo])} of σ at m = {lo} and by "
             f"{pct(noise[hi])} at m = {hi} (mean over all hidden units).")
 
 
-NOISY_EQUATION = (r"\tilde z = \left(\gamma\, z_{\text{norm}} + \beta\right)(1 + \sigma\xi_1)"
-                  r" + \sigma\xi_2,\qquad \xi_1, \xi_2 \sim \mathcal N(0, 1)"
-                  r"\ \text{per unit and step, shared by the batch; none at test time}")
+NOISY_EQUATION = (r"\begin{gathered}\tilde z = \tilde z_{\text{BN}}\,(1 + \sigma\xi_1) + "
+                  r"\sigma\xi_2 \\ \tilde z_{\text{BN}} = \gamma\, z_{\text{norm}} + \beta"
+                  r"\end{gathered}")
+NOISY_CAPTION = tex("ξ₁, ξ₂ ~ N(0, 1), drawn once per unit and training step and shared by "
+                    "the mini-batch; no noise at test time.")
 
 
 def noisy_diverged(runs: list[tuple[str, int]]) -> str:
@@ -510,10 +569,10 @@ def noisy_takeaway(summary, sigma: float, layer: int, net: NetKey, dataset: str)
     reference."""
     v = cv.noisy_claim(summary)
     means = cv.noisy_means(summary)
-    return (f"With σ = {sigma:g} ({setting(net)}, {nt.DATASETS[dataset].label}; drift of "
-            f"z̃^[{layer}]): " + v.text[0].lower() + v.text[1:]
-            + f" Without BN: {pct(means.test_acc['no_bn'])} test accuracy, drift "
-            f"{num(means.drift['no_bn'])} (BN {num(means.drift['bn'])}).")
+    return tex(f"With σ = {sigma:g} ({setting(net)}, {nt.DATASETS[dataset].label}; drift of "
+               f"z̃^[{layer}]): " + v.text[0].lower() + v.text[1:]
+               + f" Without BN: {pct(means.test_acc['no_bn'])} test accuracy, drift "
+               f"{num(means.drift['no_bn'])} (BN {num(means.drift['bn'])}).")
 
 
 NOISY_NOTE = (
