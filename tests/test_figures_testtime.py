@@ -53,6 +53,11 @@ def test_boundary_maps_mates_and_fixed_axes():
     np.testing.assert_array_equal(mates[0].x, XT[:3, 0])
     assert mates[0].marker.color == COLORS["batch"]
     assert "k = 4" in ba.layout.title.text and "Eval mode" in ev.layout.title.text
+    # no legend over the maps (it wraps into the title on a phone): a one-line key instead
+    assert ev.layout.showlegend is False and ba.layout.showlegend is False
+    assert COLORS["class1"] in ev.layout.title.subtitle.text
+    assert "test class 1" in ev.layout.title.subtitle.text
+    assert "its 3 batch-mates (25 % class 1)" in ba.layout.title.subtitle.text
 
 
 def test_flat_batch_map_has_no_boundary_line():
@@ -76,8 +81,33 @@ def test_accuracy_vs_k_band_mean_eval_line_and_marker():
     assert list(band.y) == [.5, .8, .95, .85, .6, .5]
     mark = fig.data[names.index("your k = 3")]
     assert list(mark.x) == [3] and list(mark.y) == [0.8]
-    assert fig.layout.xaxis.type == "log" and list(fig.layout.yaxis.range) == figs.ACC_RANGE
+    assert fig.layout.xaxis.type == "log"
+    _assert_acc_axis(fig, 0.5, 1.0)  # data 50–97 %: the axis 50–100 %, said in its title
+    labels = [a.text for a in fig.layout.annotations]
+    assert "eval mode 97.0 %" in labels and "share of the one class 50.0 %" in labels
     _no_black_or_white(fig)
+
+
+def _assert_acc_axis(fig, lo, hi, axis="yaxis"):
+    """The accuracy axis runs from lo to hi (a little padding), ticks in % ("95 %") from
+    near lo to near hi, and its title says the range when it does not start at 0."""
+    ax = fig.layout[axis]
+    r0, r1 = ax.range
+    assert lo - 0.05 * (hi - lo) <= r0 < lo and hi < r1 <= hi + 0.05 * (hi - lo)
+    assert lo <= min(ax.tickvals) <= lo + 0.1 and hi - 0.1 <= max(ax.tickvals) <= hi
+    assert list(ax.ticktext) == [f"{100 * t:.0f} %" for t in ax.tickvals]
+    assert len(ax.tickvals) >= 2
+    if axis == "yaxis":
+        assert f"axis {100 * lo:.0f}–{100 * hi:.0f} %" in ax.title.text
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ([[0.837, 0.994]], (0.8, 1.0)), ([[0.5, 0.97], [0.4]], (0.4, 1.0)),
+    ([[0.9, 0.9]], (0.9, 0.95)), ([[1.0]], (0.95, 1.0)), ([[0.0, 0.3]], (0.0, 0.3)),
+    ([[np.nan, 0.71, 0.74]], (0.7, 0.75)), ([[]], (0.0, 1.0))])
+def test_acc_range_zooms_to_the_data_in_steps_of_5_percent(values, expected):
+    assert figs.acc_range(*values) == pytest.approx(expected)
+    assert figs.acc_title("accuracy", 0.0, 1.0) == "accuracy"  # no range said when from 0
 
 
 def test_neighbours_histogram_and_eval_value():
@@ -90,6 +120,14 @@ def test_neighbours_histogram_and_eval_value():
     assert list(ev.x) == [0.8, 0.8] and ev.line.color == COLORS["running"]
     assert "#3" in fig.layout.xaxis.title.text and "true class 1" in fig.layout.xaxis.title.text
     assert list(fig.layout.xaxis.range) == [-0.02, 1.02]
+    labels = {a.text: a for a in fig.layout.annotations}
+    assert set(labels) == {"threshold 0.5", "eval mode 0.80"}  # every marker line labelled
+    assert labels["threshold 0.5"].y != labels["eval mode 0.80"].y  # at different heights
+    assert labels["eval mode 0.80"].font.color == COLORS["running"]
+    # the histogram sits beside the pick map: same height and margins, so the two align
+    pick = figs.pick_map(_boundaries(), XT, YT, 3)
+    assert fig.layout.height == pick.layout.height
+    assert fig.layout.margin.to_plotly_json() == pick.layout.margin.to_plotly_json()
 
 
 def test_skewed_lines_and_chosen_mix():
@@ -104,7 +142,9 @@ def test_skewed_lines_and_chosen_mix():
     assert list(mix.x) == [100, 100]
     assert list(fig.data[-1].y) == [.55, .96]  # the two values at the chosen mix
     assert "k = 32" in fig.layout.xaxis.title.text
-    assert list(fig.layout.yaxis.range) == figs.ACC_RANGE
+    _assert_acc_axis(fig, 0.45, 1.0)
+    assert list(mix.y) == [0.45, 1.0]
+    assert any(a.text.strip() == "your mix 100 %" for a in fig.layout.annotations)
 
 
 def test_running_estimates_one_line_per_estimator():
@@ -118,7 +158,8 @@ def test_running_estimates_one_line_per_estimator():
     assert "0.999" in fig.data[0].name and list(fig.data[2].y) == [0.7, 0.7, 0.7]
     assert [t.name.split(",")[0] for t in fig.data] == [
         notation.ESTIMATORS[e].label for e in ("ema", "ema_bc", "population")]
-    assert fig.layout.xaxis.type == "log"
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.dtick == 1  # decades only
+    _assert_acc_axis(fig, 0.5, 0.7)
 
 
 @pytest.mark.parametrize("with_renorm", [True, False])
@@ -131,15 +172,25 @@ def test_renorm_curves_and_bars(with_renorm):
                           "gap": [.25, -.05]})
     if not with_renorm:
         table = table.iloc[:1]
-    fig = figs.renorm(curves, table)
-    bars = [t for t in fig.data if t.type == "bar"]
-    assert len(bars) == (2 if with_renorm else 1)
-    assert list(bars[0].y) == [.95, .7] and bars[0].marker.color == COLORS["with_bn"]
+    during, end = figs.renorm(curves, table)
+    # "At the end": one dot pair per variant (train mode, eval mode), in its own figure
+    ends = list(end.data)
+    assert len(ends) == (2 if with_renorm else 1)
+    assert list(ends[0].y) == [.95, .7] and ends[0].marker.color == COLORS["with_bn"]
+    assert ends[0].name == "With BN" and ends[0].text == ("95.0 %", "70.0 %")
     if with_renorm:
-        assert bars[1].marker.color == COLORS["renorm"] and bars[1].text[1] == "90.0 %"
-    lines = [t for t in fig.data if t.type == "scatter"]
+        assert ends[1].marker.color == COLORS["renorm"] and ends[1].text[1] == "90.0 %"
+    assert all(t.type == "scatter" for t in ends)  # no bars on a zoomed axis
+    lines = list(during.data)
     assert len(lines) == 4 and list(lines[0].y) == [.6, .7]
-    _no_black_or_white(fig)
+    assert [t.showlegend for t in lines] == [None, False] * 2  # one legend entry per variant
+    # both on the same accuracy range, zoomed to the data (60–95 %), with the same plot area
+    _assert_acc_axis(during, 0.6, 0.95)
+    assert end.layout.yaxis.range == during.layout.yaxis.range
+    assert end.layout.height == during.layout.height
+    assert end.layout.margin.to_plotly_json() == during.layout.margin.to_plotly_json()
+    for fig in (during, end):
+        _no_black_or_white(fig)
 
 
 def test_pick_map_highlights_the_picked_point():
@@ -147,6 +198,11 @@ def test_pick_map_highlights_the_picked_point():
     fig = figs.pick_map(b, XT, YT, 7)
     ring = fig.data[-1]
     assert list(ring.x) == [XT[7, 0]] and "#7" in ring.name
+    # the ring's colour means nothing else on its tab (histogram: orange and blue)
+    hist = figs.neighbours(np.full(5, 0.3), 0.4, 4, 7, 0)
+    used = {t.marker.color for t in hist.data if t.type == "histogram"} | {
+        t.line.color for t in hist.data if t.type == "scatter"}
+    assert ring.marker.color not in used | {COLORS["class0"], COLORS["class1"]}
     assert fig.layout.clickmode == "event+select"
 
 

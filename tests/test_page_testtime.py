@@ -159,7 +159,7 @@ def test_batch_renorm_tab_compares_tiny_batches():
     assert not at.exception
     (text,) = _takeaways(at)
     assert "m = 4" in text and "Batch Renorm" in text
-    bars = [d for d in _charts(at)[0]["data"] if d["type"] == "bar"]
+    bars = _charts(at)[1]["data"]  # "At the end": one dot pair per variant
     assert [b["name"] for b in bars] == ["With BN", "Batch Renorm"]  # notation.MODELS
 
 
@@ -236,7 +236,7 @@ def test_running_averages_tab_says_its_verdict_with_three_variants():
     (text,) = _takeaways(at)
     assert "Eval-mode test accuracy: plain BN" in text and "m = 32" in text
     assert "mean of 5 seeds" in text
-    bars = [d for d in _charts(at)[0]["data"] if d["type"] == "bar"]
+    bars = _charts(at)[1]["data"]  # "At the end": one dot pair per variant
     assert [b["name"] for b in bars] == ["With BN", "Batch Renorm", "BN on running averages"]
     assert any(b.label == "Download the accuracy table (CSV)" for b in at.get("download_button"))
 
@@ -246,3 +246,21 @@ def test_followed_point_says_how_typical_it_is_and_the_page_has_a_glossary():
     (text,) = _takeaways(at)
     assert "Typical?" in text and "never flip" in text
     assert any(e.label == "Glossary" for e in at.expander)
+
+
+@pytest.mark.parametrize("tab", ["Boundaries", "Same point, new neighbours"])
+def test_side_by_side_tabs_never_say_left_or_right_and_show_the_chart_first(tab):
+    at = _run({"k": "8"}, tab=tab)
+    assert not at.exception
+    words = " ".join([m.value for m in at.markdown] + [c.value for c in at.caption]
+                     + [i.value for i in at.info])
+    assert not re.search(r"\b(left|right)\b", words, re.I)  # stacked on a phone
+    # projector-first: above the tabs only the title and a one-line intro; the equation of
+    # the two modes waits in the "About this page" expander after the tabs
+    main = [e for e in at.main.children.values()
+            if not (e.type == "markdown" and e.value.startswith("<style>"))]  # page CSS
+    first_tabs = next(i for i, e in enumerate(main) if e.type == "tab_container")
+    assert [e.type for e in main[:first_tabs]] == ["title", "markdown"]
+    assert len(main[1].value) < 110
+    about = next(e for e in at.expander if e.label.startswith("About this page"))
+    assert about.latex and "hat" in about.latex[0].value

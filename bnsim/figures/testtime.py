@@ -2,23 +2,26 @@
 
 Colours follow :data:`bnsim.figures.style.COLORS`: batch statistics orange ("batch"), running
 statistics blue ("running"), bias-corrected EMA sky, population statistics green, Batch Renorm
-green, class 0 sky and class 1 vermillion. Accuracy axes are fixed to 0–100 % so that a slider
-never makes a plot jump.
+green, class 0 sky and class 1 vermillion; the followed test point is ringed in purple (no other
+purple on its tab). Accuracy axes zoom to the data in steps of 5 % (:func:`acc_range`) and say
+their range in the axis title, so that curves in the top few per cent can be told apart and
+nobody reads a truncated axis as 0–100 %. Marker lines carry their own label.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from bnsim import notation
 from bnsim.figures import style
 from bnsim.figures.style import COLORS, DASH, PROBA_SCALE
 from bnsim.verdict import pct
 
-ACC_RANGE = [0.0, 1.05]
+ACC_STEP = 0.05  # accuracy axes start and end on a multiple of 5 %
 MODELS = notation.labels(notation.MODELS)
 VARIANT_COLORS = {MODELS["bn"]: COLORS["with_bn"], MODELS["renorm"]: COLORS["renorm"],
                   MODELS["running_bn"]: COLORS["running_bn"]}
@@ -34,8 +37,52 @@ _OUTLINE = dict(width=1.0, color=COLORS["neutral"])
 MAP_OPACITY = 0.45  # the heat map stays pale so that the test points on it stand out
 
 
-def _pct_axis(fig: go.Figure, **where) -> None:
-    fig.update_yaxes(range=ACC_RANGE, tickformat=".0%", **where)
+def acc_range(*values) -> tuple[float, float]:
+    """The accuracy axis for ``values`` (arrays of shares in [0, 1], NaN ignored): from the
+    largest multiple of 5 % below their minimum to the smallest above their maximum (at most
+    100 %), e.g. (0.80, 1.0) for curves between 83.7 % and 99.4 %."""
+    v = np.concatenate([np.ravel(np.asarray(x, float)) for x in values])
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return 0.0, 1.0
+    lo = np.floor(v.min() / ACC_STEP + 1e-9) * ACC_STEP
+    hi = np.ceil(v.max() / ACC_STEP - 1e-9) * ACC_STEP
+    lo, hi = max(0.0, min(lo, 1.0 - ACC_STEP)), min(1.0, max(hi, lo + ACC_STEP))
+    return round(float(lo), 4), round(float(hi), 4)
+
+
+def acc_title(title: str, lo: float, hi: float) -> str:
+    """``title`` with the axis range in it when the axis does not start at 0 %."""
+    return title if lo <= 0 else f"{title} (axis {100 * lo:.0f}–{100 * hi:.0f} %)"
+
+
+def _pct_axis(fig: go.Figure, lo: float, hi: float, title: str | None = None,
+              **where) -> None:
+    """An accuracy axis from ``lo`` to ``hi`` (shares) in %, written as "95 %" like every
+    number on the page, ticks on round values (and at both ends unless that crowds them), a
+    little room above and below for markers; ``title`` gets the range (see
+    :func:`acc_title`)."""
+    span = hi - lo
+    step = 0.05 if span <= 0.3 else 0.1 if span <= 0.6 else 0.2
+    ticks = [t for t in np.round(np.arange(0.0, 1.0 + 1e-9, step), 4) if lo <= t <= hi]
+    for end in (lo, hi):
+        if not ticks or min(abs(end - t) for t in ticks) >= 0.6 * step - 1e-9:
+            ticks.append(end)
+    ticks = sorted(ticks)
+    pad = 0.04 * span
+    kw = dict(range=[lo - pad, hi + pad], tickvals=ticks, zeroline=False,
+              ticktext=[f"{100 * t:.0f} %" for t in ticks])
+    if title is not None:
+        kw["title_text"] = acc_title(title, lo, hi)
+    fig.update_yaxes(**kw, **where)
+
+
+def _line_label(fig: go.Figure, x, y, text: str, color: str, *, xanchor: str = "right",
+                yanchor: str = "bottom", **where) -> None:
+    """A marker line's own label, written next to it in its colour."""
+    shift = {"left": 6, "right": -6}.get(xanchor, 0)  # clear of the line it labels
+    fig.add_annotation(x=x, y=y, text=text, showarrow=False, xanchor=xanchor, yanchor=yanchor,
+                       xshift=shift, font=dict(color=color, size=style.FONT_SIZE), **where)
 
 
 def contour_segments(xs, ys, p, level: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -97,22 +144,47 @@ def _map_traces(xs, ys, p, X, y, *, colorbar: bool, contour: bool = True,
     return traces
 
 
-MAP_MARGIN = dict(l=50, r=80, t=70, b=50)  # the same on both maps, room for one colour bar
+# the same on both maps and the histogram beside one, room for one colour bar, and wide enough
+# that neither a live chart nor st.plotly_chart (whose theme pads axis titles) expands them
+MAP_MARGIN = dict(l=72, r=80, t=80, b=72)
+STANDOFF = 6  # axis title to tick labels, set here so that every renderer uses the same
+MAP_HEIGHT = 420  # maps and the histogram beside one: the whole chart in the first screen
+RING = style.PURPLE  # the followed test point (no other purple on its tab)
 
 
-def map_figure(xs, ys, p, X_test, y_test, ext, title: str | None, *, colorbar: bool = False,
-               clickable: bool = False) -> go.Figure:
+def key_mark(color: str, symbol: str = "●") -> str:
+    """A coloured symbol for a figure's key line (Plotly titles take <span> colours)."""
+    return f'<span style="color:{color}">{symbol}</span>'
+
+
+# Maps and the histogram beside one say what their marks mean in a short key under the title
+# instead of a legend: a legend over the plot wraps into rows on a phone and runs into the
+# title, and one key line keeps the plot areas of side-by-side charts the same.
+CLASS_KEY = (f"{key_mark(COLORS['class0'])} test class 0   "
+             f"{key_mark(COLORS['class1'])} test class 1")
+
+
+def _titled(fig: go.Figure, title: str, key: str) -> None:
+    """``title`` with the one-line ``key`` under it, in the top margin; no legend."""
+    fig.update_layout(showlegend=False, title=dict(
+        text=title, x=0.5, xanchor="center", y=0.98, yanchor="top",
+        font=dict(size=style.FONT_SIZE + 2),
+        subtitle=dict(text=key, font=dict(size=style.FONT_SIZE))))
+
+
+def map_figure(xs, ys, p, X_test, y_test, ext, title: str, *, key: str = CLASS_KEY,
+               colorbar: bool = False, clickable: bool = False) -> go.Figure:
     """One decision map: heat map of p(class 1) (n, n) over ``xs``, ``ys``, its p = 0.5 line
-    and the test points; fixed axes ``ext`` = (x0, x1, y0, y1). Maps drawn side by side get the
-    same margins, so their plot areas line up whether or not they carry the colour bar."""
+    and the test points; fixed axes ``ext`` = (x0, x1, y0, y1); ``title`` with ``key`` (what
+    the marks mean) under it. Maps drawn side by side get the same margins, so their plot
+    areas line up whether or not they carry the colour bar."""
     fig = go.Figure(_map_traces(xs, ys, p, np.asarray(X_test), y_test, colorbar=colorbar,
                                 clickable=clickable))
-    style.base_layout(fig, title=title, x_title="x₁", y_title="x₂", height=430)
-    fig.update_xaxes(range=list(ext[:2]))
-    fig.update_yaxes(range=list(ext[2:]))
-    fig.update_layout(margin=MAP_MARGIN, legend=dict(y=1.0, yanchor="bottom"))
-    if title:
-        fig.update_layout(title=dict(y=0.98, yanchor="top"))
+    style.base_layout(fig, title=title, x_title="x₁", y_title="x₂", height=MAP_HEIGHT)
+    fig.update_xaxes(range=list(ext[:2]), title_standoff=STANDOFF)
+    fig.update_yaxes(range=list(ext[2:]), title_standoff=STANDOFF)
+    fig.update_layout(margin=MAP_MARGIN)
+    _titled(fig, title, key)
     return fig
 
 
@@ -121,7 +193,7 @@ def eval_boundary(b, X_test, y_test) -> go.Figure:
 
     ``b``: an EvalMap or Boundaries (xs, ys (n,), p_eval (n, n), ext (x0, x1, y0, y1))."""
     return map_figure(b.xs, b.ys, b.p_eval, X_test, y_test, b.ext,
-                      f"{EVAL.label.capitalize()}: μ̂, σ̂²")
+                      f"{EVAL.short.capitalize()}: running μ̂, σ̂²")
 
 
 def batch_boundary(b, X_test, y_test, k: int, mix_pct: float | None) -> go.Figure:
@@ -131,12 +203,11 @@ def batch_boundary(b, X_test, y_test, k: int, mix_pct: float | None) -> go.Figur
     ``b``: Boundaries (xs, ys (n,), p_batch (n, n), ext, mates (k − 1,) test-set indices)."""
     X_test = np.asarray(X_test)
     mates = X_test[np.asarray(b.mates, dtype=int)]
-    fig = map_figure(b.xs, b.ys, b.p_batch, X_test, y_test, b.ext,
-                     f"{BATCH.label.capitalize()}: test batch of k = {k}", colorbar=True)
-    for t in fig.data:
-        if t.name and t.name.startswith("test class"):
-            t.showlegend = False
     mix = "" if mix_pct is None else f", {mix_pct:.0f} % class 1"
+    key = key_mark(COLORS["batch"], "◇") + f" its {len(mates)} batch-mates" + (
+        "" if mix_pct is None else f" ({mix_pct:.0f} % class 1)")
+    fig = map_figure(b.xs, b.ys, b.p_batch, X_test, y_test, b.ext,
+                     f"{BATCH.label.capitalize()}, k = {k}", key=key, colorbar=True)
     fig.add_trace(go.Scatter(
         x=mates[:, 0], y=mates[:, 1], mode="markers",
         name=f"its k − 1 = {len(mates)} batch-mates{mix}",
@@ -149,14 +220,17 @@ def pick_map(b, X_test, y_test, picked: int) -> go.Figure:
     """Eval-mode map (``b``: an EvalMap) with clickable test points (customdata = test
     index); ``picked`` is drawn as a large ring."""
     X_test = np.asarray(X_test)
-    fig = map_figure(b.xs, b.ys, b.p_eval, X_test, y_test, b.ext, None,
+    key = CLASS_KEY + "   " + key_mark(RING, "○") + f" #{picked}"
+    fig = map_figure(b.xs, b.ys, b.p_eval, X_test, y_test, b.ext,
+                     f"{EVAL.short.capitalize()}: click a point to follow it", key=key,
                      clickable=True)
-    fig.add_trace(go.Scatter(
-        x=[X_test[picked, 0]], y=[X_test[picked, 1]], mode="markers",
-        name=f"point #{picked}", hoverinfo="skip",
-        marker=dict(symbol="circle-open", size=22, color=COLORS["batch"],
-                    line=dict(width=4))))
-    fig.update_layout(clickmode="event+select", dragmode="pan")
+    fig.add_trace(go.Scatter(  # labelled on the map too
+        x=[X_test[picked, 0]], y=[X_test[picked, 1]], mode="markers+text",
+        name=f"point #{picked}", hoverinfo="skip", showlegend=False, text=[f"#{picked}"],
+        textposition="top right", textfont=dict(color=RING, size=style.FONT_SIZE + 2),
+        marker=dict(symbol="circle-open", size=22, color=RING, line=dict(width=4))))
+    # the same title weight as the live charts' (st.plotly_chart's theme makes it bold)
+    fig.update_layout(clickmode="event+select", dragmode="pan", title_font_weight=400)
     return fig
 
 
@@ -187,21 +261,27 @@ def accuracy_vs_k(table: pd.DataFrame, k: int | None = None, acc_k: float | None
     fig.add_trace(go.Scatter(
         x=[ks.min(), ks.max()], y=[ev, ev], mode="lines", name=EVAL.label,
         line=dict(color=COLORS["running"], width=3), hoverinfo="skip"))
+    right = np.log10(ks.max())  # annotations on a log axis take log10(x)
+    _line_label(fig, right, ev, f"{EVAL.short} {pct(ev)}", COLORS["running"])
     if floor is not None:
         fig.add_trace(go.Scatter(
             x=[ks.min(), ks.max()], y=[floor, floor], mode="lines",
             name="k = 1: share of the one predicted class",
             line=dict(color=COLORS["neutral"], width=2, dash="dot"), hoverinfo="skip"))
+        _line_label(fig, right, floor, f"share of the one class {pct(floor)}",
+                    COLORS["neutral"], yanchor="bottom" if ev - floor > 0.06 else "top")
     if k is not None and acc_k is not None:
         fig.add_trace(go.Scatter(
             x=[k], y=[acc_k], mode="markers", name=f"your k = {k}",
             marker=dict(symbol="circle-open", size=20, color=COLORS["batch"],
                         line=dict(width=4)),
             hovertemplate="k = %{x}: %{y:.1%}<extra></extra>"))
-    style.base_layout(fig, x_title="test batch size k", y_title="test accuracy", height=420)
+    style.base_layout(fig, x_title="test batch size k", height=420)
     fig.update_xaxes(type="log", tickvals=list(ks), ticktext=[str(v) for v in ks],
                      range=[np.log10(0.8), np.log10(ks.max() * 1.25)])
-    _pct_axis(fig)
+    extra = [] if floor is None else [floor]
+    _pct_axis(fig, *acc_range(table["p05"], table["p95"], table["mean"], [ev], extra,
+                              [] if acc_k is None else [acc_k]), "test accuracy")
     fig.update_layout(legend=dict(y=1.02))
     return fig
 
@@ -212,19 +292,27 @@ def neighbours(p_draws, p_eval: float, k: int, picked: int, label: int) -> go.Fi
     fig = go.Figure(go.Histogram(
         x=np.asarray(p_draws), xbins=dict(start=0.0, end=1.0 + 1e-9, size=0.025),
         marker=dict(color=COLORS["batch"], line=dict(width=0)), opacity=0.9,
-        name=f"{BATCH.label}, {len(p_draws)} random batches of k = {k}",
+        name=f"{BATCH.label}: {len(p_draws)} batches of k = {k}",
         hovertemplate="p ≈ %{x}: %{y} batches<extra></extra>"))
-    fig.add_vline(x=0.5, line=dict(color=COLORS["neutral"], width=2, dash="dash"),
-                  annotation_text="threshold", annotation_position="top left")
+    fig.add_vline(x=0.5, line=dict(color=COLORS["neutral"], width=2, dash="dash"))
+    # the two vertical lines' labels sit at different heights, each on its line's far side
+    _line_label(fig, 0.5, 1.0, "threshold 0.5", COLORS["neutral"],
+                xanchor="right" if p_eval >= 0.5 else "left", yanchor="top", yref="paper")
     fig.add_trace(go.Scatter(
         x=[p_eval, p_eval], y=[0, 1], yaxis="y2", mode="lines",
         name=f"{EVAL.short}: p = {p_eval:.2f}", line=dict(color=COLORS["running"], width=4),
         hoverinfo="skip"))
+    _line_label(fig, p_eval, 0.88, f"{EVAL.short} {p_eval:.2f}", COLORS["running"],
+                xanchor="left" if p_eval >= 0.5 else "right", yanchor="top", yref="paper")
     style.base_layout(fig, x_title=f"p(class 1) of test point #{picked} (true class {label})",
-                      y_title="random test batches", height=400)
+                      y_title="random test batches", height=MAP_HEIGHT)
+    # the map's margins and title lines, so that the two plot areas line up
     fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1], visible=False),
-                      bargap=0.05, legend=dict(y=1.02))
-    fig.update_xaxes(range=[-0.02, 1.02])
+                      bargap=0.05, margin=MAP_MARGIN)
+    _titled(fig, f"Point #{picked} in {len(p_draws)} test batches",
+            key_mark(COLORS["batch"], "▮") + f" {BATCH.label}, k = {k}")
+    fig.update_xaxes(range=[-0.02, 1.02], title_standoff=STANDOFF)
+    fig.update_yaxes(title_standoff=STANDOFF)
     return fig
 
 
@@ -240,18 +328,21 @@ def skewed(df: pd.DataFrame, mix_pct: float, k: int) -> go.Figure:
         line=dict(color=COLORS["running"], width=3), marker=dict(size=8),
         hovertemplate="%{x:.0f} % class 1: %{y:.1%}<extra></extra>"))
     i = int(np.argmin(np.abs(x - mix_pct)))  # the chosen mix: a data trace, so it redraws
+    lo, hi = acc_range(df["batch_p05"], df["batch_p95"], df["batch_mean"], df["running_mean"])
     fig.add_trace(go.Scatter(
-        x=[x[i], x[i]], y=[0.0, 1.0], mode="lines", name=f"your mix: {x[i]:.0f} %",
+        x=[x[i], x[i]], y=[lo, hi], mode="lines", name=f"your mix: {x[i]:.0f} %",
         line=dict(color=COLORS["neutral"], width=2, dash="dot"), hoverinfo="skip"))
+    _line_label(fig, x[i], lo, f"your mix {x[i]:.0f} %", COLORS["neutral"],
+                xanchor="left" if x[i] < 50 else "right")
     fig.add_trace(go.Scatter(
         x=[x[i], x[i]], y=[df["batch_mean"].iloc[i], df["running_mean"].iloc[i]],
         mode="markers", showlegend=False, hoverinfo="skip",
         marker=dict(symbol="circle-open", size=18, line=dict(width=3),
                     color=[COLORS["batch"], COLORS["running"]])))
     style.base_layout(fig, x_title=f"share of class 1 in each test batch of k = {k} (%)",
-                      y_title="test accuracy", height=420)
+                      height=420)
     fig.update_xaxes(range=[-3, 103], tickvals=list(range(0, 101, 10)))
-    _pct_axis(fig)
+    _pct_axis(fig, lo, hi, "test accuracy")
     return fig
 
 
@@ -266,52 +357,90 @@ def running_estimates(df: pd.DataFrame, ema_beta: float) -> go.Figure:
             x=d["t"], y=d["acc"], mode="lines", name=label,
             line=dict(color=color, width=3, dash=dash),
             hovertemplate="t = %{x}: %{y:.1%}<extra></extra>"))
-    style.base_layout(fig, x_title="training steps t (log scale)",
-                      y_title="eval-mode test accuracy", height=420)
-    fig.update_xaxes(type="log")
-    _pct_axis(fig)
+    style.base_layout(fig, x_title="training steps t (log scale)", height=420)
+    fig.update_xaxes(type="log", dtick=1)  # decades only: minor labels run together
+    _pct_axis(fig, *acc_range(df["acc"]), "eval-mode test accuracy")
     return fig
 
 
-BAR_LABELS = {  # both on the same test examples
-    "train_mode_acc": f"{TRAIN.short}<br>(test set in<br>training's batches)",
-    "eval_test_acc": f"{EVAL.short}<br>(test set)",
-}
+END_MODES = (("train_mode_acc", TRAIN.short, "diamond"), ("eval_test_acc", EVAL.short, "circle"))
+END_OFFSET = 0.17  # train mode left of the variant's slot, eval mode right of it
+SHORT = {MODELS[k]: notation.MODELS[k].short for k in ("bn", "renorm", "running_bn")}
+RENORM_HEIGHT = 440  # the takeaway's first line still in the first 1280×720 screen
+# the same on both figures, so that their plot areas line up side by side; the top holds the
+# title line and two legend rows (three variants on a phone), the bottom two-line tick labels
+RENORM_MARGIN = dict(l=72, r=20, t=100, b=80)
 
 
-def renorm(curves: pd.DataFrame, table: pd.DataFrame) -> go.Figure:
+def _end_text(train: float, eval_: float) -> list[str]:
+    """Label positions of a variant's train-mode (left) and eval-mode (right) dots."""
+    up = train >= eval_
+    return ["top right" if up else "bottom right", "bottom left" if up else "top left"]
+
+
+class RenormFigures(NamedTuple):
+    """The two charts of a Batch Renorm comparison, drawn side by side (stacked on a phone)
+    on the same accuracy range."""
+
+    during: go.Figure
+    end: go.Figure
+
+
+def renorm(curves: pd.DataFrame, table: pd.DataFrame) -> RenormFigures:
     """Variants trained alike (plain BN, Batch Renorm, BN on running averages; those present
-    in ``curves``): left, eval-mode test accuracy (solid) and train-mode mini-batch accuracy
-    (dotted) over training; right, train mode vs eval mode on the same test examples as bars
-    (``table``: one row per variant, means over seeds)."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.1,
-                        subplot_titles=("During training", "At the end"))
+    in ``curves``), both figures on the same accuracy range zoomed to the data.
+
+    ``during``: eval-mode test accuracy (solid) and train-mode mini-batch accuracy (dotted)
+    over training (``curves``: the first seed's). ``end`` ("At the end"; ``table``: one row
+    per variant, means over seeds): per variant one trace, train mode (◆) and eval mode (●)
+    on the same test examples joined by a line — flat means no mismatch. Dots, not bars: bars
+    on an axis that does not start at 0 would exaggerate the difference."""
     present = set(curves["variant"]) | set(table["variant"])
-    for name, color in VARIANT_COLORS.items():
-        if name not in present:
-            continue
+    shown = [n for n in VARIANT_COLORS if n in present]
+    lo, hi = acc_range(curves["eval_test_acc"], curves["train_mode_acc"],
+                       *[table[c] for c, _, _ in END_MODES])
+    during, end = go.Figure(), go.Figure()
+    for slot, name in enumerate(shown):
+        color = VARIANT_COLORS[name]
         d = curves[curves["variant"] == name]
-        fig.add_trace(go.Scatter(
+        during.add_trace(go.Scatter(
             x=d["step"], y=d["eval_test_acc"], mode="lines", legendgroup=name,
-            name=f"{name}: {EVAL.short}, test set", line=dict(color=color, width=3),
-            hovertemplate="step %{x}: %{y:.1%}<extra></extra>"), row=1, col=1)
-        fig.add_trace(go.Scatter(
+            name=name, line=dict(color=color, width=3),  # one legend entry per variant
+            hovertemplate=f"{name}, {EVAL.short} (test set): " + "step %{x}: "
+                          "%{y:.1%}<extra></extra>"))
+        during.add_trace(go.Scatter(
             x=d["step"], y=d["train_mode_acc"], mode="lines", legendgroup=name,
-            name=f"{name}: {TRAIN.short}, mini-batches", line=dict(color=color, width=2,
-                                                               dash="dot"),
-            hovertemplate="step %{x}: %{y:.1%}<extra></extra>"), row=1, col=1)
+            name=f"{name}: {TRAIN.short}, mini-batches", showlegend=False,
+            line=dict(color=color, width=2, dash="dot"),
+            hovertemplate=f"{name}, {TRAIN.short} (mini-batches): " + "step %{x}: "
+                          "%{y:.1%}<extra></extra>"))
         row = table[table["variant"] == name]
         if len(row):
-            vals = [float(row[c].iloc[0]) for c in BAR_LABELS]
-            fig.add_trace(go.Bar(
-                x=list(BAR_LABELS.values()), y=vals, marker_color=color, showlegend=False,
-                legendgroup=name, name=name, text=[pct(v) for v in vals],
-                textposition="inside", textangle=-90, insidetextanchor="end",
-                hovertemplate=f"{name}: " + "%{y:.1%}<extra></extra>"), row=1, col=2)
-    style.base_layout(fig, height=460)
-    fig.update_xaxes(title_text="training step", row=1, col=1)
-    fig.update_yaxes(title_text="accuracy", row=1, col=1)
-    _pct_axis(fig)
-    fig.update_layout(barmode="group", margin=dict(t=110), legend=dict(y=1.14))
-    fig.update_annotations(font_size=style.FONT_SIZE)
-    return fig
+            vals = [float(row[c].iloc[0]) for c, _, _ in END_MODES]
+            end.add_trace(go.Scatter(
+                x=[slot - END_OFFSET, slot + END_OFFSET], y=vals, mode="lines+markers+text",
+                line=dict(color=color, width=3), showlegend=False, name=name,
+                marker=dict(color=color, size=16, symbol=[m for _, _, m in END_MODES]),
+                # the higher value's label above it, the other's below, both towards the
+                # slot's middle: never on each other, nor on the next variant's
+                text=[pct(v) for v in vals], textposition=_end_text(*vals),
+                textfont=dict(color=color, size=style.FONT_SIZE), cliponaxis=False,
+                customdata=[lbl for _, lbl, _ in END_MODES],
+                hovertemplate=f"{name}, " + "%{customdata}: %{y:.1%}<extra></extra>"))
+    style.base_layout(during, x_title="training step", height=RENORM_HEIGHT)
+    style.base_layout(end, height=RENORM_HEIGHT)
+    for fig in (during, end):
+        _pct_axis(fig, lo, hi)
+        fig.update_layout(margin=RENORM_MARGIN)
+    during.update_yaxes(title_text=acc_title("accuracy", lo, hi), title_standoff=STANDOFF)
+    during.update_xaxes(title_standoff=STANDOFF)
+    during.update_layout(
+        title=dict(text=f"solid: {EVAL.short} (test set) · dotted: {TRAIN.short}",
+                   x=0.5, xanchor="center", y=0.98, yanchor="top",
+                   font=dict(size=style.FONT_SIZE)),
+        legend=dict(y=1.0, yanchor="bottom", x=0.5, xanchor="center"))
+    end.update_xaxes(range=[-0.75, len(shown) - 0.25], tickvals=list(range(len(shown))),
+                     ticktext=[SHORT[n].replace(" ", "<br>").replace("-", "-<br>")
+                               for n in shown], showgrid=False, zeroline=False)
+    _titled(end, "At the end", f"◆ {TRAIN.short}   ● {EVAL.short}")
+    return RenormFigures(during, end)

@@ -298,17 +298,19 @@ def url_problems(controls: Sequence[Control]) -> list[str]:
     return notes
 
 
-def render(controls: Sequence[Control], where=None) -> dict[str, Any]:
+def render(controls: Sequence[Control], where=None, *, notes_box: bool = True
+           ) -> dict[str, Any]:
     """Draw the controls grouped in the sidebar, bound to the URL; return {key: value}
-    (options as keys). Shows a note for URL values that were not allowed."""
+    (options as keys). Shows a note for URL values that were not allowed (``notes_box``:
+    the page's one box of notes is drawn by this call; a second call on a page says False)."""
     where = where or st.sidebar
     enter(controls)
     _translate_legacy(controls)
     notes = url_problems(controls)
-    if notes:
+    if notes and notes_box:
         st.session_state[NOTES] = list(dict.fromkeys([*st.session_state.get(NOTES, []),
                                                       *notes]))
-    if st.session_state.get(NOTES):
+    if notes_box and st.session_state.get(NOTES):
         with where.container(border=True):
             link = any("from the link" in n for n in st.session_state[NOTES])
             st.markdown(":material/link_off: **Some link settings were not valid**" if link

@@ -190,6 +190,12 @@ def controls(active: int) -> dict[str, Any]:
         if c.key in saved and c.key not in st.session_state and c.key not in st.query_params:
             st.session_state[c.key] = c.to_widget(saved[c.key])
     v = ui.render(shown)
+    # The other tabs' controls are drawn too, folded away: every control exists in every
+    # run, so a preset that sets another tab's values writes them all into the address bar.
+    others = [c for c in ALL if c.key not in v]
+    if others:
+        with st.sidebar.expander("Settings of the other tabs", icon=":material/tune:"):
+            saved.update(ui.render(others, where=st, notes_box=False))
     saved.update(v)
     return v
 

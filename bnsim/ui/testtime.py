@@ -98,6 +98,9 @@ PRESETS = {  # button label -> lecture moment (order matters: buttons are _prese
     "Why not use the running averages in training?": Preset(
         values={"batch": 32, "sampling": "iid"}, tab=TABS[6]),
 }
+# The pick map is a plain st.plotly_chart (it answers clicks): no toolbar over its title and
+# legend on a phone; double-click still resets a pan.
+PLOTLY_CONFIG = {"displayModeBar": False}
 N_SEEDS = 5  # seeds trained per variant (in one stacked pass) on the last two tabs
 GLOSSARY = ("train mode", "eval mode", "running estimate", "β_EMA", "bias correction",
             "population statistics", "test-batch statistics", "i.i.d. mini-batches",
@@ -304,6 +307,14 @@ def on_pick() -> None:
 
 
 # ---------------------------------------------------------------- sentences
+# Symbols as in bnsim.notation.GLOSSARY's plot labels (μ_B, σ²_B, μ̂, σ̂², z_norm, z̃, β_EMA)
+# in every heading, legend, caption and button; typeset LaTeX only in st.latex equations.
+INTRO = ("At test time BN uses the **running** estimates μ̂, σ̂² — why not the **test "
+         "batch**'s own μ_B, σ²_B?")
+ABOUT = ("This page trains a small BN network once (test-batch controls never retrain) and "
+         "shows what would happen if BN normalised with the statistics of the **test batch**, "
+         "as it does with each mini-batch in training. Each question has its own tab; only "
+         "the open tab is computed, and the open tab is part of the URL.")
 TRAIN_VS_EVAL = (r"\text{training: } z_{\text{norm}} = \frac{z - \mu_B}{\sqrt{\sigma^2_B + "
                  r"\varepsilon}}\qquad \text{test (eval mode): } " + notation.EVAL_EQUATION)
 RENORM_EQUATION = (
@@ -317,7 +328,8 @@ RENORM_INTRO = ("Why not use the running averages in training too? **Batch Renor
 WHY_EMA = ("Why an EMA and not the average over the whole training set? The EMA comes for free "
            "during training; population statistics need one more pass over the training set "
            "with the final weights.")
-PICK_HINT = "Eval mode. Click a test point to follow it (or type its number in the sidebar)."
+PICK_HINT = ("Click a test point on the eval-mode map to follow it (or type its number in the "
+             "sidebar: View → Test point #).")
 K1 = ("**Why k = 1 collapses:** a batch of one has μ_B = z, so z_norm = 0 and z̃ = γ·0 + β = β "
       "in every BN layer — every input gets the same output ")
 
@@ -328,10 +340,10 @@ def diverged_warning(nw: Network) -> str:
 
 
 def boundaries_caption(k: int, seed: int, mix_pct: float) -> str:
-    return (f"Right: each grid point is predicted inside a test batch with the same "
-            f"k − 1 = {k - 1} batch-mates (◇, drawn from the test set: seed {seed}, "
-            f"{mix_pct} % class 1); BN normalises with that batch's μ_B, σ²_B. Left: "
-            "running statistics, every point stands alone.")
+    return (f"In the batch-statistics map each grid point is predicted inside a test batch "
+            f"with the same k − 1 = {k - 1} batch-mates (◇, drawn from the test set: seed "
+            f"{seed}, {mix_pct} % class 1); BN normalises with that batch's μ_B, σ²_B. In the "
+            "eval-mode map BN uses the running statistics: every point stands alone.")
 
 
 def boundaries_takeaway(b: testtime.Boundaries) -> str:
@@ -381,7 +393,7 @@ REPEATS_NOTE = "k is larger than a class of the test set: one-class batches repe
 
 def momentum_note(ema_beta: float) -> str:
     fm = notation.framework_momentum(ema_beta)
-    return (f"$\\beta_{{\\text{{EMA}}}} = {ema_beta:.3f}$ — PyTorch "
+    return (f"β_EMA = {ema_beta:.3f} — PyTorch "
             f"`momentum={fm['pytorch']:.3f}`, Keras `momentum={fm['keras']:.3f}`. "
             "Plain BN never uses the running estimate while training, so the "
             "recorded μ_B, σ²_B of every step are replayed through this β_EMA.")
