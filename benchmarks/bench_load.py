@@ -1,22 +1,29 @@
 """Load benchmark: N viewers moving a view-only slider over Streamlit's websocket protocol.
 
-Starts the app on a free loopback port (or uses ``--url``, e.g. the balancer of
-``deploy/scale_out.py``), opens ``--viewers`` sessions (``tests/ws_client.py``: the real
-``/_stcore/stream`` protocol, ``rerun_script`` BackMsgs with widget states, no browser); each
-viewer opens the page and moves the page's main view-only slider ``--moves`` times, with a
-think time of ``--think`` s (±50 %, seeded) between moves. Prints, per page: p50 / p95 / max
+Starts the app on a free loopback port (or ``--replicas N``: N app processes behind HAProxy,
+``deploy/cluster.py``; or uses ``--url``, e.g. a running balancer), opens ``--viewers``
+sessions (``tests/ws_client.py``: the real ``/_stcore/stream`` protocol, ``rerun_script``
+BackMsgs with widget states, no browser); each viewer opens the page and moves the page's
+main view-only slider ``--moves`` times, with a think time of ``--think`` s (±50 %, seeded)
+between moves. Prints, per page: p50 / p95 / max
 rerun latency, the server's CPU time per rerun, exceptions, failed sessions and the server's
 peak RSS. Bounded: at most 200 viewers × 50 moves, and ``--deadline`` seconds per page.
 
     python benchmarks/bench_load.py --viewers 30 --moves 5 --think 2
     python benchmarks/bench_load.py --page running_stats --viewers 3 --moves 2 --think 0.2
     python benchmarks/bench_load.py --config runner.postScriptGC=false   # a server option
+    python benchmarks/bench_load.py --page running_stats --replicas 1 2 --viewers 60
+
+Through a balancer (``--replicas`` or ``--url``) every viewer first loads the page over HTTP,
+as a browser does, and keeps the affinity cookie for its websocket; CPU and peak RSS are
+summed / maxed over the replicas (``--pids`` with ``--url``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import os
 import random
 import statistics
@@ -124,11 +131,25 @@ def proc_peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def run_async(coro):
+    """``asyncio.run(coro)``, in a fresh thread when this thread already runs an event loop
+    (Playwright's sync API, used by the browser tests in the same pytest process, leaves one
+    running in the main thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 async def viewer(url: str, w: Workload, moves: int, think: float, rng: random.Random,
-                 res: Result, start_delay: float) -> None:
+                 res: Result, start_delay: float, load_page: bool = False) -> None:
     await asyncio.sleep(start_delay)
     s = Session(url, w.path, w.query)
     try:
+        if load_page:  # behind a balancer: the page's HTML first (the affinity cookie)
+            await s.load_page()
         await s.connect()
         first = await s.rerun()
         res.first_loads.append(first.seconds)
@@ -146,27 +167,33 @@ async def viewer(url: str, w: Workload, moves: int, think: float, rng: random.Ra
 
 
 async def drive(url: str, w: Workload, viewers: int, moves: int, think: float, seed: int,
-                deadline: float, res: Result) -> None:
+                deadline: float, res: Result, load_page: bool = False) -> None:
     rng = random.Random(seed)
     tasks = [viewer(url, w, moves, think, random.Random(rng.random()), res,
-                    start_delay=think * i / max(viewers, 1)) for i in range(viewers)]
+                    start_delay=think * i / max(viewers, 1), load_page=load_page)
+             for i in range(viewers)]
     await asyncio.wait_for(asyncio.gather(*tasks), deadline)
 
 
 def run_page(name: str, viewers: int, moves: int, think: float, config: list[str],
              url: str | None = None, pids: list[int] | None = None, seed: int = 0,
-             deadline: float = 600.0) -> Result:
-    """Measure one workload; with ``url`` the server(s) already run (``pids`` for CPU/RSS)."""
+             deadline: float = 600.0, replicas: int = 0) -> Result:
+    """Measure one workload; with ``url`` the server(s) already run (``pids`` for CPU/RSS);
+    with ``replicas`` ≥ 1, ``replicas`` app processes behind HAProxy (``deploy/cluster.py``)."""
     viewers, moves = min(viewers, 200), min(moves, 50)
     w = WORKLOADS[name]
     res = Result()
 
+    via = url is not None or replicas > 0  # through a balancer (or someone else's server)
+
     def go(base: str, cpu, rss) -> None:
-        # warm-up: one viewer opens the page once (trains and fills the shared cache)
-        asyncio.run(drive(base, w, 1, 1, 0.0, seed + 1, deadline, Result()))
+        # warm-up: one viewer per replica opens the page once (trains, fills its cache)
+        run_async(drive(base, w, max(replicas, 1), 1, 0.0, seed + 1, deadline, Result(),
+                          load_page=via))
         c0, t0 = cpu(), time.perf_counter()
         try:
-            asyncio.run(drive(base, w, viewers, moves, think, seed, deadline, res))
+            run_async(drive(base, w, viewers, moves, think, seed, deadline, res,
+                              load_page=via))
         except TimeoutError:
             res.failed += viewers - len(res.first_loads)
             res.exceptions.append(f"deadline of {deadline:.0f} s reached")
@@ -175,7 +202,14 @@ def run_page(name: str, viewers: int, moves: int, think: float, config: list[str
         res.reruns = len(res.latencies) + len(res.first_loads)
         res.peak_rss_mb = rss()
 
-    if url is None:
+    if replicas > 0:
+        from deploy.cluster import Cluster
+
+        with Cluster(replicas, script=w.script, config=tuple(config)) as c:
+            pids = c.pids()
+            go(c.url, lambda: sum(proc_cpu(p) for p in pids),
+               lambda: max(proc_peak_rss_mb(p) for p in pids))
+    elif url is None:
         with Server(w.script, config) as srv:
             go(srv.url, srv.cpu, srv.peak_rss_mb)
     else:
@@ -209,16 +243,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pids", type=int, nargs="*", default=[],
                     help="with --url: the server processes whose CPU and RSS to read")
     ap.add_argument("--deadline", type=float, default=600.0, help="seconds per page")
+    ap.add_argument("--replicas", type=int, nargs="+", default=[0],
+                    help="app processes behind HAProxy (deploy/cluster.py), e.g. 1 2; "
+                         "0: one server, no balancer (default)")
     a = ap.parse_args(argv)
+    if any(not 0 <= n <= 16 for n in a.replicas) or (a.url and a.replicas != [0]):
+        ap.error("--replicas: 0 to 16, not with --url")
     if a.url and not a.url.startswith(("http://127.0.0.1", "http://localhost")):
         ap.error("loopback only")
     print(f"{a.viewers} viewers × {a.moves} moves, think {a.think} s, config {a.config or '-'}"
           f"{', via ' + a.url if a.url else ''}")
     bad = 0
-    for name in a.page or list(WORKLOADS):
+    for n, name in [(n, p) for n in a.replicas for p in a.page or list(WORKLOADS)]:
         res = run_page(name, a.viewers, a.moves, a.think, a.config, a.url, a.pids,
-                       deadline=a.deadline)
-        print(report(name, res), flush=True)
+                       deadline=a.deadline, replicas=n)
+        print(report(name + (f" ×{n}" if n else ""), res), flush=True)
         for e in res.exceptions[:3]:
             print("   ", e[:300])
         bad += bool(res.exceptions or res.failed)

@@ -29,9 +29,13 @@ def _open_tab(page, label: str) -> None:
 SIDEBAR_SLIDERS = "[data-testid=stSidebar] [data-testid=stSlider] [role=group]"
 
 
+# A slider the sidebar shows: not one folded away in "Settings of the other tabs".
+VISIBLE = "g => !g.closest('details:not([open])')"
+
+
 def _slider_labels(page) -> list[str]:
-    return page.locator(SIDEBAR_SLIDERS) \
-        .evaluate_all("gs => gs.map(g => g.getAttribute('aria-label'))")
+    return page.locator(SIDEBAR_SLIDERS).evaluate_all(
+        f"gs => gs.filter({VISIBLE}).map(g => g.getAttribute('aria-label'))")
 
 
 def _wait_for_sidebar_slider(page, label: str, shown: bool, timeout: float = 60000) -> None:
@@ -39,7 +43,7 @@ def _wait_for_sidebar_slider(page, label: str, shown: bool, timeout: float = 600
     reruns the page, and the previous tab's controls stay on screen until that rerun ends."""
     page.wait_for_function(
         "([sel, l, shown]) => [...document.querySelectorAll(sel)]"
-        ".some(g => g.getAttribute('aria-label') === l) === shown",
+        f".filter({VISIBLE}).some(g => g.getAttribute('aria-label') === l) === shown",
         arg=[SIDEBAR_SLIDERS, label, shown], timeout=timeout)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import math
+import threading
 import urllib.parse
 from pathlib import Path
 
@@ -73,8 +74,14 @@ def hostile_state(draw, ids: list[str]) -> WidgetState:
 
 @pytest.fixture(scope="module")
 def loop():
+    """An event loop in its own thread: Playwright's sync API (the browser tests) leaves a
+    running loop in the main thread, where run_until_complete would refuse to start."""
     lp = asyncio.new_event_loop()
+    thread = threading.Thread(target=lp.run_forever, daemon=True)
+    thread.start()
     yield lp
+    lp.call_soon_threadsafe(lp.stop)
+    thread.join(5)
     lp.close()
 
 
@@ -87,7 +94,8 @@ def _check(res, where) -> None:
 @pytest.mark.parametrize("path", PATHS)
 def test_hostile_widget_values_never_break_a_page_or_another_viewer(path, streamlit_server,
                                                                   loop):
-    run = loop.run_until_complete
+    def run(coro):
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
     attacker, viewer = Session(streamlit_server, path), Session(streamlit_server, path)
     run(attacker.connect())
     run(viewer.connect())
@@ -116,7 +124,8 @@ def test_hostile_widget_values_never_break_a_page_or_another_viewer(path, stream
 
 @pytest.mark.parametrize("path", PATHS)
 def test_hostile_url_parameters_fall_back_with_a_note(path, streamlit_server, loop):
-    run = loop.run_until_complete
+    def run(coro):
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
     probe = Session(streamlit_server, path)
     run(probe.connect())
     try:
