@@ -166,7 +166,10 @@ def test_a_tab_keeps_its_values_while_away_and_a_preset_resets_them():
     at.slider(key="shift").set_value(1.5).run()
     at.session_state["tab"] = TABS[2]
     at.run()
-    assert not at.exception and "shift" not in [s.key for s in at.sidebar.slider]
+    assert not at.exception
+    folded = next(e for e in at.sidebar.expander if e.label == "Settings of the other tabs")
+    assert "shift" in [s.key for s in folded.slider]  # another tab's control: folded away
+    assert "m1" not in [s.key for s in folded.selectbox]  # the open tab's: in the sidebar
     at.session_state["tab"] = TABS[0]
     at.run()
     assert at.slider(key="shift").value == 1.5  # kept while the other tab was open
