@@ -29,25 +29,10 @@ us, est = view.us, view.est
 
 if not us.has_bn:
     st.info(cr.no_bn_note(us.layer), icon=":material/info:")
-# μ and σ² side by side (stacked on a phone). The EMA lines follow the β_EMA slider in the
-# browser while it moves; the server's figure for the released value replaces them after.
-with page.friendly("the plots"):
-    charts = cr.trajectories(view, v["logx"])
-for column, (key, fig, preview) in zip(st.columns(2), charts, strict=True):
-    live_chart(fig, key=key, preview=preview, where=column)
-page.takeaway(cr.trajectory_takeaway(view))
-page.takeaway(cr.variance_takeaway(view))
-st.markdown(cr.beta_line(view))
-st.caption(run.summary)
-if (caption := cr.thinning_caption(us)) is not None:
-    st.caption(caption)
-page.download_csv(lambda: E.trajectory_frame(us, est, view.variance, view.shown),
-                  cr.csv_name(view), cr.CSV_LABEL)
-with st.expander(cr.ABOUT_LABEL, icon=":material/info:"):
-    st.markdown(cr.ABOUT)
-    st.latex(notation.EMA_EQUATION)
 
-# Lazy tabs bound to the URL: only the open tab is computed and sent to the browser.
+# Lazy tabs bound to the URL (?panel=...): only the open tab is computed and sent to the
+# browser. The tabs come first, so each tab's picture is in the first 1280×720 screen; a link
+# without ``panel`` opens the trajectory, the page's key picture.
 tabs = dict(zip(cr.PANELS, st.tabs(cr.PANELS, key="panel", bind="query-params"), strict=True))
 
 
@@ -59,6 +44,23 @@ def opened(panel: str) -> bool:
     return tabs[panel].open
 
 
+with tabs[cr.TRAJECTORY]:
+    if opened(cr.TRAJECTORY):
+        # μ and σ² side by side (stacked on a phone). The EMA lines follow the β_EMA slider in
+        # the browser while it moves; the server's figure for the released value replaces them.
+        with page.friendly("the plots"):
+            charts = cr.trajectories(view, v["logx"])
+        for column, (key, fig, preview) in zip(st.columns(2), charts, strict=True):
+            live_chart(fig, key=key, preview=preview, where=column)
+        page.takeaway(cr.trajectory_takeaway(view))
+        page.takeaway(cr.variance_takeaway(view))
+        if (caption := cr.thinning_caption(us)) is not None:
+            st.caption(caption)
+        page.download_csv(lambda: E.trajectory_frame(us, est, view.variance, view.shown),
+                          cr.csv_name(view), cr.CSV_LABEL)
+        with st.expander(cr.ABOUT_LABEL, icon=":material/info:"):
+            st.markdown(cr.ABOUT)
+            st.latex(notation.EMA_EQUATION)
 with tabs["Error vs population"]:
     if opened("Error vs population"):
         for column, (key, fig) in zip(st.columns(2), cr.error_plots(view), strict=True):
@@ -66,18 +68,18 @@ with tabs["Error vs population"]:
         page.takeaway(cr.error_takeaway(view))
 with tabs["Step by step"]:
     if opened("Step by step"):
-        st.caption(cr.SCRUB_CAPTION)
-        st.plotly_chart(figs.scrub(us, est, view.shown), key="scrub")
+        st.plotly_chart(figs.scrub(us, est, view.shown, height=cr.SCRUB_HEIGHT), key="scrub")
         page.takeaway(cr.scrub_takeaway(view.beta))
+        st.caption(cr.SCRUB_CAPTION)
 with tabs["Distribution at a step"]:
     if opened("Distribution at a step"):
         dist = cr.distribution(run, us.layer, us.unit, v["step"])
-        if (caption := cr.snapshot_caption(run, dist, v["step"])) is not None:
-            st.caption(caption)
         marks = cr.marks_at(view, dist.step)
         live_chart(figs.distribution(dist, marks, E.z_range(us), height=cr.DISTRIBUTION_HEIGHT),
                    key="distribution")
         page.takeaway(cr.distribution_takeaway(dist, marks))
+        if (caption := cr.snapshot_caption(run, dist, v["step"])) is not None:
+            st.caption(caption)
 with tabs["PyTorch & Keras"]:
     if opened("PyTorch & Keras"):
         st.markdown(cr.framework_table(view))
@@ -95,4 +97,7 @@ with tabs["Formulas"]:
             for eq in equations:
                 column.latex(eq)
 
+# Under every tab: β_EMA in both frameworks' terms, the layer and unit shown, and the run.
+st.markdown(cr.beta_line(view))
+st.caption(run.summary)
 page.glossary(cr.GLOSSARY_TERMS)

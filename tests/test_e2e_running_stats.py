@@ -32,7 +32,7 @@ CURTAIN_JS = f"""(i) => {{
     const p = ({PLOTS_JS})()[i];
     return p.layout.shapes[0].x0;
 }}"""
-SCRUB = 2  # the μ and σ² trajectories come first
+SCRUB = 0  # only the open tab is drawn: the scrub is the page's only chart
 
 #: JS run in a live chart's frame: the y of every EMA trace, as plain arrays (the server sends
 #: them as base64 typed arrays; the browser's own redraw leaves Float64Arrays).
@@ -157,8 +157,10 @@ def test_page_loads_and_the_beta_slider_updates_the_chart(page, streamlit_server
     assert_no_exception(page)
     wait_for_plotly(page, 0)
     assert page.get_by_role("heading", name="Running statistics").is_visible()
-    wait_for_plotly(page, 3)
-    assert plotly_count(page) == 4  # μ and σ² trajectories + the open tab's two, all live
+    wait_for_plotly(page, 1)
+    page.wait_for_timeout(300)
+    assert plotly_count(page) == 2  # the first tab: μ and σ² trajectories, both live
+    assert page.locator("[role=tab][aria-selected=true]").inner_text().strip() == "Trajectory"
     assert page.locator(".js-plotly-plot").count() == 0
     before = plotly_data_signature(page, 0)
     value = slider_state(page, BETA)[0]
@@ -185,7 +187,7 @@ def test_scrubbing_and_play_run_in_the_browser_without_the_server(page, streamli
     assert page.evaluate(CURTAIN_JS, SCRUB) == 10.5  # opens at step 10
     n_sent = len(sent)
 
-    plot = page.locator(".js-plotly-plot").first  # the trajectory is a live chart (a frame)
+    plot = page.locator(".js-plotly-plot").first  # the scrub (live charts are frames)
     rail = plot.locator(".slider-rail-rect").first
     rail.scroll_into_view_if_needed()
     box = rail.bounding_box()

@@ -14,6 +14,7 @@ from bnsim.train import TrainConfig, train
 from bnsim.ui import cache
 from bnsim.ui import running_stats as running_stats_ui
 from tests.apptest_charts import chart_by_key as _figure
+from tests.apptest_charts import chart_specs
 from tests.helpers import arr
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "3_running_stats.py")
@@ -45,6 +46,13 @@ def _no_errors(at):
     assert not at.error, [e.value for e in at.error]
 
 
+def _charts_in(node) -> int:
+    """How many charts (live or ``st.plotly_chart``) an element tree holds."""
+    own = node.type == "plotly_chart" or (
+        node.type == "component_instance" and node.proto.component_name.endswith(".live_chart"))
+    return own + sum(_charts_in(c) for c in getattr(node, "children", {}).values())
+
+
 def _text(at) -> str:
     return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
 
@@ -71,8 +79,8 @@ def test_defaults_run_and_show_the_main_figure():
     assert re.search(r"σ² within 20 % of σ²_pop of the population value", takeaways[0])
     assert "The unbiased m/(m − 1)·σ²_B of m = 32 average" in takeaways[1]
     assert at.get("download_button")
-    assert _figure(at, "errors") and _figure(at, "errors_var")  # the first tab is open
     assert fig["layout"]["xaxis"]["type"] == "log"  # the first steps are visible at once
+    assert len(chart_specs(at)) == 2  # the first tab, the trajectory, is open; only it is drawn
 
 
 def test_beta_changes_the_running_estimate_but_not_the_recorded_batch_stats():
@@ -116,8 +124,9 @@ def test_view_controls_never_retrain(monkeypatch):
 
 
 def test_url_parameters_set_the_controls():
-    at = _run({"beta": "0.75", "layer": "1", "unit": "3", "var": "biased (Keras)",
-               "batch": "20", "ema": "false", "panel": "Distribution at a step", "step": "40"})
+    qp = {"beta": "0.75", "layer": "1", "unit": "3", "var": "biased (Keras)", "batch": "20",
+          "ema": "false", "step": "40"}
+    at = _run(qp)
     _no_errors(at)
     assert at.slider(key="beta").value == 0.75
     assert at.slider(key="batch").value == 20
@@ -129,8 +138,42 @@ def test_url_parameters_set_the_controls():
     names = {t["name"] for t in fig["data"]}
     assert "EMA (lecture)" not in names and "bias-corrected EMA" in names
     assert fig["layout"]["yaxis2"]["title"]["text"].startswith("variance σ² (biased")
+    at = _run({**qp, "panel": "Distribution at a step"})
+    _no_errors(at)
+    assert "β_EMA = 0.750" in _text(at) and "layer 1 (BN), unit 3" in _text(at)
     dist = _figure(at, "distribution")
     assert dist["layout"]["xaxis"]["title"]["text"].startswith("z at step")
+    assert len(chart_specs(at)) == 1  # only the open tab is computed: no trajectory
+
+
+@pytest.mark.parametrize("panel, keys", [
+    (None, ["trajectory", "trajectory_var"]),
+    ("Trajectory", ["trajectory", "trajectory_var"]),
+    ("Error vs population", ["errors", "errors_var"]),
+    ("Step by step", ["scrub"]),
+    ("Distribution at a step", ["distribution"]),
+    ("PyTorch & Keras", []),
+    ("Formulas", []),
+])
+def test_each_panel_link_opens_its_tab_with_its_chart_first(panel, keys):
+    """Links made before the trajectory became a tab still open the same tab; a link without
+    ``panel`` opens the trajectory. The open tab's chart is its first element, and no other
+    tab's chart is computed."""
+    at = _run({} if panel is None else {"panel": panel})
+    _no_errors(at)
+    assert at.session_state["panel"] == (panel or running_stats_ui.TRAJECTORY)
+    specs = chart_specs(at)
+    assert len(specs) == len(keys)
+    for key in keys:
+        assert _figure(at, key)
+    opened = at.tabs[running_stats_ui.PANELS.index(panel or running_stats_ui.TRAJECTORY)]
+    first = next(iter(opened.children.values()))
+    if keys:  # the first element is the chart (or the columns or box holding the charts)
+        assert _charts_in(first) == len(keys), first.type
+    else:  # the table or the lecture's equation
+        assert first.type == "latex" or first.value.startswith("| |"), first.type
+    takeaways = [m.value for m in at.markdown if m.value.startswith(":material/lightbulb:")]
+    assert len(takeaways) == {None: 2, "Trajectory": 2}.get(panel, 1 if keys else 0)
 
 
 def test_a_stored_lecture_link_with_the_old_dataset_label_still_opens(monkeypatch):
@@ -218,10 +261,12 @@ def test_every_tab_opens_and_presets_run():
     assert len(at.get("latex")) >= 8
     scrub = _figure(_run({"panel": "Step by step"}), "scrub")
     assert len(scrub["frames"]) == 100 and scrub["layout"]["sliders"][0]["steps"]
-    at = _run()
+    at = _run({"panel": "Formulas"})
     at.button(key="_preset_2").click().run()  # tiny batches
     _no_errors(at)
     assert at.slider(key="batch").value == 4 and at.radio(key="var").value == "biased (Keras)"
+    assert at.session_state["panel"] == "Trajectory"  # a preset opens the trajectory
+    assert _trajectory(at)
 
 
 @pytest.mark.parametrize("qp", [

@@ -25,9 +25,9 @@ from bnsim.ui.controls import Control, Preset
 from bnsim.verdict import Outcome, Verdict, num, pct
 
 TITLE = "Running statistics"
-# One line above the chart, so the chart fits the first 1280×720 screen; the rest is in the
-# "About this page" expander under it. Symbols as in bnsim.notation.GLOSSARY's labels (μ_B,
-# σ²_B, β_EMA, μ_pop): one convention in headings, captions, legends and buttons.
+# One line above the tabs, so each tab's picture fits the first 1280×720 screen; the rest is in
+# the "About this page" expander under the trajectory. Symbols as in bnsim.notation.GLOSSARY's
+# labels (μ_B, σ²_B, β_EMA, μ_pop): one convention in headings, captions, legends and buttons.
 INTRO = ("Dots: each mini-batch's μ_B, σ²_B · lines: the running estimates a test example "
          "uses · dashed: the population values.")
 ABOUT_LABEL = "About this page"
@@ -38,9 +38,12 @@ ABOUT = ("Every mini-batch gives its own μ_B, σ²_B for each unit of layer l; 
          "that step. The step axis is logarithmic by default, so the first steps — where the "
          "EMA climbs from its start value — are as wide as the last hundreds (View → Log step "
          "axis).")
-TRAJECTORY_HEIGHT = 500  # px: starts ≈ 155 px down at 1280×720, so it ends above 720
-ERRORS_HEIGHT = 480  # with the tab strip above it, fits one 1280×720 screen
+# Chart heights: every tab's chart starts ≈ 210 px down at 1280×720 (title, one line, the tab
+# strip) and ends above 720 (tests/test_e2e_projector_running_stats.py).
+TRAJECTORY_HEIGHT = 480
+ERRORS_HEIGHT = 480
 DISTRIBUTION_HEIGHT = 480  # the legend takes three rows; the histogram keeps ≥ 250 px
+SCRUB_HEIGHT = 500  # the Plotly slider and ▶ buttons take the bottom 150 px
 N_TRAIN = 400
 
 CONTROLS = (
@@ -124,19 +127,22 @@ CONTROLS = (
             min=1, max=50, step=1),
 )
 BETA_LABEL = next(c.label for c in CONTROLS if c.key == "beta")  # the live chart follows it
+# Lazy tabs bound to the URL (?panel=...): only the open one is computed. Names are in links:
+# keep them. The first, the trajectory, is what a link without ``panel`` opens.
+TRAJECTORY = "Trajectory"
+PANELS = (TRAJECTORY, "Error vs population", "Step by step", "Distribution at a step",
+          "PyTorch & Keras", "Formulas")
+PANELS_WITHOUT_ESTIMATE = (TRAJECTORY, "Distribution at a step", "Formulas")  # without BN too
 # Lecture moments; the tests click them by position (_preset_0, ...): keep labels and order.
+# Each is about what the trajectory shows (its takeaways quote the claim), so each opens it.
 PRESETS = {
-    "β_EMA = 0.9 as in the lecture": Preset(values={}),
-    "β_EMA = 0.999: a very slow estimate": Preset(values={"beta": 0.999}),
+    "β_EMA = 0.9 as in the lecture": Preset(values={}, tab=TRAJECTORY),
+    "β_EMA = 0.999: a very slow estimate": Preset(values={"beta": 0.999}, tab=TRAJECTORY),
     "Tiny batches: noisy μ_B, biased σ²_B": Preset(
-        values={"batch": 4, "var": "biased", "layer": 1, "unit": 4}),
+        values={"batch": 4, "var": "biased", "layer": 1, "unit": 4}, tab=TRAJECTORY),
     "Network still learning: the estimate trails": Preset(
-        values={"lr": "0.1", "beta": 0.99, "unit": 3}),
+        values={"lr": "0.1", "beta": 0.99, "unit": 3}, tab=TRAJECTORY),
 }
-# Lazy tabs bound to the URL (?panel=...): only the open one is computed. Names are in links.
-PANELS = ("Error vs population", "Step by step", "Distribution at a step", "PyTorch & Keras",
-          "Formulas")
-PANELS_WITHOUT_ESTIMATE = ("Distribution at a step", "Formulas")  # shown in a layer without BN
 NO_BN_PANEL = "No running estimate in a layer without BN."
 SCRUB_CAPTION = ("Drag the slider under the plot or press ▶: it runs in your browser. The grey "
                  "curtain hides the steps still to come.")
