@@ -10,7 +10,7 @@ from bnsim.ui import inside_layer as cr
 from bnsim.ui import page
 from bnsim.ui.live import live_chart
 
-page.setup(cr.TITLE, cr.INTRO)
+page.setup(cr.TITLE, cr.INTRO)  # one line: each tab's chart fits 1280×720
 ui.presets(cr.CONTROLS, cr.PRESETS, tab_key="tab")
 v = ui.render(cr.CONTROLS)
 
@@ -27,40 +27,40 @@ if tabs["One mini-batch"].open or tabs["γ and β"].open:
     y_batch = run.y[vw.batch.idx]
 
 with tabs["One mini-batch"]:
-    if tabs["One mini-batch"].open:
-        st.markdown(cr.shape_line(vw, m))
-        st.caption(cr.gb_line(vw))
-        left, right = st.columns([2, 3])
-        with left:
-            for key, formula, _ in E.STAGES:
-                st.latex(formula + rf"\qquad {cr.shape_of(key, n, m)}")
-        live_chart(figs.stage_rows(vw.shown, y_batch), key="fig_rows", where=right,
+    if tabs["One mini-batch"].open:  # the rows chart first, its takeaway right under it
+        live_chart(figs.stage_rows(vw.shown, y_batch, height=cr.ROWS_HEIGHT), key="fig_rows",
                    preview=cr.rows_preview(vw, y_batch))
         page.takeaway(cr.rows_takeaway(vw.shown))
-        if v["numbers"] and m <= E.SHOW_NUMBERS_MAX_M:
-            st.dataframe(cr.numbers_table(vw.shown, n), hide_index=True)
-        elif v["numbers"]:
-            st.caption(f"The numbers are listed for m ≤ {E.SHOW_NUMBERS_MAX_M} "
-                       f"(this mini-batch has m = {m}); the CSV has them all.")
-        page.download_csv(lambda: E.stages_frame(vw.shown), "inside_layer_rows.csv",
-                          key="csv_rows")
+        left, right = st.columns([2, 3])
+        left.latex(cr.stage_formulas(n, m))  # the same bytes for every layer, unit and step
+        with right:
+            st.markdown(cr.shape_line(vw, m))
+            st.caption(cr.gb_line(vw))
+            if v["numbers"] and m <= E.SHOW_NUMBERS_MAX_M:
+                st.markdown(cr.numbers_markdown(vw.shown, n))
+            elif v["numbers"]:
+                st.caption(f"The numbers are listed for m ≤ {E.SHOW_NUMBERS_MAX_M} "
+                           f"(this mini-batch has m = {m}); the CSV has them all.")
+            page.download_csv(lambda: E.stages_frame(vw.shown), "inside_layer_rows.csv",
+                              key="csv_rows")
         st.subheader("The bias b^[l] is redundant")
         st.latex(cr.BIAS_ALGEBRA)
         page.takeaway(cr.bias_verdict(vw).text)
 
 with tabs["γ and β"]:
     if tabs["γ and β"].open:
-        st.markdown(cr.gb_line(vw))
-        st.button("Undo BN: γ = √(σ²_B + ε), β = μ_B", on_click=cr.set_undo, key="undo",
-                  icon=":material/undo:")
-        left, right = st.columns(2)
-        live_chart(figs.stage_rows(vw.shown, y_batch, height=420), key="fig_rows_gb",
+        left, right = st.columns(2)  # stacked on a phone
+        live_chart(figs.stage_rows(vw.shown, y_batch, height=cr.GB_HEIGHT), key="fig_rows_gb",
                    where=left, preview=cr.rows_preview(vw, y_batch))
         live_chart(figs.activation_curve(vw.shown.activation, vw.shown.z_norm,
-                                         vw.shown.z_tilde, cr.curve_label(vw)),
+                                         vw.shown.z_tilde, cr.curve_label(vw),
+                                         height=cr.GB_HEIGHT),
                    key="fig_curve", where=right, preview=cr.curve_preview(vw))
         page.takeaway(cr.undo_takeaway(vw))
         page.takeaway(cr.middle_verdict(vw).text)
+        st.markdown(cr.gb_line(vw))
+        st.button("Undo BN: γ = √(σ²_B + ε), β = μ_B", on_click=cr.set_undo, key="undo",
+                  icon=":material/undo:")
         page.download_csv(lambda: E.stages_frame(vw.shown), "inside_layer_gamma_beta.csv",
                           key="csv_gb")
 
@@ -74,11 +74,12 @@ with tabs["Learning γ, β"]:
                                        int(v["units"]), v["act"], int(v["batch"]),
                                        int(v["steps"]), int(v["seed"]), layer, unit)
         shown = [p for p in paths if p.optimizer in v["paths"]]
+        live_chart(figs.param_paths(shown, layer, unit, height=cr.CHART_HEIGHT),
+                   key="fig_paths")
+        page.takeaway(cr.paths_takeaway(shown, layer, unit))
         st.caption("The same network, data and seed trained with each optimiser at a learning "
                    "rate typical for it (gradient descent and momentum α = 0.3, RMSprop and "
                    "Adam α = 0.01); γ and β are updated exactly like W.")
-        live_chart(figs.param_paths(shown, layer, unit), key="fig_paths")
-        page.takeaway(cr.paths_takeaway(shown, layer, unit))
         page.download_csv(lambda: E.paths_frame(shown), "inside_layer_gamma_beta_paths.csv",
                           key="csv_paths")
         cols = st.columns(2)
@@ -92,12 +93,16 @@ with tabs["With vs without BN"]:
         with page.friendly("the learning-rate sweep"):
             sw = cr.sweep_of(v)
         lr = float(v["sw_lr"])
-        st.markdown(cr.largest_lr_line(sw))
         left, right = st.columns(2)
-        live_chart(figs.sweep_accuracy(sw, lr), key="fig_sweep_acc", where=left)
-        live_chart(figs.sweep_steps(sw, lr), key="fig_sweep_steps", where=right)
-        live_chart(figs.sweep_loss(sw, lr), key="fig_sweep_loss")
+        live_chart(figs.sweep_accuracy(sw, lr, height=cr.CHART_HEIGHT), key="fig_sweep_acc",
+                   where=left)
+        live_chart(figs.sweep_steps(sw, lr, height=cr.CHART_HEIGHT), key="fig_sweep_steps",
+                   where=right)
         page.takeaway(cr.sweep_takeaway(sw, lr).text)
+        st.markdown(cr.largest_lr_line(sw))
+        live_chart(figs.sweep_loss(sw, lr), key="fig_sweep_loss")
         page.download_csv(lambda: E.sweep_frame(sw), "inside_layer_sweep.csv", key="csv_sweep")
 
+with st.expander("About this page", icon=":material/info:"):
+    st.markdown(cr.ABOUT)
 page.glossary(cr.GLOSSARY_TERMS)

@@ -108,10 +108,13 @@ def main(argv=None) -> None:
     p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--presses", type=int, default=10)
     p.add_argument("--no-browser", action="store_true")
+    p.add_argument("--browser-only", action="store_true",
+                   help="only the browser latencies (skip the sweep and the AppTest reruns)")
     args = p.parse_args(argv)
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    bench_sweep(max(args.repeats, 3))
-    bench_rerun(args.repeats)
+    if not args.browser_only:
+        bench_sweep(max(args.repeats, 3))
+        bench_rerun(args.repeats)
     if not args.no_browser:
         bench_browser(args.presses)
 

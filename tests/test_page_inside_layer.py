@@ -46,7 +46,10 @@ def test_each_tab_runs_with_a_takeaway_and_the_glossary(tab):
 def test_first_tab_rows_match_the_core_and_list_the_numbers():
     at = _run({"layer": "2", "unit": "3"})
     _ok(at)
-    assert len(at.get("dataframe")) == 1  # m = 8 ≤ 8: the numbers are listed
+    # m = 8 ≤ 8: the numbers are listed, in a light Markdown table (no data grid)
+    table = next(m.value for m in at.markdown if m.value.startswith("| operation | shape |"))
+    assert len(table.splitlines()) == 2 + len(E.STAGES)
+    assert not at.get("dataframe")
     fig = chart_by_key(at, "fig_rows")
     stats = next(t for t in fig["data"] if t.get("name") == "a mini-batch statistic")
     mu = dict(zip(stats["y"], arr(stats["x"]), strict=True))["μ_B"]
@@ -160,3 +163,23 @@ def test_gamma_beta_sliders_send_a_recipe_that_gives_the_next_figure():
     assert _preview(at, "fig_rows_gb") is None and _preview(at, "fig_curve") is None
     at = _run({"gb": "sliders"})  # the first tab's rows follow the sliders too
     assert _preview(at, "fig_rows")["kind"] == "affine"
+
+
+def test_formulas_are_the_same_bytes_for_every_unit_layer_and_step():
+    """The formula block depends only on n and m: moving layer, unit or step re-sends nothing
+    to typeset (the numbers change in the Markdown table beside it)."""
+    blocks = []
+    for qp in ({"unit": "1"}, {"unit": "5", "layer": "1"}, {"step": "120"}):
+        at = _run(qp)
+        _ok(at)
+        assert len(at.latex) == 2  # the nine rows in one block + the bias algebra
+        blocks.append(at.latex[0].value)
+    assert blocks[0] == blocks[1] == blocks[2]
+    assert blocks[0].count("(8, 8)") == 6 and blocks[0].count("(8, 1)") == 3
+
+
+def test_the_intro_is_one_line_and_the_rest_is_in_about():
+    at = _run()
+    _ok(at)
+    assert "\n" not in cr.INTRO and len(cr.INTRO) < 160
+    assert any(e.label == "About this page" for e in at.expander)

@@ -166,6 +166,7 @@ def activation_curve(activation: str, z_norm: np.ndarray, z_tilde: np.ndarray,
                           yaxis=dict(range=[ylo, yhi] if activation != "relu" else None,
                                      title="a = g(z̃)"))
     layout["shapes"] = shapes
+    layout["margin"] = dict(l=60, r=20, t=40, b=50)  # top as :func:`stage_rows`: they line up
     return go.Figure(data=data, layout=layout)
 
 
@@ -206,6 +207,10 @@ def param_paths(paths, layer: int, unit: int, height: int = 380) -> go.Figure:
     return go.Figure(data=data, layout=layout)
 
 
+# room for a two-line legend above both sweep charts, so that their plot areas line up
+SWEEP_MARGIN = dict(l=60, r=20, t=80, b=50)
+
+
 def _log_x(lrs) -> dict:
     lo, hi = np.log10(min(lrs)), np.log10(max(lrs))
     return dict(type="log", range=[lo - 0.15, hi + 0.15], title="learning rate α")
@@ -234,6 +239,7 @@ def sweep_accuracy(sw: E.Sweep, lr: float, height: int = 380) -> go.Figure:
                           yaxis=dict(range=[0.4, 1.02], title="final test accuracy"))
     layout["shapes"] = [dict(type="line", x0=lr, x1=lr, y0=0, y1=1, yref="paper", xref="x",
                              line=dict(color=C["neutral"], width=1.5))]
+    layout["margin"] = SWEEP_MARGIN  # the two side by side share their plot area
     return go.Figure(data=data, layout=layout)
 
 
@@ -252,6 +258,7 @@ def sweep_steps(sw: E.Sweep, lr: float, height: int = 380) -> go.Figure:
                                      title=f"steps until loss ≤ {E.TARGET_LOSS:g}"))
     layout["shapes"] = [dict(type="line", x0=lr, x1=lr, y0=0, y1=1, yref="paper", xref="x",
                              line=dict(color=C["neutral"], width=1.5))]
+    layout["margin"] = SWEEP_MARGIN  # the two side by side share their plot area
     return go.Figure(data=data, layout=layout)
 
 

@@ -25,13 +25,27 @@ from bnsim.ui.cache import Trained, train_on_dataset
 from bnsim.verdict import Verdict, num, pct
 
 TITLE = "Inside a BN layer"
-INTRO = ("The lecture *Fitting batch norm into a neural network*, one operation at a time: a "
+# One line (projector-first: each tab's chart fits the first 1280×720 screen); the rest is in
+# the "About this page" expander at the end (:data:`ABOUT`).
+INTRO = ("One mini-batch of a trained network through one BN layer, operation by operation — "
+         "then what $\\gamma$, $\\beta$ do, how they are learned, and what BN buys.")
+ABOUT = ("The lecture *Fitting batch norm into a neural network*, one operation at a time: a "
          "mini-batch of a trained network goes through one BN layer — "
          "$z = W a$ (no $b$), $\\mu_B$, $z-\\mu_B$, $\\sigma^2_B$, $z_\\text{norm}$, "
-         "$\\tilde z = \\gamma z_\\text{norm} + \\beta$, $a = g(\\tilde z)$ — then why $b^{[l]}$ "
-         "is redundant, what $\\gamma$ and $\\beta$ can do, how they are learned, and what BN "
-         "buys: training that is faster and tolerates larger learning rates (and where it "
-         "does not).")
+         "$\\tilde z = \\gamma z_\\text{norm} + \\beta$, $a = g(\\tilde z)$ — then why "
+         "$b^{[l]}$ is redundant, what $\\gamma$ and $\\beta$ can do, how they are learned, "
+         "and what BN buys: training that is faster and tolerates larger learning rates (and "
+         "where it does not).\n\n"
+         "- **One mini-batch**: the rows chart follows unit j of layer l through BN at one "
+         "training step; the formulas beside the numbers give each row's operation and shape "
+         "(one column per example); the b^[l] slider shows that b is cancelled.\n"
+         "- **γ and β**: the learned γ, β, two sliders (the rows follow them in the browser "
+         "while you drag) or *Undo BN*; the activation curve shows where the batch sits on g.\n"
+         "- **Learning γ, β**: γ and β over training under four optimisers.\n"
+         "- **With vs without BN**: a learning-rate sweep of a deep network with and without "
+         "BN, several seeds each.")
+# Chart heights chosen so that each tab's first chart and its takeaway fit 1280×720.
+ROWS_HEIGHT, GB_HEIGHT, CHART_HEIGHT = 400, 400, 380
 TABS = ("One mini-batch", "γ and β", "Learning γ, β", "With vs without BN")
 N_TRAIN, N_TEST, DATA_SEED = 400, 400, 0
 EPS = 1e-5  # the network's ε (bnsim.network.NetConfig default)
@@ -223,6 +237,27 @@ def shape_of(key: str, n: int, m: int) -> str:
     return f"({n}, {m})" if key in E.PER_EXAMPLE else f"({n}, 1)"
 
 
+def stage_formulas(n: int, m: int) -> str:
+    """Every row's formula and shape in ONE aligned ``st.latex`` block. It depends only on
+    n and m, so moving layer, unit, step, γ or β sends the browser the same bytes (nothing to
+    re-typeset)."""
+    rows = [rf"{formula} &\qquad {shape_of(key, n, m)}" for key, formula, _ in E.STAGES]
+    return r"\begin{aligned}" + r" \\[2pt] ".join(rows) + r"\end{aligned}"
+
+
+def numbers_markdown(s: E.Stages, n: int) -> str:
+    """The values of every row (m ≤ 8) as a Markdown table: one light element (a plain table,
+    no data grid) whose text changes with layer, unit, step, γ and β."""
+    m = len(s.z)
+    head = ["operation", "shape"] + [f"i = {i + 1}" for i in range(m)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 2 + "--:|" * m]
+    for key, _, label in E.STAGES:
+        vals = list(s.row(key))
+        cells = [f"{x:.4g}" for x in vals] + [""] * (m - len(vals))
+        lines.append("| " + " | ".join([label, shape_of(key, n, m), *cells]) + " |")
+    return "\n".join(lines)
+
+
 def _rounded(x: float) -> float:
     """0 for a value that is 0 up to rounding (|x| < 1e-12)."""
     return 0.0 if abs(x) < 1e-12 else x
@@ -234,17 +269,6 @@ def rows_takeaway(s: E.Stages) -> str:
             f"{num(float(np.var(s.z_norm)))}); γ = {num(s.gamma)} and β = {num(s.beta)} then "
             f"give z̃ mean {num(_rounded(float(np.mean(s.z_tilde))))} and standard deviation "
             f"{num(float(np.std(s.z_tilde)))}.")
-
-
-def numbers_table(s: E.Stages, n: int):
-    """The values of every row (m ≤ 8), rows as in the lecture, one column per example."""
-    import pandas as pd  # local: the table is built only when shown
-
-    m = len(s.z)
-    return pd.DataFrame(
-        [[label, shape_of(key, n, m)] + [f"{x:.4g}" for x in s.row(key)]
-         for key, _, label in E.STAGES],
-        columns=["operation", "shape"] + [f"i = {i + 1}" for i in range(m)])
 
 
 BIAS_ALGEBRA = (r"z + b - \mu_{B}(z + b) = z + b - (\mu_B + b) = z - \mu_B"
