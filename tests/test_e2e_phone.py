@@ -11,12 +11,20 @@ PHONE = {"width": 390, "height": 844}
 SIDEBAR_RIGHT_JS = ("() => Math.round(document.querySelector('[data-testid=stSidebar]')"
                     ".getBoundingClientRect().right)")
 OVERFLOW_JS = """() => {
-  // equations and tables scroll inside their own box; MathML is visually hidden
+  // an element may reach past the screen only inside a box that scrolls (or clips) sideways
+  // and itself fits: equations, tables; MathML is visually hidden
   const w = document.documentElement.clientWidth;
+  const inBox = e => {
+    for (let p = e.parentElement; p && !p.matches('[data-testid=stMainBlockContainer]');
+         p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o !== 'visible' && p.getBoundingClientRect().right <= w + 1) return true;
+    }
+    return false;
+  };
   const wide = [...document.querySelectorAll('[data-testid=stMain] *')].filter(e => {
     const r = e.getBoundingClientRect();
-    return r.width > 0 && r.right > w + 1
-      && !e.closest('.katex-display, .katex-mathml, [data-testid=stDataFrame]');
+    return r.width > 0 && r.right > w + 1 && !e.closest('.katex-mathml') && !inBox(e);
   }).map(e => e.dataset.testid || e.tagName);
   return [document.documentElement.scrollWidth - w, wide.slice(0, 5)];
 }"""

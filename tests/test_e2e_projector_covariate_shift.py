@@ -34,7 +34,9 @@ FIRST_CHART_SIZED_JS = """() => {
 OVERFLOW_JS = """() => {
     const W = document.documentElement.clientWidth;
     const scrolls = el => {
-        for (let a = el.parentElement; a; a = a.parentElement) {
+        for (let a = el.parentElement;
+             a && !a.matches('[data-testid=stMainBlockContainer]');
+             a = a.parentElement) {
             const o = getComputedStyle(a).overflowX;
             if ((o === 'auto' || o === 'scroll') && a.getBoundingClientRect().right <= W + 1)
                 return true;

@@ -54,7 +54,9 @@ _BOXES_JS = f"""() => {{
 _OVERFLOW_JS = f"""() => {{
     const W = document.documentElement.clientWidth, bad = [];
     const scrolls = (e) => {{
-        for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {{
+        for (let p = e.parentElement;
+             p && !p.matches('[data-testid=stMainBlockContainer]');
+             p = p.parentElement) {{
             const s = getComputedStyle(p).overflowX;
             if ((s === 'auto' || s === 'scroll') && p.getBoundingClientRect().right <= W + 1)
                 return true;

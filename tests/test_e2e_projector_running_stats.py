@@ -83,7 +83,9 @@ def test_each_tabs_key_picture_fits_the_first_screen(page, streamlit_server):
 OVERFLOW_JS = """() => {
     const w = window.innerWidth;
     const clipped = el => {
-        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        for (let p = el.parentElement;
+             p && !p.matches('[data-testid=stMainBlockContainer]');
+             p = p.parentElement) {
             const ox = getComputedStyle(p).overflowX;
             if (ox !== 'visible' && p.getBoundingClientRect().right <= w + 1) return true;
         }

@@ -17,6 +17,7 @@ CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding-top: 0; }
 .katex-display { overflow-x: auto; overflow-y: hidden; }
+[data-testid="stMarkdownContainer"] table { display: block; overflow-x: auto; }
 [data-testid="stColumn"] [data-testid="stHeading"] h3 { font-size: 1.3rem; }
 </style>"""
 
