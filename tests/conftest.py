@@ -68,6 +68,18 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture(scope="module")
+def screen_and_phone(browser):
+    """One 1280×720 page and one 390×844 phone page for a module (scripts stay cached)."""
+    from tests.projector import PHONE, SCREEN
+
+    made = {"screen": browser.new_context(viewport=SCREEN),
+            "phone": browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)}
+    yield {k: c.new_page() for k, c in made.items()}
+    for c in made.values():
+        c.close()
+
+
 def pytest_terminal_summary(terminalreporter):
     """Repeat a loud warning at the end of the run if browser tests were skipped."""
     skipped = [

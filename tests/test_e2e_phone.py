@@ -4,30 +4,13 @@ not overflow the screen sideways (the lesson pages' own projector tests check th
 import pytest
 
 from tests.browser_helpers import assert_no_exception, goto_and_wait
+from tests.projector import PHONE, assert_fits_a_phone
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 SIDEBAR_RIGHT_JS = ("() => Math.round(document.querySelector('[data-testid=stSidebar]')"
                     ".getBoundingClientRect().right)")
-OVERFLOW_JS = """() => {
-  // an element may reach past the screen only inside a box that scrolls (or clips) sideways
-  // and itself fits: equations, tables; MathML is visually hidden
-  const w = document.documentElement.clientWidth;
-  const inBox = e => {
-    for (let p = e.parentElement; p && !p.matches('[data-testid=stMainBlockContainer]');
-         p = p.parentElement) {
-      const o = getComputedStyle(p).overflowX;
-      if (o !== 'visible' && p.getBoundingClientRect().right <= w + 1) return true;
-    }
-    return false;
-  };
-  const wide = [...document.querySelectorAll('[data-testid=stMain] *')].filter(e => {
-    const r = e.getBoundingClientRect();
-    return r.width > 0 && r.right > w + 1 && !e.closest('.katex-mathml') && !inBox(e);
-  }).map(e => e.dataset.testid || e.tagName);
-  return [document.documentElement.scrollWidth - w, wide.slice(0, 5)];
-}"""
+
 
 
 @pytest.fixture
@@ -52,5 +35,4 @@ def test_no_page_is_wider_than_a_phone(phone, streamlit_server, path):
     goto_and_wait(phone, f"{streamlit_server}/{path}", timeout=120000)
     phone.wait_for_timeout(1500)  # charts draw after the script
     assert_no_exception(phone)
-    extra, wide = phone.evaluate(OVERFLOW_JS)
-    assert extra <= 0 and not wide, (extra, wide)
+    assert_fits_a_phone(phone)

@@ -5,127 +5,25 @@ drawn entirely inside the first screen, with the takeaway starting right under i
 side by side line up. Phone: nothing sticks out of the viewport horizontally.
 """
 
-import urllib.parse
-
 import pytest
 
-from tests.browser_helpers import PLOTS_JS, goto_and_wait
+from tests.projector import assert_first_screen, assert_fits_a_phone, open_tab
 
 pytestmark = pytest.mark.browser
 
-FAST = "steps=300"
+PAGE = "Inside_a_BN_layer?steps=300"
 TABS = ["", "γ and β", "Learning γ, β", "With vs without BN"]
-SCREEN = {"width": 1280, "height": 720}
-PHONE = {"width": 390, "height": 844}
-
-#: JS: the open tab panel (or the main area)
-_PANEL = """(Array.from(document.querySelectorAll('[data-testid=stTabs] [role=tabpanel]'))
-    .find(p => p.offsetParent !== null) || document.querySelector('[data-testid=stMain]'))"""
-
-#: JS predicate: the open tab shows as many drawn Plotly charts as it has chart elements
-_DRAWN_JS = f"""() => {{
-    const panel = {_PANEL};
-    const app = document.querySelector('[data-testid=stApp]');
-    if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-    const drawn = ({PLOTS_JS})(panel).filter(p => Array.isArray(p.data) && p.data.length);
-    return drawn.length > 0
-        && drawn.length >= panel.querySelectorAll('[data-testid=stPlotlyChart], iframe').length;
-}}"""
-
-#: JS: page boxes of the open tab's charts (plain and live), in document order, and the top
-#: of the first takeaway (the lightbulb sentence) in it
-_BOXES_JS = f"""() => {{
-    const panel = {_PANEL};
-    const charts = Array.from(panel.querySelectorAll('[data-testid=stPlotlyChart], iframe'))
-        .map(e => e.getBoundingClientRect()).filter(r => r.height > 50)
-        .map(r => ({{left: r.left, top: r.top + scrollY, right: r.right,
-                     bottom: r.bottom + scrollY}}));
-    const take = Array.from(panel.querySelectorAll('[data-testid=stMarkdownContainer]'))
-        .find(m => m.innerText.includes('lightbulb'));
-    const plots = ({PLOTS_JS})(panel).map(p => {{
-        const s = p._fullLayout._size; return [s.t, s.h]; }});
-    return {{charts, plots,
-             takeaway: take ? take.getBoundingClientRect().top + scrollY : null}};
-}}"""
-
-#: JS: the page's width and every visible element of the main area whose right edge is out of
-#: the viewport (inside a block that scrolls horizontally on its own, e.g. a wide equation, an
-#: element is fine); charts drawn inside live-chart frames are checked against their frame
-_OVERFLOW_JS = f"""() => {{
-    const W = document.documentElement.clientWidth, bad = [];
-    const scrolls = (e) => {{
-        for (let p = e.parentElement;
-             p && !p.matches('[data-testid=stMainBlockContainer]');
-             p = p.parentElement) {{
-            const s = getComputedStyle(p).overflowX;
-            if ((s === 'auto' || s === 'scroll') && p.getBoundingClientRect().right <= W + 1)
-                return true;
-        }}
-        return false;
-    }};
-    document.querySelectorAll('[data-testid=stMain] *').forEach(e => {{
-        const r = e.getBoundingClientRect();
-        if (r.width > 0 && r.height > 0 && r.right > W + 1 && !scrolls(e))
-            bad.push((e.getAttribute('data-testid') || e.tagName) + ' ' + Math.round(r.right));
-    }});
-    ({PLOTS_JS})().forEach(p => {{
-        const w = p.ownerDocument.documentElement.clientWidth;
-        const r = p.getBoundingClientRect();
-        if (r.right > w + 1) bad.push('plotly chart right=' + Math.round(r.right) + ' > ' + w);
-    }});
-    return {{scrollWidth: document.documentElement.scrollWidth, bad}};
-}}"""
-
-
-@pytest.fixture(scope="module")
-def contexts(browser):
-    """One projector page and one phone page for this module (scripts stay cached)."""
-    made = {"screen": browser.new_context(viewport=SCREEN),
-            "phone": browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)}
-    yield {k: c.new_page() for k, c in made.items()}
-    for c in made.values():
-        c.close()
-
-
-def _open(page, base, tab):
-    q = FAST + (f"&tab={urllib.parse.quote_plus(tab)}" if tab else "")
-    goto_and_wait(page, f"{base}/Inside_a_BN_layer?{q}", timeout=120000)
-    page.wait_for_function(_DRAWN_JS, timeout=120000)
-    page.wait_for_timeout(300)  # let the live charts report their final frame height
 
 
 @pytest.mark.parametrize("tab", TABS, ids=[t or "default" for t in TABS])
-def test_the_key_picture_is_in_the_first_screen(contexts, streamlit_server, tab):
-    page = contexts["screen"]
-    _open(page, streamlit_server, tab)
-    got = page.evaluate(_BOXES_JS)
-    print("first chart", tab or "default", got["charts"][0], "takeaway", got["takeaway"])
-    first = got["charts"][0]
-    assert first["bottom"] <= SCREEN["height"], (tab, first)  # no scrolling for the picture
-    assert first["top"] >= 60  # below Streamlit's header, not under it
-    # the takeaway starts right under the chart (below the charts beside it, too), on screen
-    low = max(c["bottom"] for c in got["charts"] if c["top"] < first["bottom"])
-    assert got["takeaway"] is not None and 0 <= got["takeaway"] - low <= 60, (tab, got)
-    assert got["takeaway"] < SCREEN["height"] - 16, (tab, got)
-    # charts side by side: the same top and the same plot area, so they line up
-    beside = [c for c in got["charts"] if abs(c["top"] - first["top"]) < first["bottom"]
-              - first["top"] and c is not first]
-    if beside:
-        assert abs(beside[0]["top"] - first["top"]) <= 2
-        assert abs(beside[0]["bottom"] - first["bottom"]) <= 2
-        (t0, h0), (t1, h1) = got["plots"][:2]
-        assert abs(t0 - t1) <= 2 and abs(h0 - h1) <= 2, got["plots"]
-    assert all(h >= 250 for _, h in got["plots"]), got["plots"]  # no panel under ~250 px
+def test_the_key_picture_is_in_the_first_screen(screen_and_phone, streamlit_server, tab):
+    page = screen_and_phone["screen"]
+    open_tab(page, f"{streamlit_server}/{PAGE}", "tab", tab)
+    assert_first_screen(page, tab)
 
 
 @pytest.mark.parametrize("tab", TABS, ids=[t or "default" for t in TABS])
-def test_nothing_overflows_a_phone(contexts, streamlit_server, tab):
-    page = contexts["phone"]
-    _open(page, streamlit_server, tab)
-    got = page.evaluate(_OVERFLOW_JS)
-    assert got["scrollWidth"] <= PHONE["width"], got
-    assert not got["bad"], got["bad"][:10]
-    # side-by-side charts stack on a phone: each one as wide as the column, one under another
-    boxes = page.evaluate(_BOXES_JS)["charts"]
-    for a, b in zip(boxes, boxes[1:], strict=False):
-        assert b["top"] >= a["bottom"] - 1, boxes
+def test_nothing_overflows_a_phone(screen_and_phone, streamlit_server, tab):
+    page = screen_and_phone["phone"]
+    open_tab(page, f"{streamlit_server}/{PAGE}", "tab", tab)
+    assert_fits_a_phone(page)
