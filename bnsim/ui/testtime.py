@@ -18,7 +18,7 @@ import streamlit as st
 from bnsim import data, notation, testtime
 from bnsim.network import NetConfig
 from bnsim.train import StackedTrace, TrainConfig, TrainTrace, train_stacked
-from bnsim.ui.cache import train_on_dataset
+from bnsim.ui.cache import Trained, train_on_dataset
 from bnsim.ui.controls import Control, Preset
 from bnsim.verdict import num, pct
 
@@ -144,11 +144,6 @@ class Data(NamedTuple):
     y_test: np.ndarray  # (N_TEST,)
 
 
-class Trained(NamedTuple):
-    trace: TrainTrace
-    data: Data
-
-
 class Network(NamedTuple):
     """The network to evaluate: the final one, or the last finite snapshot if training
     diverged (``params`` None if there is none)."""
@@ -161,8 +156,8 @@ class Network(NamedTuple):
 
 
 def trained(key: TrainKey) -> Trained:
-    """The trace and the data for ``key``; trains only on a cache miss."""
-    r = train_on_dataset(key.dataset, noise=key.noise, n_train=key.n_train,
+    """The trace and the data for ``key`` (the shared training cache; trains on a miss)."""
+    return train_on_dataset(key.dataset, noise=key.noise, n_train=key.n_train,
                          data_seed=DATA_SEED, hidden=(key.units,) * key.layers,
                          bn=(True,) * key.layers, activation="relu", optimizer="adam",
                          lr=key.lr, batch_size=key.batch_size, steps=key.steps, seed=key.seed,
@@ -170,15 +165,14 @@ def trained(key: TrainKey) -> Trained:
                          # plain BN ignores the clips: moving them must not retrain it
                          r_max=key.r_max if key.norm == "renorm" else CLIPS["r_max"],
                          d_max=key.d_max if key.norm == "renorm" else CLIPS["d_max"])
-    return Trained(r.trace, Data(r.X, r.y, r.X_test, r.y_test))
 
 
 def network_of(key: TrainKey) -> Network:
     """The network of ``key`` to evaluate (see :class:`Network`)."""
-    trace, d = trained(key)
-    got = testtime.usable(trace)
+    r = trained(key)
+    got = testtime.usable(r.trace)
     params, run, step = got if got else (None, None, 0)
-    return Network(trace, params, run, step, Data(*d))
+    return Network(r.trace, params, run, step, Data(r.X, r.y, r.X_test, r.y_test))
 
 
 def _need(key: TrainKey) -> Network:
@@ -249,8 +243,8 @@ def skewed(key: TrainKey, k: int, n_batches: int, seed: int):
 def running_estimates(key: TrainKey, ema_beta: float) -> testtime.Lag:
     """:func:`bnsim.testtime.running_estimate_accuracy` for β_EMA, summarised by
     :func:`bnsim.testtime.lag`."""
-    tr, d = trained(key)
-    table = testtime.running_estimate_accuracy(tr, d.X, d.X_test, d.y_test, ema_beta)
+    r = trained(key)
+    table = testtime.running_estimate_accuracy(r.trace, r.X, r.X_test, r.y_test, ema_beta)
     return testtime.lag(table, ema_beta)
 
 
