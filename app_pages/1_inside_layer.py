@@ -20,7 +20,7 @@ tabs = dict(zip(cr.TABS, st.tabs(cr.TABS, key="tab", bind="query-params"), stric
 if tabs["One mini-batch"].open or tabs["γ and β"].open:
     with page.friendly("the training run"):
         run = cr.train_run(v)
-        vw = cr.view(run, v)
+        vw = cr.view(run, cr.batches_of(v), v)
     for note in vw.notes:
         st.info(note, icon=":material/info:")
     m, n = len(vw.shown.z), vw.batch.W.shape[0]
@@ -29,7 +29,7 @@ if tabs["One mini-batch"].open or tabs["γ and β"].open:
 with tabs["One mini-batch"]:
     if tabs["One mini-batch"].open:  # the rows chart first, its takeaway right under it
         live_chart(figs.stage_rows(vw.shown, y_batch, height=cr.ROWS_HEIGHT), key="fig_rows",
-                   preview=cr.rows_preview(vw, y_batch))
+                   preview=cr.rows_preview(vw, run, v))
         page.takeaway(cr.rows_takeaway(vw.shown))
         left, right = st.columns([2, 3])
         left.latex(cr.stage_formulas(n, m))  # the same bytes for every layer, unit and step
@@ -51,7 +51,7 @@ with tabs["γ and β"]:
     if tabs["γ and β"].open:
         left, right = st.columns(2)  # stacked on a phone
         live_chart(figs.stage_rows(vw.shown, y_batch, height=cr.GB_HEIGHT), key="fig_rows_gb",
-                   where=left, preview=cr.rows_preview(vw, y_batch))
+                   where=left, preview=cr.rows_preview(vw, run, v))
         live_chart(figs.activation_curve(vw.shown.activation, vw.shown.z_norm,
                                          vw.shown.z_tilde, cr.curve_label(vw),
                                          height=cr.GB_HEIGHT),

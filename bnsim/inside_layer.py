@@ -70,19 +70,106 @@ def batch_at(trace: TrainTrace, X: np.ndarray, y: np.ndarray, step: int, layer: 
         raise ValueError(f"layer must be 1 to {net.n_layers}; got {layer}.")
     if cfg.bn_noise > 0:
         raise ValueError("the mini-batch replay does not cover noisy BN.")
-    i = int(np.searchsorted(trace.snapshot_steps, step, side="right")) - 1
-    s = int(trace.snapshot_steps[max(i, 0)])
-    params, _ = trace.snapshots[max(i, 0)]
+    i = snapshot_index(trace.snapshot_steps, step)
+    s = int(trace.snapshot_steps[i])
+    params, _ = trace.snapshots[i]
     batches = minibatches(y, cfg.batch_size, cfg.sampling, np.random.default_rng(cfg.seed))
     for _ in range(s):
         idx = next(batches)
+    return _batch(params, X, net, s, layer, idx)
+
+
+def snapshot_index(snapshot_steps: np.ndarray, step: int) -> int:
+    """Index of the latest recorded snapshot at or before ``step`` (the first one before it)."""
+    return max(int(np.searchsorted(snapshot_steps, step, side="right")) - 1, 0)
+
+
+def _batch(params: dict, X: np.ndarray, net, step: int, layer: int, idx: np.ndarray) -> Batch:
     _, cache = network.forward(params, X[idx], net, "train")
     lc = cache.layers[layer - 1]
     n = net.hidden[layer - 1]
     has_bn = net.bn[layer - 1]
     gamma = params[f"gamma{layer}"] if has_bn else np.ones(n)
     beta = params[f"beta{layer}"] if has_bn else np.zeros(n)
-    return Batch(s, layer, idx, lc.a_prev, params[f"W{layer}"], lc.z, gamma.copy(), beta.copy())
+    return Batch(step, layer, idx, lc.a_prev, params[f"W{layer}"], lc.z, gamma.copy(),
+                 beta.copy())
+
+
+class Batches(NamedTuple):
+    """The mini-batch of every recorded snapshot step, through every layer: what
+    :func:`batch_at` returns for each (snapshot, layer), computed in one replay of the
+    mini-batch order. S snapshots, L layers."""
+
+    steps: np.ndarray  # (S,) the snapshot steps
+    batches: tuple  # S × L :class:`Batch` (layer l at index l − 1)
+
+    def at(self, step: int, layer: int) -> Batch:
+        """The :class:`Batch` of ``step`` (rounded down to a snapshot step) at layer l."""
+        if not 1 <= layer <= len(self.batches[0]):
+            raise ValueError(f"layer must be 1 to {len(self.batches[0])}; got {layer}.")
+        return self.batches[snapshot_index(self.steps, step)][layer - 1]
+
+
+class Around(NamedTuple):
+    """One unit's pre-activations z in the mini-batch shown and in its neighbours along each view
+    slider — every unit of the layer, the same unit in every layer, every snapshot step — so a
+    browser can redraw the rows for another layer, unit or step before the server answers.
+    S snapshots, L layers, n units in the layer shown, m examples."""
+
+    layer: int  # l shown, 1-based
+    unit: int  # j shown, 1-based
+    snap: int  # index of the snapshot shown
+    steps: np.ndarray  # (S,) snapshot steps
+    widths: np.ndarray  # (L,) n^[l] of every layer
+    unit_z: np.ndarray  # (n, m) z of every unit of layer l at the step shown
+    unit_gamma: np.ndarray  # (n,) their learned γ (ones without BN)
+    unit_beta: np.ndarray  # (n,)
+    layer_z: np.ndarray  # (L, m) z of unit min(j_slider, n^[l]) of every layer l, same step
+    layer_gamma: np.ndarray  # (L,)
+    layer_beta: np.ndarray  # (L,)
+    step_z: np.ndarray  # (S, m) z of unit j of layer l at every snapshot step
+    step_gamma: np.ndarray  # (S,)
+    step_beta: np.ndarray  # (S,)
+    step_idx: np.ndarray  # (S, m) the examples of every snapshot's mini-batch
+
+
+def around(table: Batches, step: int, layer: int, unit: int) -> Around:
+    """:class:`Around` the view of ``step`` (rounded down to a snapshot), layer l and unit j
+    (``layer`` and ``unit`` are clipped to the network as the page clips its sliders)."""
+    L = len(table.batches[0])
+    widths = np.array([b.W.shape[0] for b in table.batches[0]])
+    layer = min(max(int(layer), 1), L)
+    j = min(max(int(unit), 1), int(widths[layer - 1]))
+    snap = snapshot_index(table.steps, step)
+    here = table.batches[snap]
+    b = here[layer - 1]
+    per_layer = [(h.z[:, min(int(unit), int(w)) - 1], h.gamma[min(int(unit), int(w)) - 1],
+                  h.beta[min(int(unit), int(w)) - 1]) for h, w in zip(here, widths, strict=True)]
+    per_step = [s[layer - 1] for s in table.batches]
+    return Around(
+        layer, j, snap, table.steps, widths, b.z.T.copy(), b.gamma, b.beta,
+        np.array([z for z, _, _ in per_layer]), np.array([g for _, g, _ in per_layer]),
+        np.array([be for _, _, be in per_layer]),
+        np.array([s.z[:, j - 1] for s in per_step]),
+        np.array([s.gamma[j - 1] for s in per_step]),
+        np.array([s.beta[j - 1] for s in per_step]), np.array([s.idx for s in per_step]))
+
+
+def snapshot_batches(trace: TrainTrace, X: np.ndarray, y: np.ndarray) -> Batches:
+    """:func:`batch_at` for every snapshot step and layer, replaying the mini-batch order once
+    (so a page can switch step, layer or unit without replaying it again)."""
+    net, cfg = trace.net, trace.cfg
+    if cfg.bn_noise > 0:
+        raise ValueError("the mini-batch replay does not cover noisy BN.")
+    batches = minibatches(y, cfg.batch_size, cfg.sampling, np.random.default_rng(cfg.seed))
+    out, t = [], 0
+    for s, (params, _) in zip(trace.snapshot_steps, trace.snapshots, strict=True):
+        while t < s:
+            idx = next(batches)
+            t += 1
+        out.append(tuple(_batch(params, X, net, int(s), layer, idx)
+                         for layer in range(1, net.n_layers + 1)))
+    return Batches(np.asarray(trace.snapshot_steps), tuple(out))
 
 
 class Stages(NamedTuple):

@@ -81,12 +81,18 @@ def test_undo_button_and_sigmoid_curve(page, streamlit_server):
 GAMMA, BETA = "γ (slider)", "β (slider)"
 #: JS run in the rows chart's frame: the x of the paths and of both classes' dots (plain
 #: numbers, gaps as null), and the x range.
+#: WAIT_JS: true once the rows chart shows what the preview computes for the values ``v``
+#: (the drawing may still be one value behind the thumb when the first change is seen).
 ROWS_JS = """() => { const c = document.getElementById('chart');
     const plain = (v) => v && v.bdata
         ? Array.from(new Float64Array(Uint8Array.from(atob(v.bdata), c => c.charCodeAt(0)).buffer))
         : Array.from(v, x => (x === null || x === undefined) ? null : Number(x));
     return {x: [0, 1, 2].map(i => plain(c.data[i].x)), range: c.layout.xaxis.range.map(Number)};
 }"""
+
+
+WAIT_JS = f"""(v) => {{ const p = window.previewValues(v), s = ({ROWS_JS})();
+    return p !== null && JSON.stringify(s.x) === JSON.stringify(p.x.slice(0, 3)); }}"""
 
 
 def _close(a, b, tol=1e-12):
@@ -118,15 +124,16 @@ def test_dragging_gamma_redraws_the_rows_in_the_browser_with_the_servers_numbers
     gamma, beta = slider_state(page, GAMMA)[0], slider_state(page, BETA)[0]
     assert gamma > 1.0 and beta == 0.0
     assert sent[n_sent:] == []  # redrawn while the thumb is held: the server has not been told
+    rows.wait_for_function(WAIT_JS, arg={"gamma": gamma, "beta": beta}, timeout=10000)
     shown = rows.evaluate(ROWS_JS)
-    predicted = rows.evaluate("(a) => window.previewValues(a[0], a[1])", [gamma, beta])
-    for got, want in zip(shown["x"], predicted, strict=True):
+    predicted = rows.evaluate("(a) => window.previewValues({gamma: a[0], beta: a[1]})",
+                              [gamma, beta])
+    for got, want in zip(shown["x"], predicted["x"][:3], strict=True):
         _close(got, want)
     assert shown["x"][1] != before["x"][1]  # the dots moved
     curve.wait_for_function("(n) => document.getElementById('chart').data[2].name === n",
                             arg=f"γ = {gamma:.3g}, β = {beta:.3g}")  # the browser's .3g
-    assert shown["range"] == rows.evaluate("(a) => window.previewRanges(a[0], a[1])[0]",
-                                           [gamma, beta])
+    assert shown["range"] == predicted["range"]
 
     rows.evaluate("() => { window.__previewData = document.getElementById('chart').data; }")
     page.mouse.up()  # released: Streamlit reruns and the server's figure replaces the preview
@@ -140,6 +147,49 @@ def test_dragging_gamma_redraws_the_rows_in_the_browser_with_the_servers_numbers
     for got, want in zip(server["x"], shown["x"], strict=True):
         _close(got, want)  # the browser's numbers were the server's
     _close(server["range"], shown["range"])
+    _charts_drawn(page)
+
+
+@pytest.mark.parametrize("label, query, dx", [("Unit j", "unit=2", 25), ("Layer l", "layer=2", 70),
+                                              ("Training step", "step=1", 25)])
+def test_dragging_unit_layer_or_step_redraws_the_rows_in_the_browser(
+        page, streamlit_server, label, query, dx):
+    """Dragging the unit, layer or step slider redraws the rows from the neighbours' z that
+    travel with the chart, before the server hears of it; on release the server's figure has
+    the browser's numbers (to 1e-12)."""
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    goto_and_wait(page, _url(streamlit_server, query))
+    rows = live_chart_frame(page, "a mini-batch statistic", timeout=90000)
+    before = rows.evaluate(ROWS_JS)
+    n_sent = len(sent)
+    x, y = slider_thumb_centre(page, label)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=3)  # to the right, held down
+    rows.wait_for_function(f"(b) => JSON.stringify(({ROWS_JS})()) !== b",
+                           arg=json.dumps(before), timeout=30000)
+    value = slider_state(page, label)[0]
+    key = {"Unit j": "unit", "Layer l": "layer", "Training step": "step"}[label]
+    assert value > int(query.split("=")[1])
+    assert sent[n_sent:] == []  # redrawn while the thumb is held: the server has not been told
+    rows.wait_for_function(WAIT_JS, arg={key: value}, timeout=10000)
+    shown = rows.evaluate(ROWS_JS)
+    predicted = rows.evaluate(f"(v) => window.previewValues({{{key}: v}})", value)
+    for got, want in zip(shown["x"], predicted["x"][:3], strict=True):
+        _close(got, want)
+
+    rows.evaluate("() => { window.__previewData = document.getElementById('chart').data; }")
+    page.mouse.up()
+    rows.wait_for_function("() => document.getElementById('chart').data !== "
+                           "window.__previewData", timeout=60000)
+    wait_for_idle(page)
+    assert_no_exception(page)
+    server = rows.evaluate(ROWS_JS)
+    if slider_state(page, label)[0] == value:  # the thumb did not move on release
+        for got, want in zip(server["x"], shown["x"], strict=True):
+            _close(got, want)
+        _close(server["range"], shown["range"])
     _charts_drawn(page)
 
 

@@ -9,8 +9,12 @@ import pytest
 from bnsim import inside_layer as E
 from bnsim.figures import inside_layer as figs
 from bnsim.figures import style
+from bnsim.network import NetConfig
+from bnsim.train import TrainConfig, train
+from bnsim.ui import inside_layer as cr
 from bnsim.ui import live
-from tests.helpers import arr
+from bnsim.ui.cache import Trained
+from tests.helpers import arr, moons
 
 
 def _stages(act="sigmoid"):
@@ -82,29 +86,75 @@ def _x(trace) -> np.ndarray:
         v, tuple | list) else arr(v).astype(float)
 
 
-@pytest.mark.parametrize("act", ["sigmoid", "tanh", "relu"])
-@pytest.mark.parametrize("gamma, beta", [(2.35, -1.4), (0.0, 3.0), (5.0, 5.0), (0.05, -5.0)])
-def test_rows_preview_recomputes_the_servers_figure_for_another_gamma_beta(act, gamma, beta):
-    """The recipe drawn at γ = 1.5, β = 0.5, recomputed in the browser's arithmetic for another
-    γ, β (bnsim.ui.live.affine_values), equals the server's figure for that γ, β to 1e-12: every
-    x of the paths and dots, and the x range."""
-    y = np.array([0, 1, 1, 0, 1])
-    recipe = figs.rows_preview(_stages(act), y, SLIDERS)
-    assert recipe["kind"] == "affine" and recipe["sliders"] == SLIDERS
-    assert (recipe["gamma"], recipe["beta"]) == (1.5, 0.5)
-    z = _stages(act).z
-    server = figs.stage_rows(E.stages(z, gamma, beta, 1e-5, act), y)
-    values = live.affine_values(recipe, gamma, beta)
-    assert [t["trace"] for t in recipe["traces"]] == [0, 1, 2]
-    for t, got in zip(recipe["traces"], values, strict=True):
-        want = _x(server.data[t["trace"]])
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
-        assert np.array_equal(np.isnan(got), np.isnan(want))  # the gaps between examples
-    before = figs.stage_rows(_stages(act), y)  # the figure the recipe was made with differs
-    assert not np.allclose(np.nan_to_num(_x(before.data[1])), np.nan_to_num(values[1]))
-    (spec,) = recipe["ranges"]
-    np.testing.assert_allclose(live.affine_range(spec, values), server.layout.xaxis.range,
-                               rtol=0, atol=1e-12)
+@pytest.fixture(scope="module")
+def looked():
+    """A small network of three BN layers (widths 6) trained 120 steps, its snapshot table."""
+    X, y, Xt, yt = moons()
+    net = NetConfig(hidden=(6, 6, 6), bn=(True,) * 3, activation="tanh")
+    trace = train(net, X, y, Xt, yt, TrainConfig(steps=120, batch_size=8, lr=0.05, seed=2))
+    run = Trained(trace, X, y, Xt, yt)
+    return run, E.snapshot_batches(trace, X, y)
+
+
+DRAWN = {"layer": 2, "unit": 4, "step": 60, "bias": 0.0, "gb": "learned", "gamma": 1.0,
+         "beta": 0.0}
+
+
+def _server_rows(run, table, v):
+    vw = cr.view(run, table, v)
+    return vw, figs.stage_rows(vw.shown, run.y[vw.batch.idx])
+
+
+def _plain(v):
+    return [None if x is None else float(x) for x in (v if isinstance(v, tuple | list)
+                                                      else arr(v).tolist())]
+
+
+@pytest.mark.parametrize("gb, bias", [("learned", 0.0), ("undo", 1.5), ("sliders", -0.7)])
+@pytest.mark.parametrize("move", [{"unit": 1}, {"unit": 6}, {"unit": 16}, {"layer": 1},
+                                  {"layer": 3}, {"layer": 4}, {"step": 1}, {"step": 7},
+                                  {"step": 119}, {"step": 5000}, {"gamma": 2.5, "beta": -1.0},
+                                  {}])
+def test_stages_preview_recomputes_the_servers_rows_for_another_layer_unit_or_step(
+        looked, gb, bias, move):
+    """The recipe drawn at layer 2, unit 4, step 60, recomputed in the browser's arithmetic
+    (bnsim.ui.live.stages_values) for one moved slider, equals the server's rows figure for
+    that view: every x (to 1e-12), every row label and example name, and the x range."""
+    run, table = looked
+    v0 = DRAWN | {"gb": gb, "bias": bias}
+    vw0, _ = _server_rows(run, table, v0)
+    recipe = cr.rows_preview(vw0, run, v0)
+    assert recipe["kind"] == "stages"
+    assert set(recipe["sliders"]) == {"layer", "unit", "step"} | (
+        {"gamma", "beta"} if gb == "sliders" else set())
+    move = {k: x for k, x in move.items() if k in recipe["sliders"]}
+    got = live.stages_values(recipe, move)
+    vw, server = _server_rows(run, table, v0 | move)
+    for i, trace in enumerate(server.data):
+        want = _plain(trace.x)
+        assert [x is None for x in got["x"][i]] == [x is None for x in want]
+        np.testing.assert_allclose([np.nan if x is None else x for x in got["x"][i]],
+                                   [np.nan if x is None else x for x in want], rtol=0,
+                                   atol=1e-12)
+        assert list(got["y"][i]) == list(trace.y)
+        if trace.text is not None:
+            assert list(got["text"][i]) == list(trace.text)
+    np.testing.assert_allclose(got["range"], server.layout.xaxis.range, rtol=0, atol=1e-12)
+    if move and move.get("layer") != 4 and move.get("unit") not in (6, 16) and \
+            move.get("step") != 5000 and (gb == "sliders" or "gamma" not in move):
+        assert _plain(server.data[1].x) != _plain(_server_rows(run, table, v0)[1].data[1].x)
+
+
+def test_stages_preview_waits_for_the_server_when_two_view_sliders_moved(looked):
+    run, table = looked
+    vw, _ = _server_rows(run, table, DRAWN)
+    recipe = cr.rows_preview(vw, run, DRAWN)
+    assert live.stages_values(recipe, {"unit": 1, "layer": 1}) is None
+    assert live.stages_values(recipe, {"unit": 1, "step": 1}) is None
+    packed = json.loads(json.dumps(live._packed(recipe), allow_nan=False))
+    assert packed["step_z"]["dtype"] == "f8" and packed["step_y"]["dtype"] == "i4"
+    S, m = len(table.steps), 8
+    assert len(arr(packed["step_z"])) == S * m and len(arr(packed["unit_z"])) == 6 * m
 
 
 @pytest.mark.parametrize("act", ["sigmoid", "tanh", "relu"])
@@ -125,9 +175,9 @@ def test_curve_preview_moves_the_batch_markers_range_and_name(act, gamma, beta):
         == server.data[2].name
 
 
-def test_the_recipe_travels_as_json_with_typed_arrays():
-    recipe = figs.rows_preview(_stages(), np.array([0, 1, 1, 0, 1]), SLIDERS)
+def test_the_curve_recipe_travels_as_json_with_typed_arrays():
+    recipe = figs.curve_preview(_stages(), SLIDERS)
     packed = json.loads(json.dumps(live._packed(recipe), allow_nan=False))
     assert packed["traces"][0]["op"]["dtype"] == "i4" and packed["base"]["dtype"] == "f8"
-    ops = arr(packed["traces"][1]["op"])
-    assert set(ops.tolist()) == {0, 1, 2, 3}  # fixed rows, γ·z_norm, z̃, a
+    assert set(arr(packed["traces"][0]["op"]).tolist()) == {2}  # z̃
+    assert set(arr(packed["traces"][1]["op"]).tolist()) == {3}  # a = g(z̃)

@@ -31,6 +31,20 @@ def test_replayed_batch_is_the_one_training_used(run, layer, step):
                                rtol=0, atol=1e-12)
 
 
+def test_the_snapshot_table_holds_every_replayed_batch(run):
+    trace, X, y = run
+    table = E.snapshot_batches(trace, X, y)
+    np.testing.assert_array_equal(table.steps, trace.snapshot_steps)
+    for step in (1, 2, 7, 150, 299, 300, 10_000):
+        for layer in (1, 2):
+            a, b = table.at(step, layer), E.batch_at(trace, X, y, step, layer)
+            assert a.step == b.step and a.layer == b.layer
+            for field in ("idx", "a_prev", "W", "z", "gamma", "beta"):
+                np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    with pytest.raises(ValueError, match="layer must be 1 to 2"):
+        table.at(1, 3)
+
+
 @pytest.mark.parametrize("unit", range(8))
 def test_staged_rows_equal_the_fused_kernel(run, unit):
     trace, X, y = run

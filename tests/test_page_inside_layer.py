@@ -135,34 +135,67 @@ def _preview(at, key: str) -> dict | None:
     raise AssertionError(f"no live chart {key!r}")
 
 
+def _x_of(trace) -> np.ndarray:
+    x = trace["x"]
+    return np.array([np.nan if u is None else u for u in x], float) if isinstance(x, list) \
+        else arr(x).astype(float)
+
+
 def test_gamma_beta_sliders_send_a_recipe_that_gives_the_next_figure():
-    """In the sliders' mode the rows and the curve carry the γ, β recipe; applied to the next
-    slider values it gives the chart the server then sends (to 1e-12). Other modes send none."""
+    """In the sliders' mode the curve carries the γ, β recipe and the rows follow γ, β too;
+    applied to the next slider values they give the charts the server then sends (to 1e-12).
+    In the other modes the curve sends none."""
     at = _run({"gb": "sliders", "gamma": "1.0", "beta": "0.0"}, tab="γ and β")
     _ok(at)
-    recipes = {k: _preview(at, k) for k in ("fig_rows_gb", "fig_curve")}
-    for r in recipes.values():
-        assert r["kind"] == "affine" and (r["gamma"], r["beta"]) == (1.0, 0.0)
-        assert r["sliders"] == {"gamma": "γ (slider)", "beta": "β (slider)"}
-        assert {s.label for s in at.slider} >= set(r["sliders"].values())
+    rows, curve = _preview(at, "fig_rows_gb"), _preview(at, "fig_curve")
+    assert curve["kind"] == "affine" and (curve["gamma"], curve["beta"]) == (1.0, 0.0)
+    assert curve["sliders"] == {"gamma": "γ (slider)", "beta": "β (slider)"}
+    assert rows["kind"] == "stages" and (rows["gamma"], rows["beta"]) == (1.0, 0.0)
+    assert rows["sliders"] == cr.VIEW_SLIDERS | curve["sliders"]
+    assert {s.label for s in at.slider} >= set(rows["sliders"].values())
     at.slider(key="gamma").set_value(2.35)
     at.slider(key="beta").set_value(-1.4).run()
     _ok(at)
-    for key, r in recipes.items():
-        fig = chart_by_key(at, key)
-        values = live.affine_values(r, 2.35, -1.4)
-        for t, got in zip(r["traces"], values, strict=True):
-            want = [np.nan if x is None else x for x in fig["data"][t["trace"]][t["attr"]]] \
-                if isinstance(fig["data"][t["trace"]][t["attr"]], list) else \
-                arr(fig["data"][t["trace"]][t["attr"]])
-            np.testing.assert_allclose(got, np.asarray(want, float), rtol=0, atol=1e-12)
-        np.testing.assert_allclose(live.affine_range(r["ranges"][0], values),
-                                   fig["layout"]["xaxis"]["range"], rtol=0, atol=1e-12)
-    assert chart_by_key(at, "fig_curve")["data"][2]["name"] == "γ = 2.35, β = -1.4"
+    fig = chart_by_key(at, "fig_curve")
+    values = live.affine_values(curve, 2.35, -1.4)
+    for t, got in zip(curve["traces"], values, strict=True):
+        np.testing.assert_allclose(got, arr(fig["data"][t["trace"]][t["attr"]]), rtol=0,
+                                   atol=1e-12)
+    np.testing.assert_allclose(live.affine_range(curve["ranges"][0], values),
+                               fig["layout"]["xaxis"]["range"], rtol=0, atol=1e-12)
+    assert fig["data"][2]["name"] == "γ = 2.35, β = -1.4"
+    fig = chart_by_key(at, "fig_rows_gb")
+    got = live.stages_values(rows, {"gamma": 2.35, "beta": -1.4})
+    for i in range(4):
+        np.testing.assert_allclose(np.array(got["x"][i], float), _x_of(fig["data"][i]),
+                                   rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got["range"], fig["layout"]["xaxis"]["range"], rtol=0,
+                               atol=1e-12)
     at.radio(key="gb").set_value(cr.GB_MODES["learned"]).run()
-    assert _preview(at, "fig_rows_gb") is None and _preview(at, "fig_curve") is None
-    at = _run({"gb": "sliders"})  # the first tab's rows follow the sliders too
-    assert _preview(at, "fig_rows")["kind"] == "affine"
+    assert _preview(at, "fig_curve") is None
+    assert set(_preview(at, "fig_rows_gb")["sliders"]) == {"layer", "unit", "step"}
+
+
+@pytest.mark.parametrize("move", [("unit", 5), ("layer", 1), ("step", 120)])
+def test_layer_unit_and_step_send_a_recipe_that_gives_the_next_figure(move):
+    """The first tab's rows carry the neighbours along layer, unit and step: the recipe applied
+    to the moved slider gives the figure the server then sends (to 1e-12)."""
+    at = _run({"steps": "300"})
+    _ok(at)
+    recipe = _preview(at, "fig_rows")
+    assert recipe["kind"] == "stages" and recipe["sliders"] == cr.VIEW_SLIDERS
+    key, value = move
+    before = chart_by_key(at, "fig_rows")
+    at.slider(key=key).set_value(value).run()
+    _ok(at)
+    fig = chart_by_key(at, "fig_rows")
+    got = live.stages_values(recipe, {key: value})
+    assert not np.allclose(np.nan_to_num(_x_of(fig["data"][1])[:3]),
+                           np.nan_to_num(_x_of(before["data"][1])[:3]))  # the view changed
+    for i in range(4):
+        np.testing.assert_allclose(np.array(got["x"][i], float), _x_of(fig["data"][i]),
+                                   rtol=0, atol=1e-12)
+        assert list(got["y"][i]) == list(fig["data"][i]["y"])
 
 
 def test_formulas_are_the_same_bytes_for_every_unit_layer_and_step():

@@ -96,29 +96,31 @@ def _affine_trace(trace: int, attr: str, slots) -> dict:
     return {"trace": trace, "attr": attr, "op": op, "at": at}
 
 
-def _fixed(st: E.Stages, slots) -> np.ndarray:
-    return np.array([np.nan if s is None or s[0] in AFFINE_OPS else float(st.row(s[0])[s[1]])
-                     for s in slots])
+def stages_preview(ar: E.Around, y_steps: np.ndarray, *, drawn: dict, sliders: dict[str, str],
+                   mode: str, b: float, eps: float, activation: str) -> dict:
+    """What the browser needs to redraw a :func:`stage_rows` figure while a view slider moves,
+    before the server answers (preview kind ``"stages"`` of ``bnsim/ui/live_frontend``):
+    layer l, unit j or the training step (one of them; their z from ``ar``, a
+    :class:`bnsim.inside_layer.Around`) and, when ``mode`` is ``"sliders"``, γ and β.
 
-
-def rows_preview(st: E.Stages, y_class: np.ndarray, sliders: dict[str, str]) -> dict:
-    """What the browser needs to redraw a :func:`stage_rows` figure for another γ, β while the
-    sliders labelled ``sliders["gamma"]``, ``sliders["beta"]`` move, before the server answers:
-    z_norm, and for the paths and the two classes' dots which x value is fixed and which is
-    γ·z_norm, γ·z_norm + β or g(γ·z_norm + β) of which example; the x range is
-    :func:`value_range` of the fixed rows and the new ones (as the server computes it).
-
-    The browser's numbers equal the server's figure for the same γ, β to ~1e-16 (the same float
-    operations; g's tanh may differ in the last bit): see :func:`bnsim.ui.live.affine_values`."""
-    traces = []
-    for i, slots in enumerate(_row_slots(st, y_class)):
-        traces.append({**_affine_trace(i, "x", slots), "fixed": _fixed(st, slots)})
-    # value_range's bounds over the rows γ, β do not move (and 0); the browser adds the others
-    fixed = np.concatenate([st.row(k) for k, _, _ in E.STAGES if k not in AFFINE_OPS] + [[0.0]])
-    fixed = fixed[np.isfinite(fixed)]
-    return _affine(st, sliders, traces, [{
-        "axis": "xaxis", "lo": float(fixed.min()), "hi": float(fixed.max()), "pad": 0.0,
-        "rel": RANGE_PAD, "span": 1.0, "traces": list(range(len(traces)))}])
+    ``drawn``: the values of the sliders in ``sliders`` ({name: label}) that the figure shows;
+    ``y_steps`` (S, m): the classes of every snapshot's mini-batch; ``mode``: "learned" (the
+    learned γ, β of the unit picked), "sliders" or "undo" (γ = √(σ²_B + ε), β = μ_B); ``b``:
+    the bias added before BN. The browser runs :func:`bnsim.inside_layer.stages` (the same
+    float64 operations; sums in another order, so ~1e-16 apart) and this module's trace layout;
+    :func:`bnsim.ui.live.stages_values` is the same arithmetic in Python."""
+    return {"kind": "stages", "sliders": dict(sliders), **{k: float(v) for k, v in drawn.items()},
+            "mode": mode, "b": float(b), "eps": float(eps), "activation": activation,
+            "snapshots": np.asarray(ar.steps, np.int64),
+            "widths": np.asarray(ar.widths, np.int64), "m": int(ar.unit_z.shape[1]),
+            "labels": dict(zip([k for k, _, _ in E.STAGES], ROW_LABELS, strict=True)),
+            "per": list(E.PER_EXAMPLE), "pad": RANGE_PAD,
+            "shown": {"layer": ar.layer, "unit": ar.unit, "snap": ar.snap},
+            "unit_z": ar.unit_z.ravel(), "unit_gamma": ar.unit_gamma, "unit_beta": ar.unit_beta,
+            "layer_z": ar.layer_z.ravel(), "layer_gamma": ar.layer_gamma,
+            "layer_beta": ar.layer_beta, "step_z": ar.step_z.ravel(),
+            "step_gamma": ar.step_gamma, "step_beta": ar.step_beta,
+            "step_y": np.asarray(y_steps, np.int64).ravel()}
 
 
 def _affine(st: E.Stages, sliders: dict[str, str], traces: list, ranges: list,

@@ -143,6 +143,22 @@ def train_run(v: dict[str, Any], optimizer: str | None = None, lr: float | None 
         n_test=N_TEST)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def batches(dataset: str, dnoise: float, layers: int, units: int, act: str, opt: str,
+            lr: float, batch: int, steps: int, seed: int) -> E.Batches:
+    """Every snapshot's mini-batch through every layer of the network looked inside, replayed
+    once per training setting (layer, unit and step then only pick from it)."""
+    run = train_run(dict(dataset=dataset, dnoise=dnoise, layers=layers, units=units, act=act,
+                         opt=opt, lr=lr, batch=batch, steps=steps, seed=seed))
+    return E.snapshot_batches(run.trace, run.X, run.y)
+
+
+def batches_of(v: dict[str, Any]) -> E.Batches:
+    return batches(v["dataset"], float(v["dnoise"]), int(v["layers"]), int(v["units"]),
+                   v["act"], v["opt"], float(v["lr"]), int(v["batch"]), int(v["steps"]),
+                   int(v["seed"]))
+
+
 class View(NamedTuple):
     """What tabs 1 and 2 show: the mini-batch, its staged rows and the checks."""
 
@@ -155,10 +171,12 @@ class View(NamedTuple):
     beta: float
     gb: str
     notes: tuple[str, ...]
+    around: E.Around  # the neighbours along layer, unit and step (for the in-browser redraw)
 
 
-def view(run: Trained, v: dict[str, Any]) -> View:
-    """The mini-batch of the chosen step through layer l, unit j (values clipped, with notes)."""
+def view(run: Trained, table: E.Batches, v: dict[str, Any]) -> View:
+    """The mini-batch of the chosen step through layer l, unit j (values clipped, with notes);
+    ``table``: :func:`batches` of the same run."""
     net, T = run.trace.net, len(run.trace.loss)
     notes = []
     layer = min(int(v["layer"]), net.n_layers)
@@ -167,7 +185,8 @@ def view(run: Trained, v: dict[str, Any]) -> View:
         notes.append(f"The network has {net.n_layers} hidden layer(s): showing layer {layer}.")
     if unit != v["unit"]:
         notes.append(f"Layer {layer} has {net.hidden[layer - 1]} units: showing unit {unit}.")
-    batch = E.batch_at(run.trace, run.X, run.y, min(int(v["step"]), T), layer)
+    step = min(int(v["step"]), T)
+    batch = table.at(step, layer)
     z = batch.z[:, unit - 1]
     act = net.activation
     base = E.stages(z, batch.gamma[unit - 1], batch.beta[unit - 1], net.eps, act)
@@ -178,7 +197,8 @@ def view(run: Trained, v: dict[str, Any]) -> View:
     else:
         gamma, beta = float(batch.gamma[unit - 1]), float(batch.beta[unit - 1])
     shown = E.stages(z, gamma, beta, net.eps, act, b=float(v["bias"]))
-    return View(layer, unit, batch, base, shown, gamma, beta, v["gb"], tuple(notes))
+    return View(layer, unit, batch, base, shown, gamma, beta, v["gb"], tuple(notes),
+                E.around(table, step, int(v["layer"]), int(v["unit"])))
 
 
 @st.cache_resource(max_entries=8, show_spinner="Training with four optimisers…")
@@ -203,15 +223,22 @@ def sweep_of(v: dict[str, Any]) -> E.Sweep:
 
 
 # ---------------------------------------------------------------- in-browser redraw
-# The γ and β sliders, by label: while they move, the live charts of the rows and of the
-# activation curve recompute γ·z_norm, z̃ and a = g(z̃) in the browser (closed form in z_norm)
-# before the server answers; the server's figure follows on release.
+# While a view slider moves, the rows chart redraws in the browser before the server answers:
+# layer l, unit j and the training step pick another z that travels with the chart
+# (bnsim.inside_layer.Around); in the sliders' mode γ and β too. The activation curve follows
+# γ and β the same way (closed form in z_norm). The server's figure follows on release.
+VIEW_SLIDERS = {name: next(c.label for c in CONTROLS if c.key == name)
+                for name in ("layer", "unit", "step")}
 GB_SLIDERS = {name: next(c.label for c in CONTROLS if c.key == name) for name in ("gamma", "beta")}
 
 
-def rows_preview(vw: View, y_class) -> dict | None:
-    """The in-browser recipe of the rows figure, only when the sliders set γ, β."""
-    return figs.rows_preview(vw.shown, y_class, GB_SLIDERS) if vw.gb == "sliders" else None
+def rows_preview(vw: View, run: Trained, v: dict[str, Any]) -> dict:
+    """The in-browser recipe of the rows figure of :func:`view`."""
+    sliders = VIEW_SLIDERS | (GB_SLIDERS if vw.gb == "sliders" else {})
+    return figs.stages_preview(
+        vw.around, run.y[vw.around.step_idx], drawn={k: v[k] for k in sliders},
+        sliders=sliders, mode=vw.gb, b=float(v["bias"]), eps=run.trace.net.eps,
+        activation=run.trace.net.activation)
 
 
 def curve_preview(vw: View) -> dict | None:

@@ -12,10 +12,14 @@ says how the browser recomputes:
 
 * ``"ema"`` (the default; :func:`bnsim.figures.running_stats.ema_preview`): the EMA lines for
   the β_EMA of one slider.
-* ``"affine"`` (:func:`bnsim.figures.inside_layer.rows_preview`, ``curve_preview``): values
-  γ·z_norm, γ·z_norm + β and g(γ·z_norm + β) for the γ and β of two sliders, from the base
-  array z_norm; :func:`affine_values` and :func:`affine_range` are the browser's arithmetic
-  written in Python (what the tests compare with the server's figure).
+* ``"affine"`` (:func:`bnsim.figures.inside_layer.curve_preview`): values γ·z_norm,
+  γ·z_norm + β and g(γ·z_norm + β) for the γ and β of two sliders, from the base array z_norm;
+  :func:`affine_values` and :func:`affine_range` are the browser's arithmetic written in
+  Python (what the tests compare with the server's figure).
+* ``"stages"`` (:func:`bnsim.figures.inside_layer.stages_preview`): the rows of one BN layer
+  for another layer l, unit j or training step (the z of the neighbours travel with the
+  recipe), and γ, β of two sliders; :func:`stages_values` is the browser's arithmetic in
+  Python.
 
 The component is one HTML file (``live_frontend/index.html``, no build step). plotly.js is
 served from the ``plotly`` Python package the project already depends on, so the browser draws
@@ -152,3 +156,82 @@ def affine_range(spec: dict, values: list[np.ndarray]) -> list[float]:
     lo, hi = float(vals.min()), float(vals.max())
     pad = spec["pad"] + spec["rel"] * max(hi - lo, spec["span"])
     return [lo - pad, hi + pad]
+
+
+# ---------------------------------------------------------------- the "stages" recipe
+def stages_pick(recipe: dict, values: dict) -> dict | None:
+    """Which z, learned γ, β and classes the browser picks for the slider ``values`` (layer,
+    unit, step): at most one of them may differ from the values drawn (else ``None``: the
+    browser waits for the server). Clipped as the page clips: layer to the depth, unit to the
+    layer's width, step to the latest snapshot at or before it (the last snapshot is the last
+    step trained)."""
+    v = {k: values.get(k, recipe[k]) for k in ("layer", "unit", "step")}
+    moved = [k for k in v if v[k] != recipe[k]]
+    if len(moved) > 1:
+        return None
+    m, shown, widths = recipe["m"], recipe["shown"], np.asarray(recipe["widths"])
+    layer = int(min(v["layer"], len(widths)))
+    unit = int(min(v["unit"], widths[shown["layer"] - 1]))
+    snap = max(int(np.searchsorted(np.asarray(recipe["snapshots"]), v["step"], side="right"))
+               - 1, 0)
+    ys = np.asarray(recipe["step_y"]).reshape(-1, m)
+    if moved == ["layer"]:
+        src, i, y = "layer", layer - 1, ys[shown["snap"]]
+    elif moved == ["step"]:
+        src, i, y = "step", snap, ys[snap]
+    else:
+        src, i, y = "unit", unit - 1, ys[shown["snap"]]
+    z = np.asarray(recipe[f"{src}_z"], dtype=float).reshape(-1, m)[i]
+    return {"z": z, "gamma": float(recipe[f"{src}_gamma"][i]),
+            "beta": float(recipe[f"{src}_beta"][i]), "y": y}
+
+
+def stages_values(recipe: dict, values: dict) -> dict | None:
+    """The traces of the rows figure the browser draws for slider ``values`` (missing ones: as
+    drawn): ``{"x": [4 lists], "y": [...], "text": [...], "range": [lo, hi]}`` for the paths,
+    the dots of class 0 and 1 and the statistics — what ``live_frontend/index.html``
+    (``stagesValues``) computes, in the same float64 operations except the order of sums."""
+    pick = stages_pick(recipe, values)
+    if pick is None:
+        return None
+    m = recipe["m"]
+    z = pick["z"] + recipe["b"]
+    mu = float(sum(z.tolist()) / m)
+    zc = z - mu
+    sigma2 = float(sum((zc * zc).tolist()) / m)
+    inv_std = 1.0 / math.sqrt(sigma2 + recipe["eps"])
+    mode = recipe["mode"]
+    if mode == "undo":
+        gamma, beta = math.sqrt(sigma2 + recipe["eps"]), mu
+    elif mode == "sliders":
+        gamma, beta = (values.get(k, recipe.get(k)) for k in ("gamma", "beta"))
+    else:
+        gamma, beta = pick["gamma"], pick["beta"]
+    z_norm = zc * inv_std
+    gz = gamma * z_norm
+    z_tilde = gz + beta
+    rows = {"z": z, "mu": mu, "zc": zc, "sigma2": sigma2, "inv_std": inv_std, "z_norm": z_norm,
+            "gz": gz, "z_tilde": z_tilde, "a": _act(recipe["activation"], z_tilde)}
+    label, per, y = recipe["labels"], recipe["per"], np.asarray(pick["y"])
+    xs, ys, texts = [[], [], [], []], [[], [], [], []], [None, [], [], None]
+    for i in range(m):
+        for k in per:
+            xs[0].append(float(rows[k][i]))
+            ys[0].append(label[k])
+        xs[0].append(None)
+        ys[0].append(None)
+    for c in (0, 1):
+        for k in per:
+            for i in np.flatnonzero(y == c):
+                xs[1 + c].append(float(rows[k][i]))
+                ys[1 + c].append(label[k])
+                texts[1 + c].append(f"example {i + 1}")
+    for k in label:
+        if k not in per:
+            xs[3].append(float(rows[k]))
+            ys[3].append(label[k])
+    vals = np.concatenate([np.ravel(np.asarray(rows[k], dtype=float)) for k in label] + [[0.0]])
+    vals = vals[np.isfinite(vals)]
+    lo, hi = float(vals.min()), float(vals.max())
+    pad = recipe["pad"] * max(hi - lo, 1.0)
+    return {"x": xs, "y": ys, "text": texts, "range": [lo - pad, hi + pad]}
