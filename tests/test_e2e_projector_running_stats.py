@@ -116,3 +116,40 @@ def test_nothing_is_wider_than_a_phone(browser, streamlit_server):
             assert found["wide"] == [], (panel, found)
     finally:
         context.close()
+
+
+#: JS: the step-by-step chart's subplot areas (Plotly's drag rectangles, one per subplot) and
+#: the boxes of its slider rail and ▶/❚❚ buttons, in page px; the chart's own box
+SCRUB_JS = """() => {
+    const gd = document.querySelector('[data-testid=stMain] .js-plotly-plot');
+    const box = el => { const r = el.getBoundingClientRect();
+                        return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+    return {chart: box(gd),
+            panels: Array.from(gd.querySelectorAll('.draglayer .nsewdrag')).map(box),
+            lengths: Object.keys(gd._fullLayout).filter(k => /^yaxis\\d*$/.test(k))
+                .map(k => gd._fullLayout[k]._length),
+            rail: box(gd.querySelector('.slider-rail-rect')),
+            buttons: Array.from(gd.querySelectorAll('.updatemenu-button')).map(box)};
+}"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] \
+        and b["top"] < a["bottom"]
+
+
+def test_step_by_step_panels_are_readable_from_the_back(page, streamlit_server):
+    """Step by step at 1280×720: both panels (μ and the weights) at least 250 px tall and in
+    the first screen with the slider and the ▶/❚❚ buttons under them, which don't touch."""
+    goto_and_wait(page, f"{streamlit_server}{PAGE}{_query('Step by step')}")
+    _boxes(page, 1)
+    s = page.evaluate(SCRUB_JS)
+    assert len(s["panels"]) == len(s["lengths"]) == 2, s
+    for panel in s["panels"]:
+        assert panel["bottom"] - panel["top"] >= 250, s  # no panel under ~250 px
+        assert s["chart"]["top"] <= panel["top"] and panel["bottom"] <= SCREEN, s
+    assert min(s["lengths"]) >= 250, s
+    for control in [s["rail"], *s["buttons"]]:
+        assert max(p["bottom"] for p in s["panels"]) < control["top"], s  # under the panels
+        assert control["bottom"] <= min(s["chart"]["bottom"], SCREEN), s
+    assert not any(_overlap(b, s["rail"]) for b in s["buttons"]), s

@@ -25,6 +25,7 @@ from tests.browser_helpers import (
 pytestmark = pytest.mark.browser
 
 BETA = "β_EMA (EMA coefficient)"
+DOTS = "mini-batch μ<sub>B</sub>, σ²<sub>B</sub>"  # the dots' legend name, typeset
 SMALL = "steps=200"
 
 #: JS (index) -> x of the scrub figure's grey curtain (its left edge is step k + 0.5).
@@ -92,18 +93,17 @@ AXIS_JS = "() => document.getElementById('chart').data[0].yaxis || 'y'"
 
 def _trajectory_frames(page):
     """The frames of the μ plot and the σ² plot (both draw the mini-batch dots)."""
-    live_chart_frame(page, "mini-batch μ_B, σ²_B")
+    live_chart_frame(page, DOTS)
     page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('iframe')).filter(f => {"
+        "(dots) => Array.from(document.querySelectorAll('iframe')).filter(f => {"
         " try { const c = f.contentDocument.getElementById('chart');"
-        " return c && c.data && c.data.some(t => t.name === 'mini-batch μ_B, σ²_B'); }"
-        " catch (e) { return false; } }).length === 2")
+        " return c && c.data && c.data.some(t => t.name === dots); }"
+        " catch (e) { return false; } }).length === 2", arg=DOTS)
     found = {}
     for frame in page.frames:
         if "/bnsim.ui.live.live_chart/" in frame.url and frame.evaluate(
-                "() => { const c = document.getElementById('chart');"
-                " return !!(c && c.data && c.data.some(t => t.name === 'mini-batch μ_B, σ²_B'));"
-                " }"):
+                "(dots) => { const c = document.getElementById('chart');"
+                " return !!(c && c.data && c.data.some(t => t.name === dots)); }", DOTS):
             found[frame.evaluate(AXIS_JS)] = frame
     return [found["y"], found["y2"]]
 
@@ -121,7 +121,7 @@ def test_live_charts_follow_the_theme(browser, streamlit_server, scheme):
     page = context.new_page()
     try:
         goto_and_wait(page, f"{streamlit_server}/Running_statistics?{SMALL}")
-        frame = live_chart_frame(page, "mini-batch μ_B, σ²_B")
+        frame = live_chart_frame(page, DOTS)
         for dark in (scheme == "dark", scheme != "dark"):  # as opened, then switched
             page.wait_for_function(  # the page has taken the theme
                 f"(dark) => {{ const c = ({APP_BG_JS})().match(/\\d+/g).map(Number);"

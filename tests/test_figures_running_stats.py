@@ -10,12 +10,14 @@ from bnsim import data
 from bnsim import running_stats as E
 from bnsim.figures import running_stats as F
 from bnsim.figures.style import COLORS
+from bnsim.figures.style import math as typeset
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
 from bnsim.verdict import num
 from tests.helpers import arr
 
 ALL = ("ema", "ema_bc", "cumulative", "population")
+BATCH = typeset("mini-batch μ_B, σ²_B")  # legends show symbols typeset: μ<sub>B</sub>
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +57,9 @@ def test_trajectory_traces_axes_and_population_line(us):
     est = E.estimate(us, 0.9)
     fig = _valid(F.trajectory(us, est, ALL, "unbiased"))
     names = [t.name for t in fig.data if t.yaxis in (None, "y")]
-    assert names == ["mini-batch μ_B, σ²_B", "EMA (lecture)", "bias-corrected EMA",
+    assert names == [BATCH, "EMA (lecture)", "bias-corrected EMA",
                      "cumulative average", "population statistics"]
-    dots_mu, dots_var = (_by_name(fig, "mini-batch μ_B, σ²_B", a)[0] for a in ("y", "y2"))
+    dots_mu, dots_var = (_by_name(fig, BATCH, a)[0] for a in ("y", "y2"))
     assert dots_mu.mode == "markers" and dots_mu.marker.color == COLORS["batch"]
     np.testing.assert_array_equal(arr(dots_mu.y), us.mu)
     np.testing.assert_array_equal(arr(dots_var.y), us.var_u)
@@ -80,7 +82,7 @@ def test_trajectory_axes_do_not_move_with_beta_and_respect_the_toggles(us):
     b = F.trajectory(us, E.estimate(us, 0.2), ("ema",), "biased")
     for ax in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
         assert a.layout[ax].range == b.layout[ax].range
-    assert {t.name for t in b.data} == {"mini-batch μ_B, σ²_B", "EMA (lecture)"}
+    assert {t.name for t in b.data} == {BATCH, "EMA (lecture)"}
     assert a.layout.yaxis2.title.text.startswith("variance σ² (biased")
     log = F.trajectory(us, E.estimate(us, 0.9), ALL, log_steps=True)
     assert log.layout.xaxis2.type == "log" and log.layout.xaxis2.range[1] == pytest.approx(
@@ -90,7 +92,7 @@ def test_trajectory_axes_do_not_move_with_beta_and_respect_the_toggles(us):
 def test_trajectory_without_bn_and_thinning(run):
     us = E.unit_stats(run[0], 2, 0)  # layer 2 has no BN
     fig = F.trajectory(us, None, ALL)
-    assert {t.name for t in fig.data} == {"mini-batch μ_B, σ²_B", "population statistics"}
+    assert {t.name for t in fig.data} == {BATCH, "population statistics"}
     thin = F.trajectory(us, None, ALL, max_points=50)
     x = arr(thin.data[0].x)
     stride = F.dot_stride(len(us.steps), 50)
@@ -105,7 +107,8 @@ def test_error_plot_log_axes_window_and_tolerance(us):
     fig = _valid(F.error_plot(us, errs, ALL, 0.95, 0.05))
     assert fig.layout.xaxis.type == fig.layout.yaxis.type == "log"
     assert fig.layout.yaxis2.type == "log"
-    assert "σ_pop" in fig.layout.yaxis.title.text and "σ²_pop" in fig.layout.yaxis2.title.text
+    assert "σ<sub>pop</sub>" in fig.layout.yaxis.title.text
+    assert "σ²<sub>pop</sub>" in fig.layout.yaxis2.title.text
     window = [t for t in fig.data if t.name and t.name.startswith("window")]
     assert len(window) == 2 and window[0].x == pytest.approx((20.0, 20.0))
     assert "20 steps" in window[0].name
@@ -140,8 +143,8 @@ def test_distribution_histograms_and_marks(run, us):
                                                               arr(b.x)[-1] + width / 2))
         np.testing.assert_allclose(dens * width * len(z), counts, atol=1e-9)
     lines = {t.name.split(" = ")[0]: t.x[0] for t in fig.data if t.type == "scatter"}
-    assert lines == pytest.approx({"μ_B of this mini-batch": d.mu_batch,
-                                   "population mean μ_pop": d.pop_mean,
+    assert lines == pytest.approx({typeset("μ_B of this mini-batch"): d.mu_batch,
+                                   typeset("population mean μ_pop"): d.pop_mean,
                                    "EMA (lecture)": 0.1, "cumulative average": 0.2})
     assert fig.layout.xaxis.title.text == f"z at step {d.step}"
     again = F.distribution(d, {"ema": 0.3}, E.z_range(us))
@@ -158,7 +161,7 @@ def test_scrub_frames_slider_and_play_button(us):
     slider = fig_valid.layout.sliders[0]
     assert len(slider.steps) == K
     assert tuple(slider.steps[24].args[0]) == ("25",) and slider.steps[24].method == "animate"
-    assert slider.steps[24].label.startswith(f"25: μ_B {num(us.mu[24])} · EMA ")
+    assert slider.steps[24].label.startswith(f"25: μ<sub>B</sub> {num(us.mu[24])} · EMA ")
     buttons = fig_valid.layout.updatemenus[0].buttons
     assert buttons[0].method == "animate" and buttons[0].args[0] is None
     assert buttons[0].args[1]["fromcurrent"] is True
@@ -237,7 +240,7 @@ def test_ema_preview_has_nothing_to_redraw_without_ema_lines(us):
 def test_a_figure_refines_the_base_layout_without_losing_it(us):
     est = E.estimate(us, 0.9)
     scrub = F.scrub(us, est, ALL)
-    assert scrub.layout.margin.b == 150  # room for the Plotly slider and ▶ below the plot
+    assert scrub.layout.margin.b == 120  # room for the Plotly slider and ▶ below the plots
     assert (scrub.layout.margin.l, scrub.layout.margin.r) == (60, 20)  # the base margins
     assert scrub.layout.legend.orientation == "h" and scrub.layout.font.size == 16
 
@@ -285,8 +288,8 @@ def test_distribution_marks_close_together_get_labels_on_different_heights(run, 
     marks = {"ema": close, "ema_bc": close + 0.001, "cumulative": close - 0.001}
     fig = _valid(F.distribution(d, marks, E.z_range(us)))
     labels = {a.text: (a.x, a.y) for a in fig.layout.annotations}
-    assert set(labels) >= {"μ_pop", "EMA", "corrected", "cumulative"}
-    near = [labels[k] for k in ("μ_pop", "EMA", "corrected", "cumulative")]
+    assert set(labels) >= {typeset("μ_pop"), "EMA", "corrected", "cumulative"}
+    near = [labels[k] for k in (typeset("μ_pop"), "EMA", "corrected", "cumulative")]
     assert len({y for _, y in near}) == 4  # stacked, not overlaid
     assert max(y for _, y in labels.values()) < fig.layout.yaxis.range[1]  # all on the plot
     lines = {t.name.split(" = ")[0]: t.y[1] for t in fig.data if t.type == "scatter"}

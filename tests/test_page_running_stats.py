@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bnsim import data, running
+from bnsim.figures.style import math as typeset
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
 from bnsim.ui import cache
@@ -17,6 +18,7 @@ from tests.apptest_charts import chart_by_key as _figure
 from tests.apptest_charts import chart_specs
 from tests.helpers import arr
 
+BATCH = typeset("mini-batch μ_B, σ²_B")  # the dots' legend name, typeset: μ<sub>B</sub>
 PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "3_running_stats.py")
 SMALL = {"steps": "200"}
 
@@ -61,7 +63,7 @@ def test_defaults_run_and_show_the_main_figure():
     at = AppTest.from_file(PAGE, default_timeout=60).run()  # the real defaults (1000 steps)
     _no_errors(at)
     fig = _trajectory(at)
-    dots = [t for t in fig["data"] if t["name"] == "mini-batch μ_B, σ²_B"][0]
+    dots = [t for t in fig["data"] if t["name"] == BATCH][0]
     x = arr(dots["x"])  # the first 30 mini-batches, then every 4th of 1000, and the last
     assert list(x[:30]) == list(range(1, 31)) and x[-1] == 1000 and len(x) < 300 + 30
     assert set(np.diff(x[30:-1])) == {4}
@@ -90,8 +92,8 @@ def test_beta_changes_the_running_estimate_but_not_the_recorded_batch_stats():
     _no_errors(at)
     after = _trajectory(at)
     for axis in ("y", "y2"):
-        np.testing.assert_array_equal(_trace(before, "mini-batch μ_B, σ²_B", axis),
-                                      _trace(after, "mini-batch μ_B, σ²_B", axis))
+        np.testing.assert_array_equal(_trace(before, BATCH, axis),
+                                      _trace(after, BATCH, axis))
         np.testing.assert_array_equal(_trace(before, "population statistics", axis),
                                       _trace(after, "population statistics", axis))
         assert not np.allclose(_trace(before, "EMA (lecture)", axis),
@@ -222,7 +224,7 @@ def test_layer_without_bn_explains_and_still_shows_the_batch_stats():
     _no_errors(at)
     assert any("has no BN" in i.value for i in at.info)
     fig = _trajectory(at)
-    assert {t["name"] for t in fig["data"]} == {"mini-batch μ_B, σ²_B",
+    assert {t["name"] for t in fig["data"]} == {BATCH,
                                                "population statistics"}
     assert "keeps no running estimate" in _text(at)
 

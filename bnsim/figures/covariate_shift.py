@@ -20,7 +20,6 @@ Conventions of this page (one figure style):
 from __future__ import annotations
 
 import math as _math
-import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -44,14 +43,7 @@ HEIGHT = {"scene": 390, "shift_acc": 390, "rules": 340, "layer": 420, "zt": 700,
 LEGEND_TOP = dict(orientation="h", yref="container", y=1.0, yanchor="top", xanchor="left",
                   x=0, font=dict(size=style.FONT_SIZE))
 
-_SUP = re.compile(r"\^\[([^\]]+)\]")
-_SUB = re.compile(r"_(B|EMA|pop|norm)\b")
-
-
-def math(label: str) -> str:
-    """The page's plain-text notation typeset for Plotly: ``z̃^[2]`` → z̃<sup>[2]</sup>,
-    ``σ²_B`` → σ²<sub>B</sub> (the same symbols as the equations' LaTeX)."""
-    return _SUB.sub(r"<sub>\1</sub>", _SUP.sub(r"<sup>[\1]</sup>", label))
+math = style.math  # the shared typesetting: z̃^[2] → z̃<sup>[2]</sup>, μ_B → μ<sub>B</sub>
 
 
 def _rgba(hex_color: str, alpha: float) -> str:

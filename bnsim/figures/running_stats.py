@@ -51,7 +51,9 @@ STAT_LABEL = {"mean": "μ", "var": "σ²"}
 
 def _figure(data: list, layout: dict, frames: list | None = None, height: int = 400
             ) -> go.Figure:
-    """A Figure from plain dicts, laid out with :func:`style.layout` (projector-sized fonts)."""
+    """A Figure from plain dicts, laid out with :func:`style.layout` (projector-sized fonts),
+    its symbols typeset (:func:`style.typeset_spec`: μ_B → μ<sub>B</sub> in legends, axis
+    titles, annotations, hover and the slider's readout)."""
     axes = {k: layout.pop(k) for k in list(layout) if k.startswith(("xaxis", "yaxis"))}
     merged = style.layout(height=height, **axes)
     for k, v in layout.items():  # a figure's margin or legend refines the base one
@@ -59,7 +61,7 @@ def _figure(data: list, layout: dict, frames: list | None = None, height: int = 
     spec = {"data": data, "layout": merged}
     if frames:
         spec["frames"] = frames
-    return go.Figure(spec, _validate=False)
+    return go.Figure(style.typeset_spec(spec), _validate=False)
 
 
 MAX_POINTS, MAX_LINE_POINTS = 300, 600  # per trace of the trajectory plot (see trajectory)
@@ -184,7 +186,7 @@ def ema_preview(fig: go.Figure, us: UnitStats, variance: str, beta: float, slide
     moment later."""
     series = {"y": us.mu, "y2": us.sigma2(variance)}
     v0 = {"y": INIT["mean"], "y2": INIT["var"]}
-    kinds = {NAMES["ema"]: False, NAMES["ema_bc"]: True}
+    kinds = {style.math(NAMES["ema"]): False, style.math(NAMES["ema_bc"]): True}
     traces = []
     for i, t in enumerate(fig.data):
         if t.name in kinds and t.mode == "lines":
@@ -327,15 +329,23 @@ def _readout(k: int, us: UnitStats, est: Estimates, shown) -> str:
     return f"{k}: " + " · ".join(parts)
 
 
-def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int = 150,
-          height: int = 560) -> go.Figure:
-    """The first ``window`` steps of μ (top) and the weight (1 − β_EMA)·β_EMA^(k−i) that the EMA
-    v_k gives each earlier mini-batch i (bottom), animated over k = 1..window in the browser.
+SCRUB_DOMAINS = {"x": [0, 0.47], "x2": [0.6, 1]}  # μ left, the weights right: each ≥ 250 px tall
+SCRUB_MARGIN = dict(t=80, b=120)  # two legend rows above; ticks, axis titles, slider, ▶ below
 
-    A grey curtain (a layout shape above the traces) hides the steps after k; one frame per
-    step moves the curtain, the current points and the weight profile — a handful of numbers
-    per frame; the slider's current-value line reads out the numbers of step k. The Plotly
-    slider and play button run in the browser, so scrubbing sends nothing to the server.
+
+def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int = 150,
+          height: int = 500) -> go.Figure:
+    """The first ``window`` steps of μ (left) and the weight (1 − β_EMA)·β_EMA^(k−i) that the
+    EMA v_k gives each earlier mini-batch i (right, on the same batch axis), animated over
+    k = 1..window in the browser.
+
+    The two panels sit side by side, so each keeps its full height (≥ 250 px of a 500 px chart
+    at 1280×720, read from the back of a room) with the slider and the ▶/❚❚ buttons under both.
+    A grey curtain (a layout shape above the traces, one per panel) hides the steps after k;
+    one frame per step moves the curtains, the current points and the weight profile — a
+    handful of numbers per frame; the slider's current-value line reads out the numbers of
+    step k. The Plotly slider and play button run in the browser, so scrubbing sends nothing to
+    the server.
     """
     K = int(min(len(us.steps), window))
     steps = us.steps[:K]
@@ -361,10 +371,11 @@ def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int
                 dict(type="scatter", x0=k - K + 1)]
 
     def curtain(k: int) -> list[dict]:
-        """The grey curtain over the steps after k, above every trace (a fill trace would be
-        drawn under the dots, which then show through)."""
-        return [dict(type="rect", xref="x", yref="y domain", x0=k + 0.5, x1=K + 0.5, y0=0,
-                     y1=1, layer="above", fillcolor=CURTAIN, line=dict(width=0))]
+        """The grey curtain over the steps after k in both panels, above every trace (a fill
+        trace would be drawn under the dots, which then show through)."""
+        return [dict(type="rect", xref=xa, yref=f"{ya} domain", x0=k + 0.5, x1=K + 0.5, y0=0,
+                     y1=1, layer="above", fillcolor=CURTAIN, line=dict(width=0))
+                for xa, ya in (("x", "y"), ("x2", "y2"))]
 
     first = [dict(type="scatter", mode="markers", showlegend=False, hoverinfo="skip",
                   marker=dict(color=[C["batch"]] + [RUNNING_STYLE[n][0] for n in running],
@@ -387,15 +398,17 @@ def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int
             "transition": {"duration": 0}, "mode": "immediate"}
     xr = [0.5, K + 0.5]
     layout = dict(
-        xaxis=dict(domain=[0, 1], anchor="y", range=xr, showticklabels=False, matches="x2"),
-        yaxis=dict(domain=[0.4, 1], range=[lo, hi], title=dict(text="mean μ")),
-        xaxis2=dict(domain=[0, 1], anchor="y2", range=xr, title=dict(text="step k")),
-        yaxis2=dict(domain=[0, 0.3], range=[0, 1.15 * (1 - beta)],
-                    title=dict(text="weight in v_k")),
+        xaxis=dict(domain=SCRUB_DOMAINS["x"], anchor="y", range=xr,
+                   title=dict(text="step k", standoff=4)),
+        yaxis=dict(anchor="x", range=[lo, hi], title=dict(text="mean μ")),
+        xaxis2=dict(domain=SCRUB_DOMAINS["x2"], anchor="y2", range=xr, matches="x",
+                    title=dict(text="mini-batch i", standoff=4)),
+        yaxis2=dict(anchor="x2", range=[0, 1.15 * (1 - beta)],
+                    title=dict(text="weight of batch i in v_k")),
         shapes=curtain(k0),
         # step labels are the readout; hidden under the slider, shown as its current value.
         # The ▶/❚❚ buttons sit left of the slider's rail, on its line, never over it.
-        sliders=[dict(active=k0 - 1, x=0.16, len=0.84, y=0, yanchor="top", pad=dict(t=60),
+        sliders=[dict(active=k0 - 1, x=0.16, len=0.84, y=0, yanchor="top", pad=dict(t=48),
                       font=dict(size=1), ticklen=0, bgcolor=CONTROL_BG,
                       bordercolor=C["neutral"], activebgcolor=C["running"],
                       tickcolor=C["neutral"],
@@ -404,12 +417,12 @@ def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int
                       steps=[dict(method="animate", label=_readout(k, us, est, shown),
                                   args=[[str(k)], step_args]) for k in range(1, K + 1)])],
         updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left",
-                          yanchor="top", pad=dict(t=88), showactive=False,
+                          yanchor="top", pad=dict(t=76), showactive=False,
                           font=dict(size=style.FONT_SIZE), bgcolor=CONTROL_BG,
                           bordercolor=C["neutral"],
                           buttons=[dict(label="▶", method="animate", args=[None, play]),
                                    dict(label="❚❚", method="animate",
                                         args=[[None], step_args])])],
-        margin=dict(b=150),
+        margin=dict(SCRUB_MARGIN),
     )
     return _figure(data, layout, frames, height=height)

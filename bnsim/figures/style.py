@@ -8,6 +8,10 @@ grey are darkened a little for that (same hue); ``tests/test_style.py`` checks i
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
+
 import plotly.graph_objects as go
 
 # Okabe–Ito palette; orange, sky blue and grey at 85 %, 80 % and 90 % of their lightness so
@@ -83,3 +87,114 @@ def base_layout(fig: go.Figure, *, title: str | None = None, x_title: str | None
     if y_title is not None:
         fig.update_yaxes(title_text=y_title)
     return fig
+
+
+# ---------------------------------------------------------------- typeset symbols
+# Code, CSV headers and Markdown write symbols as bnsim.notation does (a^[l−1], z̃^[l], μ_B,
+# σ²_B, β_EMA, μ_pop, v_k); figures show them typeset with Plotly's <sup>/<sub>, matching
+# the equations' LaTeX. Subscripts are the lecture's named ones (_B, _EMA, _pop, _norm) and the
+# step indices k and t of a one-letter symbol (v_k, θ_t), so "z_norm" is typeset but never
+# "p_eval" or "eval_acc".
+_SUP = re.compile(r"\^\[([^\]]+)\]")
+_SUB = re.compile(r"_(B|EMA|pop|norm)\b")
+_IDX = re.compile(r"(?<!\w)([^\W\d_][\u0302\u0303]?)_([kt])\b")
+
+
+def math(label: str) -> str:
+    """Plain-text notation typeset for Plotly: ``z̃^[2]`` → z̃<sup>[2]</sup>, ``σ²_B`` →
+    σ²<sub>B</sub>, ``β_EMA`` → β<sub>EMA</sub>, ``v_k`` → v<sub>k</sub> (idempotent)."""
+    label = _SUB.sub(r"<sub>\1</sub>", _SUP.sub(r"<sup>[\1]</sup>", label))
+    return _IDX.sub(r"\1<sub>\2</sub>", label)
+
+
+#: keys of a figure's JSON whose strings are shown: trace names and hover templates, titles,
+#: annotations, tick texts, slider step labels, the slider's current-value prefix, buttons
+TEXT_KEYS = frozenset({"name", "text", "hovertemplate", "texttemplate", "ticktext", "label",
+                       "prefix", "suffix"})
+_SKIP = frozenset({"template", "customdata", "meta", "legendgroup", "uid", "x", "y", "z"})
+
+
+def typeset_spec(obj, key: str | None = None):
+    """A figure's JSON (dicts, lists, strings; arrays are left alone) with :func:`math`
+    applied to every shown string (:data:`TEXT_KEYS`); data, ids and templates unchanged."""
+    if isinstance(obj, dict):
+        return {k: obj[k] if k in _SKIP else typeset_spec(v, k) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [typeset_spec(v, key) for v in obj]
+    if isinstance(obj, str) and key in TEXT_KEYS:
+        return math(obj)
+    return obj
+
+
+_TRACE_TEXT = ("name", "hovertemplate", "texttemplate")
+
+
+def typeset(fig: go.Figure) -> go.Figure:
+    """``fig`` with :func:`math` applied to every shown string: trace names, hover templates,
+    text labels, legend-group titles and colour-bar titles, and in the layout the titles,
+    subtitles, axis titles, tick texts, annotations, legend title, sliders and buttons (see
+    :func:`typeset_spec`). Data, ids and CSVs are unchanged; returns ``fig``."""
+
+    def trace_text(t) -> None:
+        props = t.to_plotly_json()
+        change = {k: math(props[k]) for k in _TRACE_TEXT if isinstance(props.get(k), str)}
+        text = props.get("text")
+        if isinstance(text, str):
+            change["text"] = math(text)
+        elif isinstance(text, (list, tuple)) and all(isinstance(v, str) for v in text):
+            change["text"] = [math(v) for v in text]
+        for part in ("legendgrouptitle", "colorbar"):
+            if isinstance(props.get(part), dict):
+                change[part] = typeset_spec(props[part])
+        if change:
+            t.update(change)
+
+    fig.for_each_trace(trace_text)
+    layout = {k: v for k, v in fig.layout.to_plotly_json().items() if k != "template"}
+    typeset_layout = typeset_spec(layout)
+    fig.update_layout({k: v for k, v in typeset_layout.items() if v != layout[k]})
+    return fig
+
+
+def typeset_figures(builder: Callable) -> Callable:
+    """Decorator: the figure (or each figure of the tuple) ``builder`` returns, typeset with
+    :func:`typeset`, so builders write plain notation and one place typesets it."""
+
+    @functools.wraps(builder)
+    def wrapped(*args, **kwargs):
+        out = builder(*args, **kwargs)
+        if isinstance(out, go.Figure):
+            return typeset(out)
+        return type(out)(*(typeset(f) if isinstance(f, go.Figure) else f for f in out))
+
+    return wrapped
+
+
+# The same symbols as inline LaTeX for Streamlit's Markdown (headings, intros, captions), so
+# that text beside an equation shows μ_B as the equation does. Code spans and existing $…$
+# are left alone.
+_TEX = ((re.compile(r"z̃\^\[([^\]]+)\]"), r"$\\tilde z^{[\1]}$"),
+        (re.compile(r"(?<![\w$\\])([az])\^\[([^\]]+)\]"), r"$\1^{[\2]}$"),
+        (re.compile(r"z̃"), r"$\\tilde z$"),
+        (re.compile(r"σ²_B"), r"$\\sigma^2_B$"),
+        (re.compile(r"σ²_pop"), r"$\\sigma^2_{\\text{pop}}$"),
+        (re.compile(r"σ_pop"), r"$\\sigma_{\\text{pop}}$"),
+        (re.compile(r"μ_B"), r"$\\mu_B$"),
+        (re.compile(r"μ_pop"), r"$\\mu_{\\text{pop}}$"),
+        (re.compile(r"β_EMA(?:\^([tk]))?"),
+         lambda m: r"$\beta_{\text{EMA}}" + (f"^{m[1]}" if m[1] else "") + "$"),
+        (re.compile(r"z_norm"), r"$z_{\\text{norm}}$"),
+        (re.compile(r"(?<!\w)([vθ])_([kt])\b"),
+         lambda m: "$" + {"v": "v", "θ": r"\theta"}[m[1]] + f"_{m[2]}$"))
+_CODE_OR_MATH = re.compile(r"(`[^`]*`|\$[^$]*\$)")
+
+
+def tex(text: str) -> str:
+    """``text`` with the lecture's symbols as inline LaTeX for Streamlit's Markdown: ``μ_B`` →
+    ``$\\mu_B$``, ``β_EMA`` → ``$\\beta_{\\text{EMA}}$``, ``a^[2]`` → ``$a^{[2]}$``, ``z̃^[3]`` →
+    ``$\\tilde z^{[3]}$``; code spans and math are kept."""
+    parts = _CODE_OR_MATH.split(text)
+    for i in range(0, len(parts), 2):  # the even parts are plain text
+        for pattern, repl in _TEX:
+            parts[i] = pattern.sub(repl, parts[i])
+    return "".join(parts)

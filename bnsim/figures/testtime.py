@@ -5,7 +5,9 @@ statistics blue ("running"), bias-corrected EMA sky, population statistics green
 green, class 0 sky and class 1 vermillion; the followed test point is ringed in purple (no other
 purple on its tab). Accuracy axes zoom to the data in steps of 5 % (:func:`acc_range`) and say
 their range in the axis title, so that curves in the top few per cent can be told apart and
-nobody reads a truncated axis as 0–100 %. Marker lines carry their own label.
+nobody reads a truncated axis as 0–100 %. Marker lines carry their own label. Builders write
+symbols in plain notation (β_EMA, μ_B); :func:`bnsim.figures.style.typeset_figures` typesets
+every figure they return (β<sub>EMA</sub>), as on every page.
 """
 
 from __future__ import annotations
@@ -172,6 +174,7 @@ def _titled(fig: go.Figure, title: str, key: str) -> None:
         subtitle=dict(text=key, font=dict(size=style.FONT_SIZE))))
 
 
+@style.typeset_figures
 def map_figure(xs, ys, p, X_test, y_test, ext, title: str, *, key: str = CLASS_KEY,
                colorbar: bool = False, clickable: bool = False) -> go.Figure:
     """One decision map: heat map of p(class 1) (n, n) over ``xs``, ``ys``, its p = 0.5 line
@@ -188,6 +191,7 @@ def map_figure(xs, ys, p, X_test, y_test, ext, title: str, *, key: str = CLASS_K
     return fig
 
 
+@style.typeset_figures
 def eval_boundary(b, X_test, y_test) -> go.Figure:
     """Eval-mode decision map (running μ̂, σ̂²): every point stands alone.
 
@@ -196,6 +200,7 @@ def eval_boundary(b, X_test, y_test) -> go.Figure:
                       f"{EVAL.short.capitalize()}: running μ̂, σ̂²")
 
 
+@style.typeset_figures
 def batch_boundary(b, X_test, y_test, k: int, mix_pct: float | None) -> go.Figure:
     """Batch-statistics decision map with test batch size k: every grid point predicted
     inside a batch with the same k − 1 batch-mates (drawn as diamonds).
@@ -216,6 +221,7 @@ def batch_boundary(b, X_test, y_test, k: int, mix_pct: float | None) -> go.Figur
     return fig
 
 
+@style.typeset_figures
 def pick_map(b, X_test, y_test, picked: int) -> go.Figure:
     """Eval-mode map (``b``: an EvalMap) with clickable test points (customdata = test
     index); ``picked`` is drawn as a large ring."""
@@ -249,6 +255,7 @@ def _batch_band(x, lo, hi, mean, band_name: str, mean_name: str, hover: str) -> 
     return fig
 
 
+@style.typeset_figures
 def accuracy_vs_k(table: pd.DataFrame, k: int | None = None, acc_k: float | None = None,
                   floor: float | None = None) -> go.Figure:
     """Batch-statistics test accuracy vs test batch size k (mean, 5–95 % band over random
@@ -286,6 +293,7 @@ def accuracy_vs_k(table: pd.DataFrame, k: int | None = None, acc_k: float | None
     return fig
 
 
+@style.typeset_figures
 def neighbours(p_draws, p_eval: float, k: int, picked: int, label: int) -> go.Figure:
     """Histogram of one test point's p(class 1) over random test batches of size k (batch
     statistics) with its single eval-mode value and the 0.5 threshold."""
@@ -316,6 +324,7 @@ def neighbours(p_draws, p_eval: float, k: int, picked: int, label: int) -> go.Fi
     return fig
 
 
+@style.typeset_figures
 def skewed(df: pd.DataFrame, mix_pct: float, k: int) -> go.Figure:
     """Accuracy vs the share of class 1 in test batches of size k: batch statistics (mean and
     5–95 % band) vs running statistics on the same examples; the chosen mix as a line."""
@@ -346,6 +355,7 @@ def skewed(df: pd.DataFrame, mix_pct: float, k: int) -> go.Figure:
     return fig
 
 
+@style.typeset_figures
 def running_estimates(df: pd.DataFrame, ema_beta: float) -> go.Figure:
     """Eval-mode test accuracy after t steps with each running estimate (log t axis)."""
     fig = go.Figure()
@@ -386,6 +396,7 @@ class RenormFigures(NamedTuple):
     end: go.Figure
 
 
+@style.typeset_figures
 def renorm(curves: pd.DataFrame, table: pd.DataFrame) -> RenormFigures:
     """Variants trained alike (plain BN, Batch Renorm, BN on running averages; those present
     in ``curves``), both figures on the same accuracy range zoomed to the data.

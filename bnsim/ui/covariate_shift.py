@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -25,6 +24,7 @@ from bnsim import covariate_shift as cv
 from bnsim import data
 from bnsim import notation as nt
 from bnsim.figures import covariate_shift as figs
+from bnsim.figures import style
 from bnsim.train import TrainConfig, TrainTrace
 from bnsim.ui import controls as ui
 from bnsim.ui.cache import train_on_dataset
@@ -52,20 +52,8 @@ ABOUT = ("The lecture explains BN with **covariate shift**: a classifier trained
 # ---------------------------------------------------------------- typeset symbols
 # The page writes symbols as the notation registry does (a^[l−1], z̃^[l], μ_B, σ²_B) and
 # shows them typeset: inline LaTeX in text (:func:`tex`), <sup>/<sub> in figures
-# (:func:`bnsim.figures.covariate_shift.math`), LaTeX in the equations.
-_TEX = ((re.compile(r"z̃\^\[([^\]]+)\]"), r"$\\tilde z^{[\1]}$"),
-        (re.compile(r"(?<![\w$\\])([az])\^\[([^\]]+)\]"), r"$\1^{[\2]}$"),
-        (re.compile(r"z̃"), r"$\\tilde z$"),
-        (re.compile(r"σ²_B"), r"$\\sigma^2_B$"),
-        (re.compile(r"μ_B"), r"$\\mu_B$"))
-
-
-def tex(text: str) -> str:
-    """``text`` with the page's symbols as inline LaTeX for Streamlit's Markdown:
-    ``a^[2]`` → ``$a^{[2]}$``, ``z̃^[3]`` → ``$\\tilde z^{[3]}$``, ``μ_B`` → ``$\\mu_B$``."""
-    for pattern, repl in _TEX:
-        text = pattern.sub(repl, text)
-    return text
+# (:func:`bnsim.figures.style.math`), LaTeX in the equations.
+tex = style.tex  # the one converter of symbols to inline LaTeX (shared by every page)
 
 
 TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise",

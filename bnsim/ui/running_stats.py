@@ -18,6 +18,7 @@ from bnsim import notation, running
 from bnsim import running_stats as E
 from bnsim.figures import running_stats as figs
 from bnsim.figures.running_stats import MAX_LINE_POINTS, dot_stride
+from bnsim.figures.style import tex
 from bnsim.running_stats import share
 from bnsim.train import TrainTrace
 from bnsim.ui.cache import train_on_dataset
@@ -27,23 +28,25 @@ from bnsim.verdict import Outcome, Verdict, num, pct
 TITLE = "Running statistics"
 # One line above the tabs, so each tab's picture fits the first 1280×720 screen; the rest is in
 # the "About this page" expander under the trajectory. Symbols as in bnsim.notation.GLOSSARY's
-# labels (μ_B, σ²_B, β_EMA, μ_pop): one convention in headings, captions, legends and buttons.
-INTRO = ("Dots: each mini-batch's μ_B, σ²_B · lines: the running estimates a test example "
-         "uses · dashed: the population values.")
+# labels (μ_B, σ²_B, β_EMA, μ_pop), typeset like the equations: inline LaTeX in prose
+# (style.tex), <sub> in figures (style.math); buttons, widget labels and takeaways keep the
+# plain form (links and tests name them).
+INTRO = tex("Dots: each mini-batch's μ_B, σ²_B · lines: the running estimates a test example "
+            "uses · dashed: the population values.")
 ABOUT_LABEL = "About this page"
-ABOUT = ("Every mini-batch gives its own μ_B, σ²_B for each unit of layer l; a single test "
-         "example needs fixed values instead: an exponentially weighted average (EMA) "
-         "collected during training. The plots show it form, and how far it is from the true "
-         "(population) statistics: μ and σ² of the whole training set through the weights of "
-         "that step. The step axis is logarithmic by default, so the first steps — where the "
-         "EMA climbs from its start value — are as wide as the last hundreds (View → Log step "
-         "axis).")
+ABOUT = tex("Every mini-batch gives its own μ_B, σ²_B for each unit of layer l; a single test "
+            "example needs fixed values instead: an exponentially weighted average (EMA) "
+            "collected during training. The plots show it form, and how far it is from the true "
+            "(population) statistics: μ and σ² of the whole training set through the weights of "
+            "that step. The step axis is logarithmic by default, so the first steps — where the "
+            "EMA climbs from its start value — are as wide as the last hundreds (View → Log "
+            "step axis).")
 # Chart heights: every tab's chart starts ≈ 210 px down at 1280×720 (title, one line, the tab
 # strip) and ends above 720 (tests/test_e2e_projector_running_stats.py).
 TRAJECTORY_HEIGHT = 480
 ERRORS_HEIGHT = 480
 DISTRIBUTION_HEIGHT = 480  # the legend takes three rows; the histogram keeps ≥ 250 px
-SCRUB_HEIGHT = 500  # the Plotly slider and ▶ buttons take the bottom 150 px
+SCRUB_HEIGHT = 500  # two panels side by side, each ≈ 290 px tall; slider and ▶ under both
 N_TRAIN = 400
 
 CONTROLS = (
@@ -144,8 +147,9 @@ PRESETS = {
         values={"lr": "0.1", "beta": 0.99, "unit": 3}, tab=TRAJECTORY),
 }
 NO_BN_PANEL = "No running estimate in a layer without BN."
-SCRUB_CAPTION = ("Drag the slider under the plot or press ▶: it runs in your browser. The grey "
-                 "curtain hides the steps still to come.")
+SCRUB_CAPTION = tex("Drag the slider under the plots or press ▶: it runs in your browser. The "
+                    "grey curtain hides the steps still to come; the second plot shows how much "
+                    "each earlier mini-batch's μ_B still counts in the EMA v_k.")
 # (live-chart key, statistic) of the side-by-side plots; columns stack on a phone
 TRAJECTORY_KEYS = (("trajectory", "mean"), ("trajectory_var", "var"))
 ERROR_KEYS = (("errors", "mean"), ("errors_var", "var"))

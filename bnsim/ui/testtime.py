@@ -16,6 +16,7 @@ import numpy as np
 import streamlit as st
 
 from bnsim import data, notation, testtime
+from bnsim.figures.style import tex
 from bnsim.network import NetConfig
 from bnsim.train import StackedTrace, TrainConfig, TrainTrace, train_stacked
 from bnsim.ui.cache import Trained, train_on_dataset
@@ -301,10 +302,12 @@ def on_pick() -> None:
 
 
 # ---------------------------------------------------------------- sentences
-# Symbols as in bnsim.notation.GLOSSARY's plot labels (μ_B, σ²_B, μ̂, σ̂², z_norm, z̃, β_EMA)
-# in every heading, legend, caption and button; typeset LaTeX only in st.latex equations.
-INTRO = ("At test time BN uses the **running** estimates μ̂, σ̂² — why not the **test "
-         "batch**'s own μ_B, σ²_B?")
+# Symbols as in bnsim.notation.GLOSSARY's plot labels (μ_B, σ²_B, μ̂, σ̂², z_norm, z̃, β_EMA),
+# typeset like the st.latex equations: inline LaTeX in prose (style.tex), <sub>/<sup> in the
+# figures (style.math). Buttons, widget labels and takeaways keep the plain form (links and
+# tests name them).
+INTRO = tex("At test time BN uses the **running** estimates μ̂, σ̂² — why not the **test "
+            "batch**'s own μ_B, σ²_B?")
 ABOUT = ("This page trains a small BN network once (test-batch controls never retrain) and "
          "shows what would happen if BN normalised with the statistics of the **test batch**, "
          "as it does with each mini-batch in training. Each question has its own tab; only "
@@ -316,9 +319,10 @@ RENORM_EQUATION = (
     r"{\hat\sigma}\right),\quad d = \operatorname{clip}_{[-d_{\max},\,d_{\max}]}"
     r"\!\left(\frac{\mu_B - \hat\mu}{\hat\sigma}\right),\quad \tilde z = \gamma"
     r"\,(z_{\text{norm}}\, r + d) + \beta")
-RENORM_INTRO = ("Why not use the running averages in training too? **Batch Renorm** (Ioffe "
-                "2017) does: it trains with ẑ = z_norm·r + d, which equals the running-statistics "
-                "normalisation within the clips; r and d are constants in the gradient.")
+RENORM_INTRO = tex("Why not use the running averages in training too? **Batch Renorm** (Ioffe "
+                    "2017) does: it trains with ẑ = z_norm·r + d, which equals the "
+                    "running-statistics normalisation within the clips; r and d are constants in "
+                    "the gradient.")
 WHY_EMA = ("Why an EMA and not the average over the whole training set? The EMA comes for free "
            "during training; population statistics need one more pass over the training set "
            "with the final weights.")
@@ -387,10 +391,10 @@ REPEATS_NOTE = "k is larger than a class of the test set: one-class batches repe
 
 def momentum_note(ema_beta: float) -> str:
     fm = notation.framework_momentum(ema_beta)
-    return (f"β_EMA = {ema_beta:.3f} — PyTorch "
-            f"`momentum={fm['pytorch']:.3f}`, Keras `momentum={fm['keras']:.3f}`. "
-            "Plain BN never uses the running estimate while training, so the "
-            "recorded μ_B, σ²_B of every step are replayed through this β_EMA.")
+    return tex(f"β_EMA = {ema_beta:.3f} — PyTorch "
+               f"`momentum={fm['pytorch']:.3f}`, Keras `momentum={fm['keras']:.3f}`. "
+               "Plain BN never uses the running estimate while training, so the "
+               "recorded μ_B, σ²_B of every step are replayed through this β_EMA.")
 
 
 def lag_takeaway(g: testtime.Lag) -> str:
