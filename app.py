@@ -65,7 +65,8 @@ LECTURES = (  # (lecture, [(stem, what the page shows, tab by tab)])
     ]),
 )
 FORUM = (  # the forum's questions -> (stem, preset that answers it)
-    ("Why does the layer before BN need no bias b^[l]?", "inside_layer", "b^[l] is cancelled"),
+    (r"Why does the layer before BN need no bias $b^{[l]}$?", "inside_layer",
+     r"$b^{[l]}$ is cancelled"),
     ("If BN forces mean 0 and variance 1, doesn't it limit the network?", "inside_layer",
      "γ, β undo BN"),
     ("Does BN really let me use a larger learning rate?", "inside_layer",

@@ -43,7 +43,7 @@ with tabs["One mini-batch"]:
                            f"(this mini-batch has m = {m}); the CSV has them all.")
             page.download_csv(lambda: E.stages_frame(vw.shown), "inside_layer_rows.csv",
                               key="csv_rows")
-        st.subheader("The bias b^[l] is redundant")
+        st.subheader(r"The bias $b^{[l]}$ is redundant")
         st.latex(cr.BIAS_ALGEBRA)
         page.takeaway(cr.bias_verdict(vw).text)
 
@@ -59,7 +59,7 @@ with tabs["γ and β"]:
         page.takeaway(cr.undo_takeaway(vw))
         page.takeaway(cr.middle_verdict(vw).text)
         st.markdown(cr.gb_line(vw))
-        st.button("Undo BN: γ = √(σ²_B + ε), β = μ_B", on_click=cr.set_undo, key="undo",
+        st.button(cr.UNDO_LABEL, on_click=cr.set_undo, key="undo",
                   icon=":material/undo:")
         page.download_csv(lambda: E.stages_frame(vw.shown), "inside_layer_gamma_beta.csv",
                           key="csv_gb")

@@ -57,7 +57,8 @@ OVERFLOW_JS = f"""() => {{
     document.querySelectorAll('[data-testid=stMain] *').forEach(e => {{
         const r = e.getBoundingClientRect();
         if (r.width > 0 && r.height > 0 && r.right > W + 1 && !scrolls(e)
-            && !e.closest('.katex-mathml'))  // MathML: visually hidden
+            && !e.closest('.katex-mathml')  // MathML: visually hidden
+            && !e.closest('.katex .hide-tail'))  // a root sign's 400em-wide SVG, clipped by KaTeX
             bad.push((e.getAttribute('data-testid') || e.tagName) + ' ' + Math.round(r.right));
     }});
     ({PLOTS_JS})().forEach(p => {{

@@ -30,12 +30,12 @@ def test_stage_rows_draw_every_value_in_its_row():
     dots = [by_name["examples of class 0"], by_name["examples of class 1"]]
     xs = np.concatenate([arr(t.x) for t in dots])
     rows = sum((list(t.y) for t in dots), [])
-    for key, _, label in E.STAGES:
+    for key, label in zip((k for k, _, _ in E.STAGES), figs.ROW_LABELS, strict=True):
         if key in E.PER_EXAMPLE:
             got = np.sort([x for x, r in zip(xs, rows, strict=True) if r == label])
             np.testing.assert_allclose(got, np.sort(s.row(key)))
     stats = by_name["a mini-batch statistic"]
-    assert dict(zip(stats.y, arr(stats.x), strict=True))["μ_B"] == s.mu
+    assert dict(zip(stats.y, arr(stats.x), strict=True))["μ<sub>B</sub>"] == s.mu
     assert stats.marker.color == style.COLORS["batch"]
     lo, hi = fig.layout.xaxis.range
     assert lo <= min(s.z.min(), s.a.min(), 0) and hi >= max(s.z.max(), s.sigma2)
@@ -58,7 +58,7 @@ def test_param_paths_one_line_per_optimiser_and_parameter():
     assert len(fig.data) == 2
     np.testing.assert_allclose(arr(fig.data[0].y), p.gamma)
     np.testing.assert_allclose(arr(fig.data[1].y), p.beta)
-    assert "γ^[2]_1" in fig.layout.yaxis.title.text
+    assert "γ<sup>[2]</sup><sub>1</sub>" in fig.layout.yaxis.title.text
 
 
 def test_sweep_figures_draw_the_sweeps_numbers():
@@ -66,6 +66,11 @@ def test_sweep_figures_draw_the_sweeps_numbers():
     acc = figs.sweep_accuracy(sw, 1.0)
     lines = [t for t in acc.data if t.mode == "lines+markers"]
     np.testing.assert_allclose(arr(lines[0].y), sw.acc(False))
+    assert list(acc.layout.yaxis.ticktext) == ["40 %", "50 %", "60 %", "70 %", "80 %", "90 %",
+                                               "100 %"]  # accuracy in %, as on every page
+    for f in (acc, figs.sweep_steps(sw, 1.0)):  # the α-shown line is labelled
+        (note,) = f.layout.annotations
+        assert note.text == "α shown = 1" and note.x == 0.0  # log10(1)
     np.testing.assert_allclose(arr(lines[1].y), sw.acc(True))
     assert acc.layout.xaxis.type == "log"
     steps = figs.sweep_steps(sw, 1.0)

@@ -52,7 +52,7 @@ def test_first_tab_rows_match_the_core_and_list_the_numbers():
     assert not at.get("dataframe")
     fig = chart_by_key(at, "fig_rows")
     stats = next(t for t in fig["data"] if t.get("name") == "a mini-batch statistic")
-    mu = dict(zip(stats["y"], arr(stats["x"]), strict=True))["μ_B"]
+    mu = dict(zip(stats["y"], arr(stats["x"]), strict=True))["μ<sub>B</sub>"]
     run = cr.train_run({c.key: c.default for c in cr.CONTROLS} | {"steps": 300})
     b = E.batch_at(run.trace, run.X, run.y, 300, 2)
     assert mu == pytest.approx(b.z[:, 2].mean(), abs=1e-12)

@@ -17,7 +17,7 @@ from bnsim.figures import style
 C = style.COLORS
 OPT_COLORS = {"gd": style.VERMILLION, "momentum": style.PURPLE, "rmsprop": style.GREEN,
               "adam": style.BLUE}
-ROW_LABELS = [label for _, _, label in E.STAGES]
+ROW_LABELS = [style.math(label) for _, _, label in E.STAGES]  # typeset: μ<sub>B</sub>, …
 RANGE_PAD = 0.08  # share of the values' span added on each side of a row plot's x range
 
 
@@ -84,7 +84,7 @@ def stage_rows(st: E.Stages, y_class: np.ndarray, x_range=None, height: int = 46
         yaxis=dict(categoryorder="array", categoryarray=ROW_LABELS[::-1], type="category"),
     )
     layout["margin"] = dict(l=120, r=20, t=40, b=50)
-    return go.Figure(data=data, layout=layout)
+    return style.typeset(go.Figure(data=data, layout=layout))
 
 
 def _affine_trace(trace: int, attr: str, slots) -> dict:
@@ -169,7 +169,7 @@ def activation_curve(activation: str, z_norm: np.ndarray, z_tilde: np.ndarray,
                                      title="a = g(z̃)"))
     layout["shapes"] = shapes
     layout["margin"] = dict(l=60, r=20, t=40, b=50)  # top as :func:`stage_rows`: they line up
-    return go.Figure(data=data, layout=layout)
+    return style.typeset(go.Figure(data=data, layout=layout))
 
 
 def curve_preview(st: E.Stages, sliders: dict[str, str]) -> dict:
@@ -202,11 +202,11 @@ def param_paths(paths, layer: int, unit: int, height: int = 380) -> go.Figure:
     layout = style.layout(
         height=height,
         xaxis=dict(domain=[0, 0.45], anchor="y", title="training step"),
-        yaxis=dict(title=f"γ^[{layer}]_{unit} (starts at 1)"),
+        yaxis=dict(title=f"γ<sup>[{layer}]</sup><sub>{unit}</sub> (starts at 1)"),
         xaxis2=dict(domain=[0.57, 1], anchor="y2", title="training step"),
-        yaxis2=dict(anchor="x2", title=f"β^[{layer}]_{unit} (starts at 0)"),
+        yaxis2=dict(anchor="x2", title=f"β<sup>[{layer}]</sup><sub>{unit}</sub> (starts at 0)"),
     )
-    return go.Figure(data=data, layout=layout)
+    return style.typeset(go.Figure(data=data, layout=layout))
 
 
 # room for a two-line legend above both sweep charts, so that their plot areas line up
@@ -218,16 +218,34 @@ def _log_x(lrs) -> dict:
     return dict(type="log", range=[lo - 0.15, hi + 0.15], title="learning rate α")
 
 
+ACC_LO = 0.4  # the accuracy axis: 40–100 % (chance is 50 % on these two-class problems)
+ACC_TICKS = [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+
+
+def _lr_marker(layout: dict, lr: float, lrs) -> None:
+    """The vertical line at the α shown, labelled at its foot (on the side with more room)."""
+    layout["shapes"] = [dict(type="line", x0=lr, x1=lr, y0=0, y1=1, yref="paper", xref="x",
+                             line=dict(color=C["neutral"], width=1.5))]
+    left = lr > np.sqrt(min(lrs) * max(lrs))  # right half of the log axis: label on the left
+    layout["annotations"] = [dict(x=np.log10(lr), y=0, xref="x", yref="paper",
+                                  xanchor="right" if left else "left", yanchor="bottom",
+                                  xshift=-4 if left else 4, text=f"α shown = {lr:g}",
+                                  showarrow=False,
+                                  font=dict(size=style.FONT_SIZE, color=C["neutral"]))]
+
+
 def sweep_accuracy(sw: E.Sweep, lr: float, height: int = 380) -> go.Figure:
-    """Final test accuracy vs α with and without BN: each seed a dot, the mean a line; the
-    'still trains' level dotted, the chosen α marked."""
+    """Final test accuracy (in %) vs α with and without BN: each seed a dot, the mean a line;
+    the 'still trains' level dotted, the chosen α marked and labelled."""
     data = []
     for bn, key in ((False, "no_bn"), (True, "bn")):
         color = C["with_bn" if bn else "without_bn"]
         name = notation.MODELS[key].label
         data.append(go.Scatter(x=list(sw.lrs), y=sw.acc(bn), mode="lines+markers", name=name,
                                line=dict(color=color, width=3), marker=dict(size=9),
-                               hovertemplate=f"{name}<br>α = %{{x}}: %{{y:.3f}}<extra></extra>"))
+                               customdata=100 * np.asarray(sw.acc(bn)),
+                               hovertemplate=f"{name}<br>α = %{{x}}: %{{customdata:.1f}} %"
+                                             "<extra></extra>"))
         xs = [x for x in sw.lrs for _ in sw.runs[x, bn].test_acc]
         ys = [a for x in sw.lrs for a in sw.runs[x, bn].test_acc]
         data.append(go.Scatter(x=xs, y=ys, mode="markers", showlegend=False,
@@ -237,12 +255,13 @@ def sweep_accuracy(sw: E.Sweep, lr: float, height: int = 380) -> go.Figure:
                            name=f"trains: ≥ {100 * E.TRAINS_ACC:g} %",
                            line=dict(color=C["neutral"], dash="dot", width=2),
                            hoverinfo="skip"))
-    layout = style.layout(height=height, xaxis=_log_x(sw.lrs),
-                          yaxis=dict(range=[0.4, 1.02], title="final test accuracy"))
-    layout["shapes"] = [dict(type="line", x0=lr, x1=lr, y0=0, y1=1, yref="paper", xref="x",
-                             line=dict(color=C["neutral"], width=1.5))]
+    layout = style.layout(height=height, xaxis=_log_x(sw.lrs), yaxis=dict(
+        range=[ACC_LO - 0.02, 1.02], tickvals=ACC_TICKS,
+        ticktext=[f"{100 * t:.0f} %" for t in ACC_TICKS],
+        title=f"final test accuracy (axis {100 * ACC_LO:.0f}–100 %)"))
+    _lr_marker(layout, lr, sw.lrs)
     layout["margin"] = SWEEP_MARGIN  # the two side by side share their plot area
-    return go.Figure(data=data, layout=layout)
+    return style.typeset(go.Figure(data=data, layout=layout))
 
 
 def sweep_steps(sw: E.Sweep, lr: float, height: int = 380) -> go.Figure:
@@ -258,10 +277,9 @@ def sweep_steps(sw: E.Sweep, lr: float, height: int = 380) -> go.Figure:
     layout = style.layout(height=height, xaxis=_log_x(sw.lrs),
                           yaxis=dict(range=[0, sw.setting.steps * 1.05],
                                      title=f"steps until loss ≤ {E.TARGET_LOSS:g}"))
-    layout["shapes"] = [dict(type="line", x0=lr, x1=lr, y0=0, y1=1, yref="paper", xref="x",
-                             line=dict(color=C["neutral"], width=1.5))]
+    _lr_marker(layout, lr, sw.lrs)
     layout["margin"] = SWEEP_MARGIN  # the two side by side share their plot area
-    return go.Figure(data=data, layout=layout)
+    return style.typeset(go.Figure(data=data, layout=layout))
 
 
 def sweep_loss(sw: E.Sweep, lr: float, height: int = 380) -> go.Figure:
@@ -285,4 +303,4 @@ def sweep_loss(sw: E.Sweep, lr: float, height: int = 380) -> go.Figure:
     layout = style.layout(height=height, xaxis=dict(title="training step"),
                           yaxis=dict(range=[0, 1.0], title=f"training loss (mean of {E.SMOOTH} "
                                                            "steps)"))
-    return go.Figure(data=data, layout=layout)
+    return style.typeset(go.Figure(data=data, layout=layout))

@@ -114,7 +114,7 @@ CONTROLS = (
       kind="multiselect", options=OPTS, help="Whose γ, β trajectories to draw."),
 )
 PRESETS = {  # lecture moments, in button order (tests click _preset_0 … _preset_4)
-    "b^[l] is cancelled": ui.Preset(values={"bias": 3.0}, tab=TABS[0]),
+    r"$b^{[l]}$ is cancelled": ui.Preset(values={"bias": 3.0}, tab=TABS[0]),
     "γ, β undo BN": ui.Preset(values={"gb": "undo"}, tab=TABS[1]),
     "sigmoid stuck in its linear part": ui.Preset(
         values={"gb": "sliders", "gamma": 1.0, "beta": 0.0, "act": "sigmoid"}, tab=TABS[1]),
@@ -123,6 +123,9 @@ PRESETS = {  # lecture moments, in button order (tests click _preset_0 … _pres
     "Adam vs gradient descent for γ, β": ui.Preset(values={"paths": ["gd", "adam"]},
                                                    tab=TABS[2]),
 }
+
+
+UNDO_LABEL = r"Undo BN: $\gamma = \sqrt{\sigma^2_B + \varepsilon}$, $\beta = \mu_B$"  # typeset
 
 
 def set_undo() -> None:
