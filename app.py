@@ -18,6 +18,7 @@ import urllib.parse
 
 import streamlit as st
 
+from bnsim.figures.style import tex
 from bnsim.notation import BN_EQUATIONS
 from bnsim.ui import page
 
@@ -65,8 +66,7 @@ LECTURES = (  # (lecture, [(stem, what the page shows, tab by tab)])
     ]),
 )
 FORUM = (  # the forum's questions -> (stem, preset that answers it)
-    (r"Why does the layer before BN need no bias $b^{[l]}$?", "inside_layer",
-     r"$b^{[l]}$ is cancelled"),
+    ("Why does the layer before BN need no bias b^[l]?", "inside_layer", "b^[l] is cancelled"),
     ("If BN forces mean 0 and variance 1, doesn't it limit the network?", "inside_layer",
      "γ, β undo BN"),
     ("Does BN really let me use a larger learning rate?", "inside_layer",
@@ -122,7 +122,8 @@ def _url_values(control, raw) -> list[str]:
 
 
 def _md_link(label: str, url: str) -> str:
-    return f"[{label}]({url})"
+    """A Markdown link whose text shows the lecture's symbols typeset."""
+    return f"[{tex(label)}]({url})"
 
 
 def home() -> None:
@@ -148,7 +149,7 @@ def home() -> None:
                 title, _ = _page_of(stem)
                 script = next(s for s, t, _, _ in LESSONS if t == title)
                 st.page_link(script, label=f"**{title}**", icon=":material/school:")
-                st.markdown(what)
+                st.markdown(tex(what))
                 module = importlib.import_module(f"bnsim.ui.{stem}")
                 st.markdown("\n".join(f"- {_md_link(name, preset_link(stem, name))}"
                                       for name in module.PRESETS))

@@ -91,11 +91,12 @@ def bench_browser(presses: int) -> None:
                   f"{statistics.median(chart) / floor:.2f} × floor")
             print(f"  {'':12s} server's chart    {summary(settled)}   = "
                   f"{statistics.median(settled) / floor:.2f} × floor")
-        # Layer, unit, step: the rows first redraw in the browser. Unit: 16 units, so that every press shows another unit (with
-        # the default 8, units 9–16 are clipped to 8 and the chart rightly does not change —
-        # why this benchmark used to time out on "Unit j"). Step: 200 steps trained, from step
-        # 1, where every step up to 13 is a recorded snapshot (later single steps mostly land
-        # on the same snapshot, and the chart rightly does not change).
+        # Layer, unit, step: the rows first redraw in the browser. Unit: 16 units, so that
+        # every press shows another unit (with the default 8, units 9–16 are clipped to 8 and
+        # the chart rightly does not change — why this benchmark used to time out on "Unit j").
+        # Step: 200 steps trained, from step 1, where every step up to 13 is a recorded
+        # snapshot (later single steps mostly land on the same snapshot, and the chart rightly
+        # does not change).
         cases = (("Layer l", "layers=4"), ("Unit j", "units=16"),
                  ("Training step", "steps=200&step=1"))
         for label, query in cases:

@@ -11,6 +11,7 @@ import bnsim.ui.covariate_shift
 import bnsim.ui.inside_layer
 import bnsim.ui.running_stats
 import bnsim.ui.testtime
+from bnsim.figures.style import tex
 from bnsim.ui import controls as ui
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -56,7 +57,7 @@ def test_every_preset_has_a_deep_link_whose_values_the_page_accepts(at):
     for path, (module, attr, tab_key) in PAGES.items():
         controls = {c.key: c for c in getattr(module, attr)}
         for name, preset in module.PRESETS.items():
-            url = next(u for label, u in links if label == name)
+            url = next(u for label, u in links if label == tex(name))  # typeset symbols
             target, _, query = url.partition("?")
             assert target == path
             params = urllib.parse.parse_qs(query)
@@ -73,4 +74,4 @@ def test_forum_questions_link_to_presets(at):
 
     labels = [label for label, _ in _links(at)]
     for question, _, _ in FORUM:
-        assert question in labels
+        assert tex(question) in labels

@@ -125,3 +125,15 @@ def test_csv_headers_keep_the_plain_notation():
     us = E.unit_stats(tr, 1, 0)
     frame = E.trajectory_frame(us, E.estimate(us, 0.9), "unbiased", ("ema", "population"))
     assert not any("<sub>" in c or "<sup>" in c for c in frame.columns)
+
+
+def test_preset_buttons_show_symbols_typeset():
+    """Preset names stay plain (links and the URL use them); their buttons show the symbols as
+    inline LaTeX, like the equations beside them."""
+    at = AppTest.from_file(str(PAGES / "3_running_stats.py"), default_timeout=120)
+    at.query_params["steps"] = "200"
+    at.run()
+    labels = [b.label for b in at.button if b.key and b.key.startswith("_preset_")]
+    outside_math = [re.sub(r"\$[^$]*\$", "", label) for label in labels]
+    assert labels and not any(PLAIN.search(text) for text in outside_math), labels
+    assert any(r"$\beta_{\text{EMA}}$" in label for label in labels), labels

@@ -174,7 +174,7 @@ def typeset_figures(builder: Callable) -> Callable:
 # that text beside an equation shows μ_B as the equation does. Code spans and existing $…$
 # are left alone.
 _TEX = ((re.compile(r"z̃\^\[([^\]]+)\]"), r"$\\tilde z^{[\1]}$"),
-        (re.compile(r"(?<![\w$\\])([az])\^\[([^\]]+)\]"), r"$\1^{[\2]}$"),
+        (re.compile(r"(?<![\w$\\])([abnz])\^\[([^\]]+)\]"), r"$\1^{[\2]}$"),
         (re.compile(r"z̃"), r"$\\tilde z$"),
         (re.compile(r"σ²_B"), r"$\\sigma^2_B$"),
         (re.compile(r"σ²_pop"), r"$\\sigma^2_{\\text{pop}}$"),

@@ -40,6 +40,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.state.common import unpack_widget_state_value
 from streamlit.runtime.state.session_state import SessionState
 
+from bnsim.figures.style import tex  # preset labels show symbols typeset, like the equations
+
 GROUPS = ("Data", "Network", "Training", "View")
 NOTES = "_url_notes"  # session key: notes shown in the sidebar box until dismissed
 PAGE = "_bnsim_page"  # session key: the page that drew controls last
@@ -383,5 +385,5 @@ def presets(controls: Sequence[Control], moments: Mapping[str, Preset], where=No
 
     where.subheader("Lecture moments")
     for i, (name, preset) in enumerate(moments.items()):
-        where.button(name, key=f"_preset_{i}", on_click=apply, args=(preset,),
+        where.button(tex(name), key=f"_preset_{i}", on_click=apply, args=(preset,),
                      help=preset.help, width="stretch")

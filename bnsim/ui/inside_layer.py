@@ -114,7 +114,7 @@ CONTROLS = (
       kind="multiselect", options=OPTS, help="Whose γ, β trajectories to draw."),
 )
 PRESETS = {  # lecture moments, in button order (tests click _preset_0 … _preset_4)
-    r"$b^{[l]}$ is cancelled": ui.Preset(values={"bias": 3.0}, tab=TABS[0]),
+    "b^[l] is cancelled": ui.Preset(values={"bias": 3.0}, tab=TABS[0]),
     "γ, β undo BN": ui.Preset(values={"gb": "undo"}, tab=TABS[1]),
     "sigmoid stuck in its linear part": ui.Preset(
         values={"gb": "sliders", "gamma": 1.0, "beta": 0.0, "act": "sigmoid"}, tab=TABS[1]),
