@@ -153,3 +153,19 @@ def test_step_by_step_panels_are_readable_from_the_back(page, streamlit_server):
         assert max(p["bottom"] for p in s["panels"]) < control["top"], s  # under the panels
         assert control["bottom"] <= min(s["chart"]["bottom"], SCREEN), s
     assert not any(_overlap(b, s["rail"]) for b in s["buttons"]), s
+
+
+def test_step_by_step_buttons_clear_the_slider_on_a_phone(browser, streamlit_server):
+    """At 390×844 the ▶/❚❚ buttons still sit beside the slider's rail, not over it."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    try:
+        goto_and_wait(page, f"{streamlit_server}{PAGE}{_query('Step by step')}")
+        _boxes(page, 1)
+        s = page.evaluate(SCRUB_JS)
+        assert len(s["buttons"]) == 2, s
+        assert not any(_overlap(b, s["rail"]) for b in s["buttons"]), s
+        assert all(b["left"] >= 0 and b["right"] <= 390 for b in s["buttons"]), s
+    finally:
+        context.close()

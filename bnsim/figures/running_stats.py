@@ -331,6 +331,7 @@ def _readout(k: int, us: UnitStats, est: Estimates, shown) -> str:
 
 SCRUB_DOMAINS = {"x": [0, 0.47], "x2": [0.6, 1]}  # μ left, the weights right: each ≥ 250 px tall
 SCRUB_MARGIN = dict(t=80, b=120)  # two legend rows above; ticks, axis titles, slider, ▶ below
+SLIDER_X = 0.34  # the rail starts a third in: room for ▶/❚❚ beside it even on a phone
 
 
 def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int = 150,
@@ -408,12 +409,13 @@ def scrub(us: UnitStats, est: Estimates, shown, window: int = 100, frame_ms: int
         shapes=curtain(k0),
         # step labels are the readout; hidden under the slider, shown as its current value.
         # The ▶/❚❚ buttons sit left of the slider's rail, on its line, never over it.
-        sliders=[dict(active=k0 - 1, x=0.16, len=0.84, y=0, yanchor="top", pad=dict(t=48),
+        sliders=[dict(active=k0 - 1, x=SLIDER_X, len=1 - SLIDER_X, y=0, yanchor="top",
+                      pad=dict(t=48),
                       font=dict(size=1), ticklen=0, bgcolor=CONTROL_BG,
                       bordercolor=C["neutral"], activebgcolor=C["running"],
                       tickcolor=C["neutral"],
                       currentvalue=dict(prefix="step ", font=dict(size=style.FONT_SIZE),
-                                        xanchor="left"),
+                                        xanchor="right"),  # ends at the rail's end
                       steps=[dict(method="animate", label=_readout(k, us, est, shown),
                                   args=[[str(k)], step_args]) for k in range(1, K + 1)])],
         updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left",
