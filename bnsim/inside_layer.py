@@ -143,13 +143,13 @@ def around(table: Batches, step: int, layer: int, unit: int) -> Around:
     snap = snapshot_index(table.steps, step)
     here = table.batches[snap]
     b = here[layer - 1]
-    per_layer = [(h.z[:, min(int(unit), int(w)) - 1], h.gamma[min(int(unit), int(w)) - 1],
-                  h.beta[min(int(unit), int(w)) - 1]) for h, w in zip(here, widths, strict=True)]
+    cols = [min(int(unit), int(w)) - 1 for w in widths]  # the unit in each layer, clipped
     per_step = [s[layer - 1] for s in table.batches]
     return Around(
         layer, j, snap, table.steps, widths, b.z.T.copy(), b.gamma, b.beta,
-        np.array([z for z, _, _ in per_layer]), np.array([g for _, g, _ in per_layer]),
-        np.array([be for _, _, be in per_layer]),
+        np.array([h.z[:, c] for h, c in zip(here, cols, strict=True)]),
+        np.array([h.gamma[c] for h, c in zip(here, cols, strict=True)]),
+        np.array([h.beta[c] for h, c in zip(here, cols, strict=True)]),
         np.array([s.z[:, j - 1] for s in per_step]),
         np.array([s.gamma[j - 1] for s in per_step]),
         np.array([s.beta[j - 1] for s in per_step]), np.array([s.idx for s in per_step]))
