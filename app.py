@@ -1,16 +1,15 @@
-"""bnsim: the landing page ("Home", a map of the lectures) and the navigation to one page per
-lesson.
+"""bnsim: the landing page ("Home", a map of the lectures).
 
-Each lesson's page script is ``app_pages/<N>_<stem>.py``, where ``<stem>`` names the lesson in
-every layer (``bnsim/<stem>.py``, ``bnsim/figures/<stem>.py``, ``bnsim/ui/<stem>.py``). Each
-page's title and URL path are fixed here, so links prepared for lectures keep working whatever
-the files are called. The folder is deliberately not named ``pages/``: Streamlit would then
-also route by file name, and the first visit to a lesson link on a freshly started server would
-show a "Page not found" dialog over the page.
+Each lesson is one page script in ``pages/`` (``pages/<N>_<URL path>.py``): Streamlit's own
+routing gives each lesson its URL path (``/Inside_a_BN_layer``, ``/Covariate_shift``,
+``/Running_statistics``, ``/Train_vs_test``), so links prepared for lectures keep working.
+Streamlit's automatic page list is switched off (``client.showSidebarNavigation = false``);
+every page draws the same navigation instead (:func:`bnsim.ui.page.navigation`), whose first
+entry reads "Home" and every entry keeps its icon.
 
 The landing page's deep links are built from each lesson's declared presets
-(``bnsim/ui/<stem>.py``: its controls, ``PRESETS`` and the URL key of its tabs), so a link
-always opens exactly what the preset button does.
+(``bnsim/ui/<stem>/``: its ``LESSON``), so a link always opens exactly what the preset button
+does.
 """
 
 import importlib
@@ -22,15 +21,15 @@ from bnsim.figures.style import tex
 from bnsim.notation import BN_EQUATIONS
 from bnsim.ui import page
 
-LESSONS = (  # (page script, title, URL path, what it shows), in lecture order
-    ("app_pages/1_inside_layer.py", "Inside a BN layer", "Inside_a_BN_layer",
+LESSONS = (  # (stem, page script, title, URL path, what it shows), in lecture order
+    ("inside_layer", "pages/1_Inside_a_BN_layer.py", "Inside a BN layer", "Inside_a_BN_layer",
      "one mini-batch through one BN layer, why b^[l] is redundant, what γ and β do, "
      "with vs without BN"),
-    ("app_pages/2_covariate_shift.py", "Covariate shift", "Covariate_shift",
+    ("covariate_shift", "pages/2_Covariate_shift.py", "Covariate shift", "Covariate_shift",
      "black cats → coloured cats, internal covariate shift, mini-batch noise, noisy BN"),
-    ("app_pages/3_running_stats.py", "Running statistics", "Running_statistics",
+    ("running_stats", "pages/3_Running_statistics.py", "Running statistics", "Running_statistics",
      "per-mini-batch μ and σ² and their exponentially weighted running estimate"),
-    ("app_pages/4_testtime.py", "Train vs test", "Train_vs_test",
+    ("testtime", "pages/4_Train_vs_test.py", "Train vs test", "Train_vs_test",
      "batch statistics vs running statistics at test time, a test batch of one, "
      "skewed batches, Batch Renorm"),
 )  # fmt: skip
@@ -91,8 +90,8 @@ PRESENTING = (
 
 def _page_of(stem: str) -> tuple[str, str]:
     """(title, URL path) of the lesson ``stem``."""
-    for script, title, path, _ in LESSONS:
-        if script.endswith(f"_{stem}.py"):
+    for key, _, title, path, _ in LESSONS:
+        if key == stem:
             return title, path
     raise KeyError(stem)
 
@@ -130,6 +129,7 @@ def home() -> None:
     """The landing page: a map of the lectures with deep links, how to present, the glossary."""
     st.set_page_config(layout="wide", page_title="bnsim — Batch Normalization simulator")
     page.style()
+    page.navigation()
     st.title("bnsim — Batch Normalization, simulated")
     st.markdown(
         "Batch Normalization sits inside a layer, between the linear step and the activation: "
@@ -147,7 +147,7 @@ def home() -> None:
             st.subheader(lecture)
             for stem, what in lessons:
                 title, _ = _page_of(stem)
-                script = next(s for s, t, _, _ in LESSONS if t == title)
+                script = next(s for _, s, t, _, _ in LESSONS if t == title)
                 st.page_link(script, label=f"**{title}**", icon=":material/school:")
                 st.markdown(tex(what))
                 module = importlib.import_module(f"bnsim.ui.{stem}")
@@ -163,8 +163,4 @@ def home() -> None:
     page.glossary()
 
 
-PAGES = [st.Page(home, title="Home", icon=":material/home:", default=True)] + [
-    st.Page(script, title=title, url_path=path, icon=":material/school:")
-    for script, title, path, _ in LESSONS
-]
-st.navigation(PAGES).run()
+home()

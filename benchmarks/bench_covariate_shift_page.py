@@ -45,7 +45,7 @@ from bnsim.train import (  # noqa: E402
     train_stacked,  # noqa: E402
 )
 
-PAGE = "app_pages/2_covariate_shift.py"
+PAGE = "pages/2_Covariate_shift.py"
 TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise",
         "Noisy BN")
 HIDDEN = (16, 16, 16)

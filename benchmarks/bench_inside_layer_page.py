@@ -26,8 +26,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "benchmarks")]
 
-PAGE = "app_pages/1_inside_layer.py"
-COVARIATE = "app_pages/2_covariate_shift.py"
+PAGE = "pages/1_Inside_a_BN_layer.py"
+COVARIATE = "pages/2_Covariate_shift.py"
 TABS = ("One mini-batch", "γ and β", "Learning γ, β", "With vs without BN")
 
 

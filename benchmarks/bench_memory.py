@@ -62,7 +62,7 @@ def caches(root: Path = ROOT) -> list[tuple[str, int, str, int | None]]:
     """Every ``st.cache_data`` / ``st.cache_resource`` decorator: (file, line, kind,
     max_entries or None when there is no limit)."""
     files = [*sorted((root / "bnsim" / "ui").glob("*.py")), root / "app.py",
-             *sorted((root / "app_pages").glob("*.py"))]
+             *sorted((root / "pages").glob("*.py"))]
     found = []
     for f in files:
         for node in ast.walk(ast.parse(f.read_text())):

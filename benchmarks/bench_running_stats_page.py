@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from latency import FLOOR_PAGE, measure_slider, open_page  # noqa: E402
 
-PAGE = "app_pages/3_running_stats.py"
+PAGE = "pages/3_Running_statistics.py"
 BETA = "β_EMA (EMA coefficient)"
 BATCH = "Batch size m"
 TARGETS = {BETA: 1.5, BATCH: 4.0}

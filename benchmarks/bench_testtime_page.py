@@ -32,7 +32,7 @@ from bnsim import data, network, testtime  # noqa: E402
 from bnsim.network import NetConfig  # noqa: E402
 from bnsim.train import TrainConfig, train  # noqa: E402
 
-PAGE = "app_pages/4_testtime.py"
+PAGE = "pages/4_Train_vs_test.py"
 # (tab, slider label, chart index) measured on the page
 SLIDERS = [
     ("Boundaries", "Test batch size k", 1),

@@ -3,8 +3,8 @@
 Run from the repository root (needs Debian's ``chromium`` on PATH)::
 
     python benchmarks/latency.py                     # the floor page (benchmarks/floor_page.py)
-    python benchmarks/latency.py --page app_pages/3_running_stats.py --slider "β (EMA)"
-    python benchmarks/latency.py --page app_pages/4_testtime.py \\
+    python benchmarks/latency.py --page pages/3_Running_statistics.py --slider "β (EMA)"
+    python benchmarks/latency.py --page pages/4_Train_vs_test.py \\
         --slider "Batch size" --slider "Momentum" --plot 1 --presses 20
 
 ``--page`` is run as the main script of its own ``streamlit run`` server; ``--slider``
@@ -21,7 +21,7 @@ From your own benchmark script in ``benchmarks/``::
 
     from latency import measure_slider, open_page, summary
 
-    with open_page("app_pages/3_running_stats.py") as (page, url):
+    with open_page("pages/3_Running_statistics.py") as (page, url):
         print(summary(measure_slider(page, url, "β (EMA)", presses=12)))
 """
 

@@ -50,6 +50,36 @@ class BNCache(NamedTuple):
         return self.sigma2 * m / (m - 1) if m > 1 else np.full_like(self.sigma2, np.nan)
 
 
+class BatchStats(NamedTuple):
+    """Per-unit statistics of a batch (``(..., n_units)``, the batch axis reduced)."""
+
+    mu: np.ndarray  # mean μ_B
+    sigma2: np.ndarray  # variance σ²_B: biased 1/m, or unbiased 1/(m − 1) if asked
+
+
+def batch_stats(z, *, axis: int = -2, unbiased: bool = False) -> BatchStats:
+    r"""Batch mean and variance of ``z`` over ``axis`` — the one place bnsim computes them.
+
+    .. math:: \mu_B = \frac1m\sum_i z_i,\qquad
+              \sigma^2_B = \frac1m\sum_i (z_i - \mu_B)^2
+              \quad(\text{unbiased: } \tfrac{1}{m-1})
+
+    ``z``: ``(..., m, n_units)`` with the examples on ``axis`` (default −2: BN's layout; any
+    axis works, e.g. ``axis=0`` for ``(m, ...)``). Returns :class:`BatchStats` with that axis
+    removed. Unbiased with m = 1 gives NaN (no spread can be estimated from one example).
+    """
+    z = np.asarray(z, dtype=float)
+    m = z.shape[axis]
+    mu = np.add.reduce(z, axis=axis, keepdims=True) * (1.0 / m)
+    zc = z - mu
+    ss = np.add.reduce(zc * zc, axis=axis)
+    if unbiased:
+        sigma2 = ss / (m - 1) if m > 1 else np.full_like(ss, np.nan)
+    else:
+        sigma2 = ss * (1.0 / m)
+    return BatchStats(np.squeeze(mu, axis=axis), sigma2)
+
+
 # ---------------------------------------------------------------- validation helpers
 def _as_2d(name: str, a) -> np.ndarray:
     a = np.asarray(a, dtype=float)

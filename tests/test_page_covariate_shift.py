@@ -13,7 +13,7 @@ import bnsim.ui.cache
 import bnsim.ui.covariate_shift
 from tests.apptest_charts import chart_specs
 
-APP = str(Path(__file__).resolve().parents[1] / "app_pages" / "2_covariate_shift.py")
+APP = str(Path(__file__).resolve().parents[1] / "pages" / "2_Covariate_shift.py")
 TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise",
         "Noisy BN")
 FAST = {"steps": "200"}  # small training runs keep the page tests quick

@@ -14,7 +14,7 @@ from bnsim.ui import live
 from tests.apptest_charts import chart_by_key
 from tests.helpers import arr
 
-PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "1_inside_layer.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "1_Inside_a_BN_layer.py")
 FAST = {"steps": "300"}
 
 

@@ -19,7 +19,7 @@ from tests.apptest_charts import chart_specs
 from tests.helpers import arr
 
 BATCH = typeset("mini-batch μ_B, σ²_B")  # the dots' legend name, typeset: μ<sub>B</sub>
-PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "3_running_stats.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "3_Running_statistics.py")
 SMALL = {"steps": "200"}
 
 

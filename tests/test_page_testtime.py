@@ -13,7 +13,7 @@ from bnsim import notation, testtime
 from tests.apptest_charts import chart_specs
 from tests.helpers import arr
 
-PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "4_testtime.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "4_Train_vs_test.py")
 FAST = {"steps": "200"}
 TABS = ["Boundaries", "Test batch size", "Same point, new neighbours", "Skewed test batches",
         "Running estimate", "Batch Renorm", "Running averages in training"]

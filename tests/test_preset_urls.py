@@ -10,10 +10,10 @@ from bnsim.ui import covariate_shift, inside_layer, running_stats, testtime
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {  # page script: (its controls, its presets, the key of its tabs)
-    "app_pages/1_inside_layer.py": (inside_layer.CONTROLS, inside_layer.PRESETS, "tab"),
-    "app_pages/2_covariate_shift.py": (covariate_shift.ALL, covariate_shift.PRESETS, "tab"),
-    "app_pages/3_running_stats.py": (running_stats.CONTROLS, running_stats.PRESETS, "panel"),
-    "app_pages/4_testtime.py": (testtime.CONTROLS, testtime.PRESETS, "tab"),
+    "pages/1_Inside_a_BN_layer.py": (inside_layer.CONTROLS, inside_layer.PRESETS, "tab"),
+    "pages/2_Covariate_shift.py": (covariate_shift.ALL, covariate_shift.PRESETS, "tab"),
+    "pages/3_Running_statistics.py": (running_stats.CONTROLS, running_stats.PRESETS, "panel"),
+    "pages/4_Train_vs_test.py": (testtime.CONTROLS, testtime.PRESETS, "tab"),
 }
 CASES = [(script, i, name) for script, (_, presets, _) in PAGES.items()
          for i, name in enumerate(presets)]

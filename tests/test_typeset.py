@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from bnsim.figures import covariate_shift, style
 from tests.apptest_charts import chart_specs
 
-PAGES = Path(__file__).resolve().parents[1] / "app_pages"
+PAGES = Path(__file__).resolve().parents[1] / "pages"
 #: (page, tab query key, every tab with a chart); short runs (steps=200) draw the same figures
 VIEWS = (
     ("1_inside_layer.py", "tab",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from bnsim import notation
 
@@ -22,6 +23,45 @@ CSS = """<style>
 </style>"""
 
 
+# The app's pages in lecture order: (script, title, icon). Streamlit routes each page script
+# in pages/ by its file name after the number: pages/1_Inside_a_BN_layer.py -> /Inside_a_BN_layer.
+PAGES = (
+    ("app.py", "Home", ":material/home:"),
+    ("pages/1_Inside_a_BN_layer.py", "Inside a BN layer", ":material/school:"),
+    ("pages/2_Covariate_shift.py", "Covariate shift", ":material/school:"),
+    ("pages/3_Running_statistics.py", "Running statistics", ":material/school:"),
+    ("pages/4_Train_vs_test.py", "Train vs test", ":material/school:"),
+)
+
+
+def url_path(script: str) -> str:
+    """The URL path Streamlit gives a page script (``""`` for Home)."""
+    if script == "app.py":
+        return ""
+    return script.removeprefix("pages/").removesuffix(".py").split("_", 1)[1]
+
+
+def navigation(where=None) -> None:
+    """The sidebar's list of pages, "Home" first (Streamlit's own list is switched off in
+    ``.streamlit/config.toml``, since it would name the landing page "app")."""
+    where = where or st.sidebar
+    for script, title, icon in PAGES:
+        try:
+            where.page_link(script, label=title, icon=icon)
+        except StreamlitAPIException:  # a page script run on its own (a test): no app around it
+            return
+    where.divider()
+
+
+def clip(value: int, top: int, what: str, where=None) -> int:
+    """``value`` clipped to ``top`` (a layer or unit the network does not have), with a caption
+    that says so. The one clipping helper of the app."""
+    if value > top:
+        (where or st).caption(f"{what} {value} does not exist here; showing {top}.")
+        return top
+    return value
+
+
 def style() -> None:
     """The app's few CSS rules (see :data:`CSS`); every page calls it once."""
     st.markdown(CSS, unsafe_allow_html=True)
@@ -31,6 +71,7 @@ def setup(title: str, intro: str) -> None:
     """``set_page_config`` (wide), the app's CSS, the title and a short introduction."""
     st.set_page_config(layout="wide", page_title=f"{title} — bnsim")
     style()
+    navigation()
     st.title(title)
     st.markdown(intro)
 
