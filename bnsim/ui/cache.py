@@ -7,6 +7,7 @@ callers must treat it as read-only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -27,18 +28,44 @@ class Trained(NamedTuple):
     y_test: np.ndarray  # (n_test,)
 
 
+@dataclass(frozen=True, kw_only=True)
+class TrainSetting:
+    """Everything one cached training run depends on (scalars and tuples only: hashable, so it
+    is the cache key, and two sessions asking for the same setting share one run)."""
+
+    dataset: str
+    noise: float
+    n_train: int
+    data_seed: int
+    hidden: tuple[int, ...]
+    bn: tuple[bool, ...]
+    activation: str
+    optimizer: str
+    lr: float
+    batch_size: int
+    steps: int
+    seed: int
+    convention: str = "pytorch"
+    norm: str = "bn"
+    sampling: str = "iid"
+    bn_noise: float = 0.0
+    n_test: int = 400
+    r_max: float = 3.0
+    d_max: float = 5.0
+
+
 @st.cache_resource(max_entries=24, show_spinner="Training the network…")
-def train_on_dataset(
-    dataset: str, *, noise: float, n_train: int, data_seed: int,
-    hidden: tuple[int, ...], bn: tuple[bool, ...], activation: str,
-    optimizer: str, lr: float, batch_size: int, steps: int, seed: int,
-    convention: str = "pytorch", norm: str = "bn", sampling: str = "iid",
-    bn_noise: float = 0.0, n_test: int = 400, r_max: float = 3.0, d_max: float = 5.0,
-) -> Trained:
-    """Train on a toy dataset (every argument a scalar or a tuple: the cache key)."""
-    X, y, Xt, yt = data.train_test(dataset, n_train, n_test, noise, data_seed)
-    net = NetConfig(hidden=hidden, bn=bn, activation=activation)
-    cfg = TrainConfig(steps=steps, batch_size=batch_size, optimizer=optimizer, lr=lr,
-                      seed=seed, convention=convention, norm=norm, sampling=sampling,
-                      bn_noise=bn_noise, r_max=r_max, d_max=d_max)
+def trained(setting: TrainSetting) -> Trained:
+    """Train on a toy dataset as ``setting`` says (cached on the setting)."""
+    s = setting
+    X, y, Xt, yt = data.train_test(s.dataset, s.n_train, s.n_test, s.noise, s.data_seed)
+    net = NetConfig(hidden=s.hidden, bn=s.bn, activation=s.activation)
+    cfg = TrainConfig(steps=s.steps, batch_size=s.batch_size, optimizer=s.optimizer, lr=s.lr,
+                      seed=s.seed, convention=s.convention, norm=s.norm, sampling=s.sampling,
+                      bn_noise=s.bn_noise, r_max=s.r_max, d_max=s.d_max)
     return Trained(train(net, X, y, Xt, yt, cfg), X, y, Xt, yt)
+
+
+def train_on_dataset(dataset: str, **kwargs) -> Trained:
+    """Transitional: :func:`trained` with the setting's fields as arguments."""
+    return trained(TrainSetting(dataset=dataset, **kwargs))

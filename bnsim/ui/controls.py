@@ -29,12 +29,15 @@ URL parameter names stay the control keys, so old lecture links keep working.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.state.common import unpack_widget_state_value
@@ -108,11 +111,74 @@ class Control:
     step: float | int | None = None
     options: Mapping[str, str] = field(default_factory=dict)
     format: str | None = None  # slider/number display format, e.g. "%.3f"
-    legacy: Mapping[str, str] = field(default_factory=dict)  # old URL label -> option key
+    legacy: Mapping[str, Any] = field(default_factory=dict)  # old URL label -> option key
+    old_keys: tuple[str, ...] = ()  # URL keys of links made before this control was renamed
 
     def __post_init__(self):
         if self.kind not in KINDS or self.group not in GROUPS:
             raise ValueError(f"{self.key}: kind must be in {KINDS}, group in {GROUPS}.")
+
+    # -- one concept, declared once (bnsim.ui.concepts); a page may only narrow it
+    def narrow(self, **changes) -> Control:
+        """This control as one page offers it: a narrower range, fewer options, another
+        default or help text, the URL keys of older links. Raises ``ValueError`` for anything
+        that would redefine the concept (a wider range, other options, another type).
+
+        ``values=(…)`` offers only those values of a slider's range, as a select box (the URL
+        still holds the number); for a select it keeps only those options. ``key=`` (with
+        ``label=``) declares a second, independent instance of the concept, e.g. another tab's
+        own layer."""
+        allowed = {"key", "label", "default", "min", "max", "step", "values", "options", "help",
+                   "old_keys", "legacy", "format"}
+        if unknown := set(changes) - allowed:
+            raise ValueError(f"{self.key}: narrow() may change {sorted(allowed)}; "
+                             f"got {sorted(unknown)}.")
+        if "label" in changes and "key" not in changes:
+            raise ValueError(f"{self.key}: one concept has one label; a new label needs a new "
+                             "key (a second instance).")
+        values = changes.pop("values", None)
+        if values is not None:
+            changes["options"] = self._subset(values)
+            if self.kind in ("slider", "number"):
+                changes.update(kind="select", min=None, max=None, step=None, format=None)
+        new = replace(self, **changes)
+        new._check_narrower_than(self)
+        return new
+
+    def _subset(self, values) -> dict:
+        if self.kind in ("slider", "number"):
+            bad = [v for v in values if not self._on_grid(v)]
+            if bad:
+                raise ValueError(f"{self.key}: {bad} are not values of {self.allowed()}.")
+            return {v: (f"{v:g}" if isinstance(v, float) else str(v)) for v in values}
+        if self.kind in ("select", "radio", "multiselect"):
+            if bad := [v for v in values if v not in self.options]:
+                raise ValueError(f"{self.key}: {bad} are not options of this control.")
+            return {v: self.options[v] for v in values}
+        raise ValueError(f"{self.key}: a {self.kind} has no values to choose from.")
+
+    def _on_grid(self, v) -> bool:
+        if not (isinstance(v, int | float) and self.min <= v <= self.max):
+            return False
+        k = (v - self.min) / self.step
+        return abs(k - round(k)) < 1e-9
+
+    def _check_narrower_than(self, base: Control) -> None:
+        if self.kind in ("slider", "number") and base.kind == self.kind:
+            if not (base.min <= self.min <= self.max <= base.max):
+                raise ValueError(f"{self.key}: [{self.min}, {self.max}] is not inside the "
+                                 f"concept's [{base.min}, {base.max}].")
+            k = self.step / base.step
+            if abs(k - round(k)) > 1e-9 or not base._on_grid(self.min):
+                raise ValueError(f"{self.key}: step {self.step} from {self.min} leaves the "
+                                 f"concept's grid (step {base.step} from {base.min}).")
+        if self.kind in ("select", "radio", "multiselect") and base.options:
+            if any(base.options.get(k) != v for k, v in self.options.items()):
+                raise ValueError(f"{self.key}: options {list(self.options)} are not options "
+                                 f"of the concept ({list(base.options)}).")
+        if not self.ok(self.to_widget(self.default)):
+            raise ValueError(f"{self.key}: default {self.default!r} is not allowed "
+                             f"({self.allowed()}).")
 
     # -- the value as the widget holds it (labels for options) and back to keys
     def to_widget(self, value):
@@ -172,6 +238,39 @@ class Control:
         except ValueError:
             return False
         return math.isfinite(x) and self.min <= x <= self.max
+
+
+def _from_url(c: Control, raw: list[str]):
+    """The widget value a link's raw values ``raw`` stand for (``None`` if not allowed)."""
+    value = raw if c.kind == "multiselect" else raw[-1]
+    if not c.url_ok(value):
+        return None
+    if c.kind in ("select", "radio", "multiselect"):
+        labels = [c.options[c.legacy[v]] if v in c.legacy else v for v in raw if v != ""]
+        return labels if c.kind == "multiselect" else labels[-1]
+    if c.kind == "toggle":
+        return value.lower() == "true"
+    x = float(value)
+    return int(x) if isinstance(c.default, int) and x == int(x) else x
+
+
+def _map_old_keys(controls: Sequence[Control]) -> None:
+    """Links made before a control was renamed keep working: a value under one of its
+    ``old_keys`` is given to the control (unless the link also names the new key), and the
+    old key leaves the address bar, where the widget then writes the new one."""
+    for c in controls:
+        for old in c.old_keys:
+            if old not in st.query_params:
+                continue
+            raw = st.query_params.get_all(old)
+            if c.key not in st.query_params and c.key not in st.session_state:
+                value = _from_url(c, raw)
+                if value is not None:
+                    st.session_state[c.key] = value
+                    with contextlib.suppress(StreamlitAPIException):
+                        st.query_params[c.key] = raw  # the address bar shows the new key now
+            with contextlib.suppress(StreamlitAPIException):  # a key bound to a widget stays
+                del st.query_params[old]
 
 
 def _widget(c: Control, where):
@@ -235,6 +334,7 @@ def enter(controls: Sequence[Control], tab_key: str | None = None) -> None:
     could not show is replaced by the fallback, with a note.
     The open tab (the ``st.tabs`` bound to ``tab_key``) is kept per page the same way; a tab
     label another page left behind is dropped (``st.tabs`` then opens its first tab)."""
+    _map_old_keys(controls)
     state, page = st.session_state, _page()
     declared = state.setdefault(DECLARED, {}).setdefault(page, {})
     declared.update({c.key: c for c in controls})
@@ -372,6 +472,8 @@ def presets(controls: Sequence[Control], moments: Mapping[str, Preset], where=No
         unknown = set(preset.values) - set(by_key)
         if unknown:
             raise ValueError(f"preset {name!r} names unknown controls {sorted(unknown)}.")
+    if len({preset_key(name) for name in moments}) != len(moments):
+        raise ValueError(f"two presets share a button key: {list(moments)}.")
 
     def apply(preset: Preset):
         for c in controls:
@@ -384,6 +486,11 @@ def presets(controls: Sequence[Control], moments: Mapping[str, Preset], where=No
         _close_sidebar_on_a_phone()
 
     where.subheader("Lecture moments")
-    for i, (name, preset) in enumerate(moments.items()):
-        where.button(tex(name), key=f"_preset_{i}", on_click=apply, args=(preset,),
+    for name, preset in moments.items():
+        where.button(tex(name), key=preset_key(name), on_click=apply, args=(preset,),
                      help=preset.help, width="stretch")
+
+
+def preset_key(name: str) -> str:
+    """The widget key of the button of preset ``name`` (found by its name, not its place)."""
+    return "_preset_" + (re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or "moment")

@@ -1,0 +1,139 @@
+"""A lesson page is a registry of tabs, each found by its name.
+
+A :class:`Tab` declares its title, its own controls, the presets (lecture moments) that open
+it and the view function that draws it; a :class:`Lesson` lists its tabs and the controls they
+share. :func:`run` is the whole page script::
+
+    from bnsim.ui.covariate_shift import LESSON
+    from bnsim.ui.lesson import run
+
+    run(LESSON)
+
+It draws the title, the preset buttons, the tabs (bound to the URL under ``Lesson.tab_key``)
+and the controls, then runs **only the open tab's view**, inside that tab: a tab that is not
+open costs nothing. Nothing refers to a tab by its position, so a tab can be added, removed or
+moved by editing the ``tabs`` tuple alone.
+
+A tab's own controls sit in the sidebar while it is open; the other tabs' controls are drawn
+folded away ("Settings of the other tabs"), so every control exists in every run and a preset
+that sets another tab's values writes them all into the address bar. A tab's controls keep
+their values while another tab is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import streamlit as st
+
+from bnsim.ui import controls, page
+from bnsim.ui.controls import Control, Preset
+
+View = Callable[[dict[str, Any]], None]  # draws a tab from {control key: value}
+SAVED = "_bnsim_lesson_saved"  # session key: {lesson title: {control key: value}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tab:
+    """One tab of a lesson: its title (also its value in the URL), its own controls, the
+    lecture moments that open it and the function that draws it."""
+
+    title: str
+    view: View
+    controls: tuple[Control, ...] = ()
+    presets: Mapping[str, Preset] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lesson:
+    """A lesson page: the controls every tab uses and the tabs, in the order shown."""
+
+    title: str
+    intro: str
+    controls: tuple[Control, ...]
+    tabs: tuple[Tab, ...]
+    tab_key: str = "tab"  # URL key of the open tab
+    presets: Mapping[str, Preset] = field(default_factory=dict)  # moments that open no tab
+    footer: View | None = None  # drawn under every tab
+    glossary: tuple[str, ...] | None = None  # the glossary's terms (None: all)
+
+    def __post_init__(self):
+        titles = [t.title for t in self.tabs]
+        if len(set(titles)) != len(titles):
+            raise ValueError(f"{self.title}: two tabs share a title: {titles}.")
+        keys = [c.key for c in self.all_controls]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"{self.title}: a control key is declared twice: {keys}.")
+
+    @property
+    def all_controls(self) -> tuple[Control, ...]:
+        """The shared controls, then every tab's own, in tab order."""
+        return self.controls + tuple(c for t in self.tabs for c in t.controls)
+
+    @property
+    def all_presets(self) -> dict[str, Preset]:
+        """Every lecture moment, in button order, each naming the tab it opens."""
+        moments = dict(self.presets)
+        for tab in self.tabs:
+            for name, preset in tab.presets.items():
+                if name in moments:
+                    raise ValueError(f"{self.title}: two presets are called {name!r}.")
+                moments[name] = replace(preset, tab=tab.title)
+        return moments
+
+    def tab(self, title: str) -> Tab:
+        """The tab called ``title``."""
+        for t in self.tabs:
+            if t.title == title:
+                return t
+        raise KeyError(f"{self.title} has no tab {title!r}; its tabs: "
+                       f"{[t.title for t in self.tabs]}.")
+
+
+def _restore_saved(lesson: Lesson, shown: tuple[Control, ...]) -> dict[str, Any]:
+    """Keep every control's last value (in option keys) across tab switches: a value set in
+    the session (a preset, a widget) wins, then the URL, then the value saved here."""
+    saved = st.session_state.setdefault(SAVED, {}).setdefault(lesson.title, {})
+    for c in lesson.all_controls:
+        if c.key in st.session_state:
+            try:
+                saved[c.key] = c.from_widget(st.session_state[c.key])
+            except (KeyError, TypeError):
+                saved.pop(c.key, None)
+    for c in shown:
+        if c.key in saved and c.key not in st.session_state and c.key not in st.query_params:
+            st.session_state[c.key] = c.to_widget(saved[c.key])
+    return saved
+
+
+def values(lesson: Lesson, open_tab: Tab) -> dict[str, Any]:
+    """Draw the shared controls and the open tab's own; the other tabs' controls folded
+    away. Returns {key: value} (option keys) of every control of the lesson."""
+    shown = lesson.controls + open_tab.controls
+    saved = _restore_saved(lesson, shown)
+    v = controls.render(shown)
+    others = [c for c in lesson.all_controls if c.key not in v]
+    if others:
+        with st.sidebar.expander("Settings of the other tabs", icon=":material/tune:"):
+            saved.update(controls.render(others, where=st, notes_box=False))
+    saved.update(v)
+    return {**{c.key: saved.get(c.key, c.default) for c in others}, **v}
+
+
+def run(lesson: Lesson) -> None:
+    """The lesson's page: title and intro, presets, tabs, controls, the open tab's view."""
+    page.setup(lesson.title, lesson.intro)
+    controls.presets(lesson.all_controls, lesson.all_presets, tab_key=lesson.tab_key)
+    titles = [t.title for t in lesson.tabs]
+    containers = dict(zip(titles, st.tabs(titles, key=lesson.tab_key, bind="query-params"),
+                          strict=True))
+    open_title = next((title for title, box in containers.items() if box.open), titles[0])
+    open_tab = lesson.tab(open_title)
+    v = values(lesson, open_tab)
+    with containers[open_title]:
+        open_tab.view(v)
+    if lesson.footer is not None:
+        lesson.footer(v)
+    page.glossary(lesson.glossary)
