@@ -8,6 +8,7 @@ that has just started, as a hosted link is at the start of a lecture — without
 """
 
 import json
+import urllib.parse
 
 import pytest
 
@@ -33,14 +34,71 @@ def _no_page_not_found(page) -> None:
     assert page.get_by_role("dialog").filter(has_text="Page not found").count() == 0
 
 
+def _navigation(page) -> list[str]:
+    """The sidebar's page list, top to bottom."""
+    links = page.locator("[data-testid=stSidebar] [data-testid=stPageLink]")
+    return [t.strip() for t in links.all_inner_texts()]
+
+
+PAGES = [("Inside_a_BN_layer", "Inside a BN layer"), ("Covariate_shift", "Covariate shift"),
+         ("Running_statistics", "Running statistics"), ("Train_vs_test", "Train vs test")]
+
+
+@pytest.mark.parametrize("path, title", PAGES, ids=[p for p, _ in PAGES])
+def test_each_lesson_url_as_the_first_request_of_a_fresh_server_shows_its_page(page, path,
+                                                                               title):
+    """The page scripts live in pages/: Streamlit's own routing serves each lesson URL, even as
+    the very first request a just-started server gets, with no "Page not found" dialog and a
+    sidebar whose pages read Home first and never "app"."""
+    with StreamlitServer("app.py") as url:
+        goto_and_wait(page, f"{url}/{path}?steps=200", timeout=120000)
+        _no_page_not_found(page)
+        assert_no_exception(page)
+        assert page.get_by_role("heading", name=title, exact=True).first.is_visible()
+        assert page.locator("[data-testid=stSidebarNav]").count() == 0  # Streamlit's own list
+        nav = [t.split("\n")[-1] for t in _navigation(page)]
+        assert nav == ["Home"] + [t for _, t in PAGES], nav
+        assert not any(t.lower() == "app" for t in nav)
+
+
 def test_the_first_visit_of_a_fresh_server_through_a_lesson_link(page, fresh_server):
     goto_and_wait(page, f"{fresh_server}/Train_vs_test?k=4&steps=200", timeout=120000)
     _no_page_not_found(page)
     assert_no_exception(page)
     assert page.get_by_role("heading", name="Train vs test", exact=True).first.is_visible()
     assert slider_state(page, "Test batch size k")[0] == 4
-    nav = page.locator("[data-testid=stSidebarNav]").inner_text()
-    assert nav.split("\n")[0].strip() == "Home" or "Home" in nav.split(), nav
+    assert _navigation(page)[0].split("\n")[-1] == "Home"
+
+
+def test_home_links_to_every_lesson(page, fresh_server):
+    goto_and_wait(page, fresh_server, timeout=120000)
+    assert_no_exception(page)
+    page.locator("[data-testid=stSidebar] [data-testid=stPageLink]").filter(
+        has_text="Covariate shift").first.click()
+    page.wait_for_url("**/Covariate_shift**", timeout=60000)
+    goto_and_wait(page, page.url, timeout=120000)
+    assert page.get_by_role("heading", name="Covariate shift", exact=True).first.is_visible()
+
+
+@pytest.mark.parametrize("link, label, value, new_key", [
+    ("Running_statistics?beta=0.99&steps=200", "β_EMA (EMA coefficient)", 0.99, "ema_beta"),
+    ("Inside_a_BN_layer?gb=sliders&beta=1.5&tab=%CE%B3+and+%CE%B2", "β (slider)", 1.5,
+     "bn_beta"),
+    ("Covariate_shift?layers=4&units=8&dnoise=0.2&steps=200&tab=A+deep+layer%27s+moving+inputs",
+     "Hidden layers", 4, "depth"),
+])
+def test_a_link_with_an_old_key_opens_the_value_under_the_new_key(page, fresh_server, link,
+                                                                  label, value, new_key):
+    """β_EMA and BN's shift β have different keys now (both were ``beta``), and ``layers``,
+    ``units``, ``dnoise`` became ``depth``, ``width``, ``noise`` on every page: a link made
+    before opens the same value, and the address bar is rewritten with the new key."""
+    goto_and_wait(page, f"{fresh_server}/{link}", timeout=120000)
+    assert_no_exception(page)
+    assert slider_state(page, label)[0] == pytest.approx(value)
+    page.wait_for_function(f"() => new URLSearchParams(location.search).has({new_key!r})",
+                           timeout=30000)
+    old = urllib.parse.urlparse(f"/{link}").query.split("=")[0]
+    assert old not in urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
 
 FAST = "steps=200"
 LINKS = [  # (path and query, page title, open tab (None: no check), {slider label: value})
@@ -48,7 +106,7 @@ LINKS = [  # (path and query, page title, open tab (None: no check), {slider lab
      "Running statistics", "Distribution at a step",
      {"β_EMA (EMA coefficient)": 0.999, "Layer l": 1}),
     ("Running_statistics?batch=4&var=biased+%28Keras%29&layer=1&unit=3&steps=200",
-     "Running statistics", None, {"Batch size m": 4, "Unit j": 3}),
+     "Running statistics", None, {"Mini-batch size m": 4, "Unit j": 3}),
     (f"Train_vs_test?k=1&tab=Test+batch+size&{FAST}", "Train vs test", "Test batch size",
      {"Test batch size k": 1}),
     (f"Train_vs_test?k=32&mix=100&tab=Skewed+test+batches&{FAST}", "Train vs test",

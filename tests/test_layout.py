@@ -1,40 +1,110 @@
-"""The house is easy to walk: one name per lesson in every layer, thin pages, no stray tests."""
+"""The house is easy to walk: a lesson is a package in every layer, a tab is a room found by
+its name in each of them, every concept declared once, thin pages, no stray tests."""
 
 import ast
+import importlib
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bnsim.ui import concepts
+from bnsim.ui.page import PAGES, url_path
+
 ROOT = Path(__file__).resolve().parents[1]
-# stem: URL path (lecture links rely on the paths), in lecture order
-LESSONS = {"inside_layer": "Inside_a_BN_layer", "covariate_shift": "Covariate_shift",
-           "running_stats": "Running_statistics", "testtime": "Train_vs_test"}
+# stem: (URL path, page script) — lecture links rely on the paths
+LESSONS = {"inside_layer": ("Inside_a_BN_layer", "pages/1_Inside_a_BN_layer.py"),
+           "covariate_shift": ("Covariate_shift", "pages/2_Covariate_shift.py"),
+           "running_stats": ("Running_statistics", "pages/3_Running_statistics.py"),
+           "testtime": ("Train_vs_test", "pages/4_Train_vs_test.py")}
+SHARED_ROOMS = {"__init__", "common"}  # modules of a lesson package that are not a tab
 
 
-def _app_pages() -> dict[str, tuple[str, str]]:
-    """{stem: (page script, URL path)} as app.py's navigation declares them."""
-    tree = ast.parse((ROOT / "app.py").read_text())
-    lessons = next(n.value for n in tree.body if isinstance(n, ast.Assign)
-                   and getattr(n.targets[0], "id", "") == "LESSONS")
-    out = {}
-    for entry in ast.literal_eval(lessons):
-        script, _, path, _ = entry
-        out[Path(script).stem.split("_", 1)[1]] = (script, path)
-    return out
+def lesson(stem: str):
+    return importlib.import_module(f"bnsim.ui.{stem}").LESSON
+
+
+def python_files(*folders: str) -> list[Path]:
+    return sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py"))
 
 
 @pytest.mark.parametrize("stem", sorted(LESSONS))
-def test_each_lesson_has_one_name_in_every_layer(stem):
-    for layer in (f"bnsim/{stem}.py", f"bnsim/figures/{stem}.py", f"bnsim/ui/{stem}.py"):
-        assert (ROOT / layer).is_file(), layer
-    script, path = _app_pages()[stem]
-    assert (ROOT / script).is_file() and path == LESSONS[stem]
+def test_each_lesson_is_a_package_in_every_layer_and_a_page_in_pages(stem):
+    for layer in (f"bnsim/lessons/{stem}", f"bnsim/figures/{stem}", f"bnsim/ui/{stem}"):
+        assert (ROOT / layer / "__init__.py").is_file(), layer
+    path, script = LESSONS[stem]
+    assert (ROOT / script).is_file() and url_path(script) == path
+    assert not (ROOT / "app_pages").exists()
 
 
-def test_lessons_are_in_lecture_order_with_inside_a_bn_layer_first():
-    assert list(_app_pages()) == list(LESSONS)
+def test_the_navigation_lists_home_then_the_lessons_in_lecture_order():
+    assert [title for _, title, _ in PAGES][0] == "Home"
+    assert [script for script, _, _ in PAGES][1:] == [s for _, s in LESSONS.values()]
+    assert sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py")) == sorted(
+        s for _, s in LESSONS.values())
+
+
+@pytest.mark.parametrize("stem", sorted(LESSONS))
+def test_a_tab_is_found_by_its_name_in_every_layer(stem):
+    """Each tab's view lives in ``bnsim/ui/<stem>/<room>.py``, whose docstring names the tab;
+    the tab's numbers and figures, where it has any, are in the modules of the same name in
+    ``bnsim/lessons/<stem>/`` and ``bnsim/figures/<stem>/`` — and no other module is there."""
+    rooms = {}
+    for tab in lesson(stem).tabs:
+        module = tab.view.__module__
+        assert module.startswith(f"bnsim.ui.{stem}."), (tab.title, module)
+        room = module.rsplit(".", 1)[1]
+        doc = ast.get_docstring(ast.parse((ROOT / (module.replace(".", "/") + ".py"))
+                                          .read_text())) or ""
+        assert tab.title in doc.splitlines()[0], (tab.title, doc[:80])
+        rooms[room] = tab.title
+    for layer in ("lessons", "figures", "ui"):
+        modules = {p.stem for p in (ROOT / "bnsim" / layer / stem).glob("*.py")}
+        assert modules - SHARED_ROOMS <= set(rooms), (layer, modules - set(rooms))
+
+
+def test_no_module_in_bnsim_is_over_400_lines():
+    long = {str(p.relative_to(ROOT)): n for p in python_files("bnsim")
+            if (n := len(p.read_text().splitlines())) > 400}
+    assert not long, long
+
+
+def test_nothing_indexes_a_tab_by_position():
+    pattern = re.compile(r"\b(tabs|TABS|PANELS|TAB_CONTROLS)\[\s*-?\d")
+    hits = [f"{p.relative_to(ROOT)}:{i}" for p in python_files("bnsim", "pages")
+            for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert not hits, hits
+
+
+def test_no_one_letter_module_aliases():
+    short = []
+    for p in [*python_files("bnsim", "pages"), ROOT / "app.py"]:
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                short += [f"{p.relative_to(ROOT)}: {a.name} as {a.asname}" for a in node.names
+                          if a.asname and len(a.asname) <= 2 and a.asname not in ("np", "pd",
+                                                                                 "go", "st")]
+    assert not short, short
+
+
+def test_a_concept_offered_on_several_pages_is_one_declaration_narrowed():
+    """Same key on two pages: the same concept (label, group), each page's range inside the
+    concept's; β_EMA and BN's shift β never share a key."""
+    by_key = {c.key: c for c in concepts.ALL}
+    seen = {}
+    for stem in LESSONS:
+        for c in lesson(stem).all_controls:
+            seen.setdefault(c.key, []).append((stem, c))
+    for key, uses in seen.items():
+        if len({stem for stem, _ in uses}) > 1:
+            assert key in by_key, f"{key} is offered by {[s for s, _ in uses]} but not a concept"
+            for stem, c in uses:
+                assert (c.label, c.group) == (by_key[key].label, by_key[key].group), (stem, c)
+    assert "beta" not in seen
+    assert {s for s, _ in seen["ema_beta"]} == {"running_stats", "testtime"}
+    assert {s for s, _ in seen["bn_beta"]} == {"inside_layer"}
 
 
 def test_no_module_outside_tests_looks_like_a_test():
@@ -54,13 +124,15 @@ def test_pytest_from_the_root_collects_exactly_the_tests_folder():
     assert root and root == tests
 
 
-@pytest.mark.parametrize("script", sorted(s for s, _ in _app_pages().values()))
+@pytest.mark.parametrize("script", sorted(s for _, s in LESSONS.values()))
 def test_pages_are_thin(script):
-    """Pages wire widgets to cached calls and figures: no array maths, no numpy or pandas."""
+    """A page script wires its lesson to the runner: it imports only bnsim.ui / bnsim.figures
+    (and streamlit), no numerical code."""
     source = (ROOT / script).read_text()
-    imported = {alias.name.split(".")[0] for node in ast.walk(ast.parse(source))
+    imported = {(node.module if isinstance(node, ast.ImportFrom) else alias.name)
+                for node in ast.walk(ast.parse(source))
                 if isinstance(node, ast.Import | ast.ImportFrom)
-                for alias in (node.names if isinstance(node, ast.Import)
-                              else [ast.alias(node.module or "")])}
-    assert not imported & {"numpy", "pandas"}, imported
-    assert len(source.splitlines()) <= 150
+                for alias in node.names}
+    assert all(m == "streamlit" or m.startswith(("bnsim.ui", "bnsim.figures"))
+               for m in imported), imported
+    assert len(source.splitlines()) <= 80
