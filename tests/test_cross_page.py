@@ -10,7 +10,6 @@ own parameters in the URL, and the first page must come back as it was left.
 
 from __future__ import annotations
 
-import ast
 import itertools
 from pathlib import Path
 
@@ -18,24 +17,26 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bnsim.ui import controls as ui
+from bnsim.ui.page import PAGES as NAVIGATION
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 
 
 def lesson_pages() -> list[str]:
-    """The lesson scripts as app.py's navigation declares them (``app_pages/N_stem.py``)."""
-    tree = ast.parse((ROOT / "app.py").read_text())
-    lessons = next(n.value for n in tree.body if isinstance(n, ast.Assign)
-                   and getattr(n.targets[0], "id", "") == "LESSONS")
-    return [entry[0] for entry in ast.literal_eval(lessons)]
+    """The lesson scripts in pages/, in the navigation's order."""
+    return [script for script, _, _ in NAVIGATION[1:]]
 
 
 PAGES = lesson_pages()
 
 
+STEMS = dict(zip(PAGES, ("inside_layer", "covariate_shift", "running_stats", "testtime"),
+                 strict=True))
+
+
 def stem(script: str) -> str:
-    return Path(script).stem.split("_", 1)[1]
+    return STEMS[script]
 
 
 def widget(at: AppTest, c: ui.Control):

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bnsim.network import ACTIVATIONS, activation
 from bnsim.ui import live
 
 
@@ -99,3 +100,20 @@ def test_affine_recipe_ops_gaps_and_range():
     assert live.affine_range(spec, [got]) == [-1.0 - 1.5, 7.0 + 1.5]  # NaN ignored, span ≥ 10
     spec = {**spec, "span": 0.0, "traces": []}
     assert live.affine_range(spec, [got]) == pytest.approx([-1.7, 1.7])
+
+
+@pytest.mark.browser
+def test_the_browsers_activation_is_the_networks(browser):
+    """The live chart's JavaScript ``act`` (its in-browser previews draw g(z̃) with it) gives
+    ``bnsim.network.activation``'s values: the activation is written once in Python and the
+    browser's copy is held to it (tanh and exp may differ in the last bit)."""
+    page = browser.new_page()
+    try:
+        page.goto((live.FRONTEND / "index.html").as_uri())
+        x = np.concatenate([np.linspace(-40.0, 40.0, 401), [-1e300, -0.0, 1e-300, 710.0]])
+        for name in ACTIVATIONS:
+            got = np.array(page.evaluate("([n, xs]) => xs.map(x => act(n, x))",
+                                         [name, x.tolist()]))
+            np.testing.assert_allclose(got, activation(name, x), rtol=1e-14, atol=1e-15)
+    finally:
+        page.close()

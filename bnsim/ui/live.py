@@ -42,6 +42,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 from plotly.basedatatypes import BaseFigure
 
+from bnsim.network import activation
+
 FRONTEND = Path(__file__).with_name("live_frontend")
 PLOTLY_JS_DIR = Path(plotly.__file__).parent / "package_data"
 FRAME_MARGIN = 16  # px around the chart's frame inside its reserved space
@@ -124,7 +126,7 @@ def affine_values(recipe: dict, gamma: float, beta: float) -> list[np.ndarray]:
     """The arrays an ``"affine"`` recipe's traces get for ``gamma``, ``beta`` — what the
     browser computes (``live_frontend/index.html``, ``affineValues``), in the same float64
     operations: x = γ·base[i], then x + β, then g(x + β) with g written as
-    ``bnsim.network._act``; op 0 keeps the fixed value (NaN: a gap)."""
+    ``bnsim.network.activation``; op 0 keeps the fixed value (NaN: a gap)."""
     base = np.asarray(recipe["base"], dtype=float)
     out = []
     for t in recipe["traces"]:
@@ -133,18 +135,9 @@ def affine_values(recipe: dict, gamma: float, beta: float) -> list[np.ndarray]:
         zt = gz + beta
         vals = np.where(op == 1, gz, np.where(op == 2, zt, np.asarray(t["fixed"], float)))
         if np.any(op == 3):
-            vals = np.where(op == 3, _act(recipe["activation"], zt), vals)
+            vals = np.where(op == 3, activation(recipe["activation"], zt), vals)
         out.append(vals)
     return out
-
-
-def _act(name: str, x: np.ndarray) -> np.ndarray:
-    """g as the browser writes it (the formulas of ``bnsim.network._act``)."""
-    if name == "relu":
-        return np.maximum(x, 0.0)
-    if name == "tanh":
-        return np.tanh(x)
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 def affine_range(spec: dict, values: list[np.ndarray]) -> list[float]:
@@ -211,7 +204,7 @@ def stages_values(recipe: dict, values: dict) -> dict | None:
     gz = gamma * z_norm
     z_tilde = gz + beta
     rows = {"z": z, "mu": mu, "zc": zc, "sigma2": sigma2, "inv_std": inv_std, "z_norm": z_norm,
-            "gz": gz, "z_tilde": z_tilde, "a": _act(recipe["activation"], z_tilde)}
+            "gz": gz, "z_tilde": z_tilde, "a": activation(recipe["activation"], z_tilde)}
     label, per, y = recipe["labels"], recipe["per"], np.asarray(pick["y"])
     xs, ys, texts = [[], [], [], []], [[], [], [], []], [None, [], [], None]
     for i in range(m):
