@@ -4,7 +4,7 @@ Issue 12's memory targets: memory flat (within 10 %) over 1,000 distinct view se
 bounded over 100 distinct training settings (every cache has a size limit). Three parts:
 
 1. **Caches**: every ``st.cache_data`` / ``st.cache_resource`` in ``bnsim/ui/``, ``app.py`` and
-   ``app_pages/`` and its ``max_entries`` (read from the source; one without is unbounded).
+   ``pages/`` and its ``max_entries`` (read from the source; one without is unbounded).
 2. **Views**: starts the app on a free loopback port, opens ``--sessions`` viewers of
    *Running statistics* over the websocket protocol (``tests/ws_client.py``) and moves the
    view-only β_EMA slider through ``--views`` distinct values (0.000, 0.001, … 0.999, spread
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     a.sessions = max(1, min(a.sessions, 20))
     failed = 0
 
-    print("1. caches (bnsim/ui, app.py, app_pages)")
+    print("1. caches (bnsim/ui, app.py, pages)")
     found = caches()
     for where, line, kind, limit in found:
         print(f"  {kind:14s} max_entries={limit!s:5s} {where} (line {line})")

@@ -9,7 +9,6 @@ of the same page sees. Property-based (hypothesis) over each page's declared con
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import math
 import threading
@@ -21,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from bnsim.ui.page import PAGES, url_path
 from tests.ws_client import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,10 +29,8 @@ EXAMPLES = 20  # per page and property: keeps the file to about a minute
 
 
 def lesson_paths() -> list[str]:
-    tree = ast.parse((ROOT / "app.py").read_text())
-    lessons = next(n.value for n in tree.body if isinstance(n, ast.Assign)
-                   and getattr(n.targets[0], "id", "") == "LESSONS")
-    return [entry[2] for entry in ast.literal_eval(lessons)]
+    """The lessons' URL paths, as the navigation lists them."""
+    return [url_path(script) for script, _, _ in PAGES[1:]]
 
 
 PATHS = lesson_paths()

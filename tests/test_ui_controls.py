@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bnsim.ui import controls as ui
+
 APP = str(Path(__file__).parent / "apps" / "controls_app.py")
 
 
@@ -63,7 +65,7 @@ def test_garbage_url_values_fall_back_with_a_visible_note(qp, bad):
 
 def test_preset_sets_named_controls_and_resets_the_others():
     at = _run({"steps": "20"})
-    at.button(key="_preset_0").click().run()
+    at.button(key=ui.preset_key("slow")).click().run()
     assert _values(at) == {"beta": 0.999, "opt": "gd", "steps": 1000, "bc": False,
                            "est": ["ema", "pop"]}
 
@@ -75,11 +77,11 @@ def _open_tab(at) -> str:
 def test_preset_opens_its_tab_without_the_page_reading_button_state():
     at = _run({})
     assert _open_tab(at) == "First"
-    at.button(key="_preset_1").click().run()
+    at.button(key=ui.preset_key("second tab")).click().run()
     assert not at.exception
     assert _open_tab(at) == "Second"
     assert _values(at)["steps"] == 20
-    at.button(key="_preset_0").click().run()  # a preset without a tab leaves the tab alone
+    at.button(key=ui.preset_key("slow")).click().run()  # without a tab: the tab stays
     assert _open_tab(at) == "Second"
 
 

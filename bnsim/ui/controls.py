@@ -7,16 +7,12 @@ view. URL values that are not allowed are ignored by Streamlit (the default is u
 module also says so on screen, with what is allowed. :func:`presets` adds buttons that set
 several controls at once (named after lecture moments) and may open a tab.
 
-Declarations are keyword-only, so they read like a table::
-
-    Control(key="noise", label="Noise", default=0.1, help="…", group="Data",
-            kind="slider", min=0.0, max=1.0, step=0.05)
-
-Select-type controls hold *keys* in code (e.g. ``"adam"``) and show labels (``"Adam"``); the
-URL holds the label, so links stay readable.
+A :class:`Control` is declared in :mod:`bnsim.ui.control`; a concept several pages offer is
+declared once in :mod:`bnsim.ui.concepts` and narrowed by each page. Links made before a
+control was renamed keep working (``Control.old_keys``).
 
 **Each page's state is its own.** Pages share control keys (``noise``, ``batch``, ``steps``,
-``tab``, …) with different ranges and types, and Streamlit carries a URL-bound widget's value
+``tab``, …), each page with its own range, and Streamlit carries a URL-bound widget's value
 across a page switch by its key. So the first call of :func:`presets` or :func:`render` on a
 page that was not the previous one ("entering" it) puts back this page's own values from the
 last visit (or the defaults) instead of what another page left behind; only the very first page
@@ -30,214 +26,30 @@ URL parameter names stay the control keys, so old lecture links keep working.
 from __future__ import annotations
 
 import contextlib
-import math
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
-from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.runtime.scriptrunner import get_script_run_ctx
-from streamlit.runtime.state.common import unpack_widget_state_value
-from streamlit.runtime.state.session_state import SessionState
 
 from bnsim.figures.style import tex  # preset labels show symbols typeset, like the equations
+from bnsim.ui import guard
+from bnsim.ui.control import GROUPS, Control, Preset, preset_key
 
-GROUPS = ("Data", "Network", "Training", "View")
+__all__ = ["GROUPS", "Control", "Preset", "enter", "preset_key", "presets", "render"]
+
 NOTES = "_url_notes"  # session key: notes shown in the sidebar box until dismissed
 PAGE = "_bnsim_page"  # session key: the page that drew controls last
 SAVED = "_bnsim_page_values"  # session key: {page: {control key: widget value}}
 DECLARED = "_bnsim_page_controls"  # session key: {page: {control key: Control}}
 TAB_KEYS = "_bnsim_page_tab_keys"  # session key: {page: key of its st.tabs (from presets)}
 TAB = "tab:"  # prefix, in a page's saved values, of the open tab of the st.tabs bound to a key
-KINDS = ("slider", "select", "radio", "toggle", "multiselect", "number")
 
 
-def _guard_widget_states() -> None:
-    """Drop widget states whose value has another type than the widget's own or that its
-    deserialiser cannot read, before Streamlit stores them.
-
-    A client that bypasses the browser can send, say, a list of numbers for a select box;
-    Streamlit (1.67) stores it and its deserialiser then raises on every later run of that
-    session, before any page code runs (a traceback the page cannot catch). The browser never
-    sends such a state, so dropping it changes nothing for real viewers: the widget keeps its
-    value. Values of the right type but out of range are caught per control
-    (:func:`enter`). Installed once per process, on first import (every lesson page imports
-    this module before it draws a widget)."""
-    original = SessionState.set_widgets_from_proto
-    if getattr(original, "_bnsim_guard", False):
-        return
-
-    def readable(w, metadata) -> bool:
-        m = metadata.get(w.id)
-        if m is None:  # not drawn (yet): Streamlit keeps it and never reads it without one
-            return True
-        if w.WhichOneof("value") != m.value_type:
-            return False
-        try:
-            m.deserializer(unpack_widget_state_value(w))
-        except Exception:  # e.g. int(inf) in a number input's deserialiser
-            return False
-        return True
-
-    def set_widgets_from_proto(self, widget_states):
-        metadata = self._new_widget_state.widget_metadata
-        kept = [w for w in widget_states.widgets if readable(w, metadata)]
-        if len(kept) != len(widget_states.widgets):
-            widget_states = WidgetStates(widgets=kept)
-        return original(self, widget_states)
-
-    set_widgets_from_proto._bnsim_guard = True
-    SessionState.set_widgets_from_proto = set_widgets_from_proto
+guard.install()
 
 
-_guard_widget_states()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Control:
-    """One control of a page. ``options`` maps key -> label for select/radio/multiselect."""
-
-    key: str
-    label: str
-    default: Any
-    help: str
-    group: str = "View"
-    kind: str = "slider"
-    min: float | int | None = None
-    max: float | int | None = None
-    step: float | int | None = None
-    options: Mapping[str, str] = field(default_factory=dict)
-    format: str | None = None  # slider/number display format, e.g. "%.3f"
-    legacy: Mapping[str, Any] = field(default_factory=dict)  # old URL label -> option key
-    old_keys: tuple[str, ...] = ()  # URL keys of links made before this control was renamed
-
-    def __post_init__(self):
-        if self.kind not in KINDS or self.group not in GROUPS:
-            raise ValueError(f"{self.key}: kind must be in {KINDS}, group in {GROUPS}.")
-
-    # -- one concept, declared once (bnsim.ui.concepts); a page may only narrow it
-    def narrow(self, **changes) -> Control:
-        """This control as one page offers it: a narrower range, fewer options, another
-        default or help text, the URL keys of older links. Raises ``ValueError`` for anything
-        that would redefine the concept (a wider range, other options, another type).
-
-        ``values=(…)`` offers only those values of a slider's range, as a select box (the URL
-        still holds the number); for a select it keeps only those options. ``key=`` (with
-        ``label=``) declares a second, independent instance of the concept, e.g. another tab's
-        own layer."""
-        allowed = {"key", "label", "default", "min", "max", "step", "values", "options", "help",
-                   "old_keys", "legacy", "format"}
-        if unknown := set(changes) - allowed:
-            raise ValueError(f"{self.key}: narrow() may change {sorted(allowed)}; "
-                             f"got {sorted(unknown)}.")
-        if "label" in changes and "key" not in changes:
-            raise ValueError(f"{self.key}: one concept has one label; a new label needs a new "
-                             "key (a second instance).")
-        values = changes.pop("values", None)
-        if values is not None:
-            changes["options"] = self._subset(values)
-            if self.kind in ("slider", "number"):
-                changes.update(kind="select", min=None, max=None, step=None, format=None)
-        new = replace(self, **changes)
-        new._check_narrower_than(self)
-        return new
-
-    def _subset(self, values) -> dict:
-        if self.kind in ("slider", "number"):
-            bad = [v for v in values if not self._on_grid(v)]
-            if bad:
-                raise ValueError(f"{self.key}: {bad} are not values of {self.allowed()}.")
-            return {v: (f"{v:g}" if isinstance(v, float) else str(v)) for v in values}
-        if self.kind in ("select", "radio", "multiselect"):
-            if bad := [v for v in values if v not in self.options]:
-                raise ValueError(f"{self.key}: {bad} are not options of this control.")
-            return {v: self.options[v] for v in values}
-        raise ValueError(f"{self.key}: a {self.kind} has no values to choose from.")
-
-    def _on_grid(self, v) -> bool:
-        if not (isinstance(v, int | float) and self.min <= v <= self.max):
-            return False
-        k = (v - self.min) / self.step
-        return abs(k - round(k)) < 1e-9
-
-    def _check_narrower_than(self, base: Control) -> None:
-        if self.kind in ("slider", "number") and base.kind == self.kind:
-            if not (base.min <= self.min <= self.max <= base.max):
-                raise ValueError(f"{self.key}: [{self.min}, {self.max}] is not inside the "
-                                 f"concept's [{base.min}, {base.max}].")
-            k = self.step / base.step
-            if abs(k - round(k)) > 1e-9 or not base._on_grid(self.min):
-                raise ValueError(f"{self.key}: step {self.step} from {self.min} leaves the "
-                                 f"concept's grid (step {base.step} from {base.min}).")
-        if self.kind in ("select", "radio", "multiselect") and base.options:
-            if any(base.options.get(k) != v for k, v in self.options.items()):
-                raise ValueError(f"{self.key}: options {list(self.options)} are not options "
-                                 f"of the concept ({list(base.options)}).")
-        if not self.ok(self.to_widget(self.default)):
-            raise ValueError(f"{self.key}: default {self.default!r} is not allowed "
-                             f"({self.allowed()}).")
-
-    # -- the value as the widget holds it (labels for options) and back to keys
-    def to_widget(self, value):
-        if self.kind in ("select", "radio"):
-            return self.options[value]
-        if self.kind == "multiselect":
-            return [self.options[v] for v in value]
-        return value
-
-    def from_widget(self, value):
-        back = {label: key for key, label in self.options.items()}
-        if self.kind in ("select", "radio"):
-            return back[value]
-        if self.kind == "multiselect":
-            return [back[v] for v in value]
-        return value
-
-    def ok(self, value) -> bool:
-        """Whether ``value`` (as the widget holds it: labels for options) may be shown by this
-        control: the right type, finite, within the bounds, one of the options."""
-        if self.kind == "toggle":
-            return isinstance(value, bool)
-        labels = list(self.options.values())
-        if self.kind in ("select", "radio"):
-            return isinstance(value, str) and value in labels
-        if self.kind == "multiselect":
-            return (isinstance(value, list | tuple) and len(set(map(str, value))) == len(value)
-                    and all(isinstance(v, str) and v in labels for v in value))
-        number = (int,) if isinstance(self.default, int) else (int, float)
-        return (isinstance(value, number) and not isinstance(value, bool)
-                and math.isfinite(value) and self.min <= value <= self.max)
-
-    def allowed(self) -> str:
-        """What values this control accepts, in words (for the URL note)."""
-        if self.kind in ("select", "radio", "multiselect"):
-            return "one of " + ", ".join(f"'{v}'" for v in self.options.values())
-        if self.kind == "toggle":
-            return "true or false"
-        return f"a number from {self.min} to {self.max}"
-
-    def url_ok(self, raw: str | list[str]) -> bool:
-        """Whether a raw URL value would be accepted."""
-        values = raw if isinstance(raw, list) else [raw]
-        if self.kind == "multiselect":
-            values = [v for v in values if v != ""]  # "?key=" is Streamlit's empty selection
-        if self.kind in ("select", "radio", "multiselect"):
-            values = [self.options.get(self.legacy.get(v), v) for v in values]
-            return all(v in self.options.values() for v in values) and (
-                self.kind == "multiselect" or len(values) == 1)
-        if len(values) != 1:
-            return False
-        v = values[0]
-        if self.kind == "toggle":
-            return v.lower() in ("true", "false")
-        try:
-            x = float(v)
-        except ValueError:
-            return False
-        return math.isfinite(x) and self.min <= x <= self.max
 
 
 def _from_url(c: Control, raw: list[str]):
@@ -451,15 +263,6 @@ def _close_sidebar_on_a_phone() -> None:
     st.iframe(CLOSE_SIDEBAR_JS, height=1)
 
 
-@dataclass(frozen=True, kw_only=True)
-class Preset:
-    """A lecture moment: the control values it sets (keys for options; every control not
-    named returns to its default) and, optionally, the tab it opens."""
-
-    values: Mapping[str, Any] = field(default_factory=dict)
-    tab: str | None = None
-    help: str | None = None
-
 
 def presets(controls: Sequence[Control], moments: Mapping[str, Preset], where=None,
             tab_key: str = "tab") -> None:
@@ -491,6 +294,3 @@ def presets(controls: Sequence[Control], moments: Mapping[str, Preset], where=No
                      help=preset.help, width="stretch")
 
 
-def preset_key(name: str) -> str:
-    """The widget key of the button of preset ``name`` (found by its name, not its place)."""
-    return "_preset_" + (re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or "moment")
