@@ -1,0 +1,90 @@
+"""Same point, new neighbours: one test example inside many random test batches, against the
+one prediction it gets alone in eval mode — and how typical its flip rate is.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from bnsim.lessons.testtime.common import MAX_ROWS, check_k, choose, proba_batch, proba_eval
+from bnsim.network import NetConfig
+
+
+def neighbours(params, net: NetConfig, X, i: int, k: int, n_draws: int = 200,
+               seed: int = 0) -> np.ndarray:
+    """(n_draws,) p(class 1) of test example ``i`` in ``n_draws`` random test batches of size
+    k: itself plus k − 1 other test examples drawn at random (one array pass)."""
+    X = np.asarray(X, dtype=float)
+    if not 0 <= i < len(X):
+        raise ValueError(f"test point must be from 0 to {len(X) - 1}; got {i}.")
+    check_k(k, len(X))
+    rng = np.random.default_rng(seed)
+    mates = choose(rng, np.delete(np.arange(len(X)), i), n_draws, k - 1)
+    Xb = np.concatenate([np.broadcast_to(X[i], (n_draws, 1, X.shape[1])), X[mates]], axis=1)
+    return proba_batch(params, net, Xb, MAX_ROWS)[:, 0]
+
+
+class Followed(NamedTuple):
+    """One test example inside many random test batches vs alone in eval mode."""
+
+    i: int  # test-set index
+    label: int  # its class
+    k: int  # test batch size
+    p_eval: float  # its eval-mode p(class 1)
+    draws: np.ndarray  # (n_draws,) its batch-statistics p(class 1) in each random batch
+
+    @property
+    def flips(self) -> float:
+        """Share of the random batches that change its predicted class."""
+        return float(np.mean((self.draws >= 0.5) != (self.p_eval >= 0.5)))
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"batch": np.arange(len(self.draws)), "p_batch": self.draws,
+                             "p_eval": self.p_eval})
+
+
+def follow(params, net: NetConfig, run, X, y, i: int, k: int, n_draws: int = 200,
+           seed: int = 0) -> Followed:
+    """Test example ``i`` in ``n_draws`` random test batches of k (:func:`neighbours`) and
+    alone in eval mode."""
+    draws = neighbours(params, net, X, i, k, n_draws, seed)
+    X = np.asarray(X, dtype=float)
+    p_ev = float(proba_eval(params, net, run, X[i:i + 1])[0])
+    return Followed(int(i), int(np.asarray(y)[i]), int(k), p_ev, draws)
+
+
+# ---------------------------------------------------------------- how typical is a point?
+def flip_rates(params, net: NetConfig, run, X, k: int, n_draws: int = 40,
+               seed: int = 0) -> np.ndarray:
+    """(n,) for every test example: the share of ``n_draws`` random test batches of k (itself
+    and k − 1 random others, drawn with replacement) that change its predicted class from its
+    eval-mode class."""
+    X = np.asarray(X, dtype=float)
+    n = len(X)
+    check_k(k, n)
+    rng = np.random.default_rng(seed)
+    others = choose(rng, n - 1, (n, n_draws), k - 1, replace=True)  # skip the point itself:
+    others += others >= np.arange(n)[:, None, None]  # index ≥ i moves up by one
+    Xb = np.concatenate([np.broadcast_to(X[:, None, None], (n, n_draws, 1, X.shape[1])),
+                         X[others]], axis=2).reshape(n * n_draws, k, X.shape[1])
+    p = proba_batch(params, net, Xb, MAX_ROWS).reshape(n, n_draws, k)[..., 0]
+    return np.mean((p >= 0.5) != (proba_eval(params, net, run, X) >= 0.5)[:, None], axis=1)
+
+
+class Typical(NamedTuple):
+    """How the followed point's flip rate compares with every test point's."""
+
+    rate: float  # the followed point's flip rate (over its own random test batches)
+    mean: float  # mean flip rate over all test points
+    never: float  # share of test points that never flipped
+    above: float  # share of test points that flip less often than this one
+
+
+def typicality(rates: np.ndarray, rate: float) -> Typical:
+    """Where a flip rate ``rate`` stands among every test point's ``rates`` (n,)."""
+    rates = np.asarray(rates, dtype=float)
+    return Typical(float(rate), float(rates.mean()), float(np.mean(rates == 0)),
+                   float(np.mean(rates < rate)))
