@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 
 from bnsim import data
-from bnsim import inside_layer as E
+from bnsim.lessons.inside_layer import common, gamma_and_beta
+from bnsim.lessons.inside_layer import with_vs_without_bn as sweeps
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train, train_stacked
-from bnsim.ui import inside_layer as cr
+from bnsim.ui.inside_layer import common as page_common
 
 SEEDS = range(10)
 NEEDED = 8
@@ -16,7 +17,8 @@ NEEDED = 8
 
 @pytest.fixture(scope="module")
 def moons_data():
-    return data.train_test("moons", cr.N_TRAIN, cr.N_TEST, 0.15, cr.DATA_SEED)
+    return data.train_test("moons", page_common.N_TRAIN, page_common.N_TEST, 0.15,
+                            page_common.DATA_SEED)
 
 
 def _stacked(moons_data, depth, activation, lr, bn, steps=1000):
@@ -36,17 +38,19 @@ def test_bn_rescues_a_deep_sigmoid_net_at_lr_0_3(moons_data):
     no_bn = _stacked(moons_data, 4, "sigmoid", 0.3, False)
     bn = _stacked(moons_data, 4, "sigmoid", 0.3, True)
     assert np.sum(bn - no_bn > 0.10) >= NEEDED, (bn, no_bn)
-    assert np.sum(bn >= E.TRAINS_ACC) >= NEEDED and np.sum(no_bn < E.TRAINS_ACC) >= NEEDED
+    trains = sweeps.TRAINS_ACC
+    assert np.sum(bn >= trains) >= NEEDED and np.sum(no_bn < trains) >= NEEDED
 
 
 def test_at_the_sweeps_default_the_page_says_bn_helps(moons_data):
     """The sweep's default (its step count, α = 0.3): the verdict HOLDS seed by seed in ≥ 8 of
     10, and the sweep's "still trains" line separates the two."""
-    steps = E.SweepSetting().steps
+    steps = sweeps.SweepSetting().steps
     no_bn = _stacked(moons_data, 4, "sigmoid", 0.3, False, steps=steps)
     bn = _stacked(moons_data, 4, "sigmoid", 0.3, True, steps=steps)
-    assert np.sum(bn >= E.TRAINS_ACC) >= NEEDED and np.sum(no_bn < E.TRAINS_ACC) >= NEEDED
-    verdicts = [E.bn_claim(E.Comparison(0.3, b, n, 1, 1, np.nan, np.nan)).holds
+    trains = sweeps.TRAINS_ACC
+    assert np.sum(bn >= trains) >= NEEDED and np.sum(no_bn < trains) >= NEEDED
+    verdicts = [sweeps.bn_verdict(sweeps.Comparison(0.3, b, n, 1, 1, np.nan, np.nan)).holds
                 for b, n in zip(bn, no_bn, strict=True)]
     assert sum(verdicts) >= NEEDED
 
@@ -60,6 +64,7 @@ def test_learned_gamma_beta_move_sigmoid_inputs_out_of_the_linear_middle(moons_d
     for seed in SEEDS:
         trace = train(net, X, y, Xt, yt, TrainConfig(steps=1000, batch_size=8,
                                                      optimizer="adam", lr=0.01, seed=seed))
-        b = E.batch_at(trace, X, y, 1000, 2)
-        held += E.sigmoid_claim(E.layer_middle(b, 1e-5, "sigmoid"), "sigmoid", True, 2).holds
+        b = common.batch_at(trace, X, y, 1000, 2)
+        mid = gamma_and_beta.layer_middle(b, 1e-5, "sigmoid")
+        held += gamma_and_beta.sigmoid_verdict(mid, "sigmoid", True, 2).holds
     assert held >= NEEDED, held

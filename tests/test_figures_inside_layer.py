@@ -6,32 +6,36 @@ import json
 import numpy as np
 import pytest
 
-from bnsim import inside_layer as E
-from bnsim.figures import inside_layer as figs
 from bnsim.figures import style
+from bnsim.figures.inside_layer import common as rows_figures
+from bnsim.figures.inside_layer import gamma_and_beta as curve_figures
+from bnsim.figures.inside_layer import learning_gamma_beta as path_figures
+from bnsim.figures.inside_layer import with_vs_without_bn as sweep_figures
+from bnsim.lessons.inside_layer import common, gamma_and_beta, learning_gamma_beta
+from bnsim.lessons.inside_layer import with_vs_without_bn as sweeps
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
-from bnsim.ui import inside_layer as cr
 from bnsim.ui import live
 from bnsim.ui.cache import Trained
+from bnsim.ui.inside_layer import common as page_common
 from tests.helpers import arr, moons
 
 
 def _stages(act="sigmoid"):
     z = np.array([0.3, -1.2, 2.5, 0.9, -0.4])
-    return E.stages(z, 1.5, 0.5, 1e-5, act)
+    return common.stages(z, 1.5, 0.5, 1e-5, act)
 
 
 def test_stage_rows_draw_every_value_in_its_row():
     s = _stages()
     y = np.array([0, 1, 1, 0, 1])
-    fig = figs.stage_rows(s, y)
+    fig = rows_figures.stage_rows(s, y)
     by_name = {t.name: t for t in fig.data if t.name}
     dots = [by_name["examples of class 0"], by_name["examples of class 1"]]
     xs = np.concatenate([arr(t.x) for t in dots])
     rows = sum((list(t.y) for t in dots), [])
-    for key, label in zip((k for k, _, _ in E.STAGES), figs.ROW_LABELS, strict=True):
-        if key in E.PER_EXAMPLE:
+    for key, label in zip((k for k, _, _ in common.STAGES), rows_figures.ROW_LABELS, strict=True):
+        if key in common.PER_EXAMPLE:
             got = np.sort([x for x, r in zip(xs, rows, strict=True) if r == label])
             np.testing.assert_allclose(got, np.sort(s.row(key)))
     stats = by_name["a mini-batch statistic"]
@@ -44,17 +48,17 @@ def test_stage_rows_draw_every_value_in_its_row():
 
 def test_activation_curve_shades_the_middle_except_for_relu():
     s = _stages()
-    fig = figs.activation_curve("sigmoid", s.z_norm, s.z_tilde, "learned")
-    assert fig.layout.shapes[0].x1 == E.MIDDLE["sigmoid"]
+    fig = curve_figures.activation_curve("sigmoid", s.z_norm, s.z_tilde, "learned")
+    assert fig.layout.shapes[0].x1 == gamma_and_beta.MIDDLE["sigmoid"]
     pts = fig.data[2]
     np.testing.assert_allclose(arr(pts.y), 1 / (1 + np.exp(-s.z_tilde)), atol=1e-12)
-    assert not figs.activation_curve("relu", s.z_norm, s.z_tilde, "x").layout.shapes
+    assert not curve_figures.activation_curve("relu", s.z_norm, s.z_tilde, "x").layout.shapes
 
 
 def test_param_paths_one_line_per_optimiser_and_parameter():
-    p = E.ParamPath("adam", np.array([1, 10, 100]), np.array([1.0, 1.2, 1.5]),
+    p = learning_gamma_beta.ParamPath("adam", np.array([1, 10, 100]), np.array([1.0, 1.2, 1.5]),
                     np.array([0.0, 0.1, -0.2]), 0.95)
-    fig = figs.param_paths([p], 2, 1)
+    fig = path_figures.param_paths([p], 2, 1)
     assert len(fig.data) == 2
     np.testing.assert_allclose(arr(fig.data[0].y), p.gamma)
     np.testing.assert_allclose(arr(fig.data[1].y), p.beta)
@@ -62,21 +66,21 @@ def test_param_paths_one_line_per_optimiser_and_parameter():
 
 
 def test_sweep_figures_draw_the_sweeps_numbers():
-    sw = E.sweep(E.SweepSetting(depth=1, units=4, steps=60, n_seeds=2), lrs=(0.01, 1.0))
-    acc = figs.sweep_accuracy(sw, 1.0)
+    sw = sweeps.sweep(sweeps.SweepSetting(depth=1, units=4, steps=60, n_seeds=2), lrs=(0.01, 1.0))
+    acc = sweep_figures.sweep_accuracy(sw, 1.0)
     lines = [t for t in acc.data if t.mode == "lines+markers"]
     np.testing.assert_allclose(arr(lines[0].y), sw.acc(False))
     assert list(acc.layout.yaxis.ticktext) == ["40 %", "50 %", "60 %", "70 %", "80 %", "90 %",
                                                "100 %"]  # accuracy in %, as on every page
-    for f in (acc, figs.sweep_steps(sw, 1.0)):  # the α-shown line is labelled
+    for f in (acc, sweep_figures.sweep_steps(sw, 1.0)):  # the α-shown line is labelled
         (note,) = f.layout.annotations
         assert note.text == "α shown = 1" and note.x == 0.0  # log10(1)
     np.testing.assert_allclose(arr(lines[1].y), sw.acc(True))
     assert acc.layout.xaxis.type == "log"
-    steps = figs.sweep_steps(sw, 1.0)
+    steps = sweep_figures.sweep_steps(sw, 1.0)
     np.testing.assert_allclose(arr(steps.data[1].y), sw.steps_to_target(True))
-    loss = figs.sweep_loss(sw, 1.0)
-    np.testing.assert_allclose(arr(loss.data[0].y), E.smoothed(sw.runs[1.0, False].loss)[0])
+    loss = sweep_figures.sweep_loss(sw, 1.0)
+    np.testing.assert_allclose(arr(loss.data[0].y), sweeps.smoothed(sw.runs[1.0, False].loss)[0])
     assert loss.data[0].line.color == style.COLORS["without_bn"]
 
 
@@ -98,16 +102,16 @@ def looked():
     net = NetConfig(hidden=(6, 6, 6), bn=(True,) * 3, activation="tanh")
     trace = train(net, X, y, Xt, yt, TrainConfig(steps=120, batch_size=8, lr=0.05, seed=2))
     run = Trained(trace, X, y, Xt, yt)
-    return run, E.snapshot_batches(trace, X, y)
+    return run, common.snapshot_batches(trace, X, y)
 
 
 DRAWN = {"layer": 2, "unit": 4, "step": 60, "bias": 0.0, "gb": "learned", "gamma": 1.0,
-         "beta": 0.0}
+         "bn_beta": 0.0}
 
 
 def _server_rows(run, table, v):
-    vw = cr.view(run, table, v)
-    return vw, figs.stage_rows(vw.shown, run.y[vw.batch.idx])
+    vw = page_common.rows_view(run, table, v)
+    return vw, rows_figures.stage_rows(vw.shown, run.y[vw.batch.idx])
 
 
 def _plain(v):
@@ -128,13 +132,14 @@ def test_stages_preview_recomputes_the_servers_rows_for_another_layer_unit_or_st
     run, table = looked
     v0 = DRAWN | {"gb": gb, "bias": bias}
     vw0, _ = _server_rows(run, table, v0)
-    recipe = cr.rows_preview(vw0, run, v0)
+    recipe = page_common.rows_preview(vw0, run, v0)
     assert recipe["kind"] == "stages"
     assert set(recipe["sliders"]) == {"layer", "unit", "step"} | (
         {"gamma", "beta"} if gb == "sliders" else set())
     move = {k: x for k, x in move.items() if k in recipe["sliders"]}
-    got = live.stages_values(recipe, move)
-    vw, server = _server_rows(run, table, v0 | move)
+    got = live.stages_values(recipe, move)  # the recipe's names: "beta" is BN's β (bn_beta)
+    keys = page_common.RECIPE_KEYS
+    vw, server = _server_rows(run, table, v0 | {keys[k]: x for k, x in move.items()})
     for i, trace in enumerate(server.data):
         want = _plain(trace.x)
         assert [x is None for x in got["x"][i]] == [x is None for x in want]
@@ -153,7 +158,7 @@ def test_stages_preview_recomputes_the_servers_rows_for_another_layer_unit_or_st
 def test_stages_preview_waits_for_the_server_when_two_view_sliders_moved(looked):
     run, table = looked
     vw, _ = _server_rows(run, table, DRAWN)
-    recipe = cr.rows_preview(vw, run, DRAWN)
+    recipe = page_common.rows_preview(vw, run, DRAWN)
     assert live.stages_values(recipe, {"unit": 1, "layer": 1}) is None
     assert live.stages_values(recipe, {"unit": 1, "step": 1}) is None
     packed = json.loads(json.dumps(live._packed(recipe), allow_nan=False))
@@ -166,9 +171,10 @@ def test_stages_preview_waits_for_the_server_when_two_view_sliders_moved(looked)
 @pytest.mark.parametrize("gamma, beta", [(2.35, -1.4), (5.0, 5.0), (0.0, -5.0), (1.0, 0.0)])
 def test_curve_preview_moves_the_batch_markers_range_and_name(act, gamma, beta):
     s = _stages(act)
-    recipe = figs.curve_preview(s, SLIDERS)
-    new = E.stages(s.z, gamma, beta, 1e-5, act)
-    server = figs.activation_curve(act, new.z_norm, new.z_tilde, figs.curve_label(gamma, beta))
+    recipe = curve_figures.curve_preview(s, SLIDERS)
+    new = common.stages(s.z, gamma, beta, 1e-5, act)
+    server = curve_figures.activation_curve(act, new.z_norm, new.z_tilde,
+                                            curve_figures.curve_label(gamma, beta))
     x, y = live.affine_values(recipe, gamma, beta)
     np.testing.assert_allclose(x, arr(server.data[2].x), rtol=0, atol=1e-12)
     np.testing.assert_allclose(y, arr(server.data[2].y), rtol=0, atol=1e-12)
@@ -181,7 +187,7 @@ def test_curve_preview_moves_the_batch_markers_range_and_name(act, gamma, beta):
 
 
 def test_the_curve_recipe_travels_as_json_with_typed_arrays():
-    recipe = figs.curve_preview(_stages(), SLIDERS)
+    recipe = curve_figures.curve_preview(_stages(), SLIDERS)
     packed = json.loads(json.dumps(live._packed(recipe), allow_nan=False))
     assert packed["traces"][0]["op"]["dtype"] == "i4" and packed["base"]["dtype"] == "f8"
     assert set(arr(packed["traces"][0]["op"]).tolist()) == {2}  # z̃

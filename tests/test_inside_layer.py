@@ -4,8 +4,9 @@ the verdicts (one test per branch) and the sweep's bookkeeping."""
 import numpy as np
 import pytest
 
-from bnsim import batchnorm
-from bnsim import inside_layer as E
+from bnsim import batchnorm, network
+from bnsim.lessons.inside_layer import common, gamma_and_beta, learning_gamma_beta, one_mini_batch
+from bnsim.lessons.inside_layer import with_vs_without_bn as sweeps
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
 from bnsim.verdict import Outcome
@@ -23,7 +24,7 @@ def run():
 @pytest.mark.parametrize("step", [1, 150, 300])
 def test_replayed_batch_is_the_one_training_used(run, layer, step):
     trace, X, y = run
-    b = E.batch_at(trace, X, y, step, layer)
+    b = common.batch_at(trace, X, y, step, layer)
     assert b.step <= step and b.step in trace.snapshot_steps
     np.testing.assert_allclose(b.z.mean(axis=0), trace.batch_mean[b.step - 1, layer - 1, :8],
                                rtol=0, atol=1e-12)
@@ -33,11 +34,11 @@ def test_replayed_batch_is_the_one_training_used(run, layer, step):
 
 def test_the_snapshot_table_holds_every_replayed_batch(run):
     trace, X, y = run
-    table = E.snapshot_batches(trace, X, y)
+    table = common.snapshot_batches(trace, X, y)
     np.testing.assert_array_equal(table.steps, trace.snapshot_steps)
     for step in (1, 2, 7, 150, 299, 300, 10_000):
         for layer in (1, 2):
-            a, b = table.at(step, layer), E.batch_at(trace, X, y, step, layer)
+            a, b = table.at(step, layer), common.batch_at(trace, X, y, step, layer)
             assert a.step == b.step and a.layer == b.layer
             for field in ("idx", "a_prev", "W", "z", "gamma", "beta"):
                 np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
@@ -48,23 +49,22 @@ def test_the_snapshot_table_holds_every_replayed_batch(run):
 @pytest.mark.parametrize("unit", range(8))
 def test_staged_rows_equal_the_fused_kernel(run, unit):
     trace, X, y = run
-    b = E.batch_at(trace, X, y, 300, 2)
+    b = common.batch_at(trace, X, y, 300, 2)
     z_tilde, cache = batchnorm.forward_train(b.z, b.gamma, b.beta, 1e-5)
-    s = E.stages(b.z[:, unit], b.gamma[unit], b.beta[unit], 1e-5, "sigmoid")
+    s = common.stages(b.z[:, unit], b.gamma[unit], b.beta[unit], 1e-5, "sigmoid")
     assert abs(s.mu - cache.mu[unit]) <= 1e-12 and abs(s.sigma2 - cache.sigma2[unit]) <= 1e-12
     np.testing.assert_allclose(s.z_norm, cache.z_norm[:, unit], rtol=0, atol=1e-12)
     np.testing.assert_allclose(s.z_tilde, z_tilde[:, unit], rtol=0, atol=1e-12)
     np.testing.assert_allclose(s.zc, b.z[:, unit] - cache.mu[unit], rtol=0, atol=1e-12)
     np.testing.assert_allclose(s.inv_std, 1 / np.sqrt(cache.sigma2[unit] + 1e-5), rtol=1e-13)
     np.testing.assert_allclose(s.a, 1 / (1 + np.exp(-z_tilde[:, unit])), rtol=0, atol=1e-12)
-    assert E.fused_difference(b, unit, 1e-5, "sigmoid") <= 1e-12
 
 
 def test_rows_are_in_the_lectures_order_and_the_frame_has_every_value():
-    assert [k for k, _, _ in E.STAGES] == ["z", "mu", "zc", "sigma2", "inv_std", "z_norm", "gz",
-                                          "z_tilde", "a"]
-    s = E.stages([1.0, 2.0, 4.0], 2.0, 1.0, 1e-5, "relu")
-    df = E.stages_frame(s)
+    assert [k for k, _, _ in common.STAGES] == ["z", "mu", "zc", "sigma2", "inv_std", "z_norm",
+                                               "gz", "z_tilde", "a"]
+    s = common.stages([1.0, 2.0, 4.0], 2.0, 1.0, 1e-5, "relu")
+    df = common.stages_frame(s)
     assert len(df) == 9 * 3 and set(df["example"]) == {1, 2, 3}
     assert np.allclose(df[df["operation"] == "μ_B"]["value"], 7 / 3)
 
@@ -72,24 +72,25 @@ def test_rows_are_in_the_lectures_order_and_the_frame_has_every_value():
 @pytest.mark.parametrize("b", [-5.0, -0.1, 0.7, 3.0])
 def test_a_bias_before_bn_moves_z_and_nothing_after(b):
     z = np.random.default_rng(1).normal(2.0, 3.0, 16)
-    check = E.bias_check(z, b, 1.7, -0.4, 1e-5, "tanh")
+    check = one_mini_batch.bias_check(z, b, 1.7, -0.4, 1e-5, "tanh")
     assert check.z_moved == pytest.approx(abs(b))
     assert check.largest_difference < 1e-13
-    v = E.bias_claim(check)
+    v = one_mini_batch.bias_verdict(check)
     assert v.outcome is Outcome.HOLDS and "rounding" in v.text
 
 
-def test_bias_claim_branches():
-    assert E.bias_claim(E.BiasCheck(0.0, 0.0, 0.0)).outcome is Outcome.NOT_APPLICABLE
-    assert E.bias_claim(E.BiasCheck(1.0, 1.0, 0.3)).outcome is Outcome.REVERSED
+def test_bias_verdict_branches():
+    verdict, check = one_mini_batch.bias_verdict, one_mini_batch.BiasCheck
+    assert verdict(check(0.0, 0.0, 0.0)).outcome is Outcome.NOT_APPLICABLE
+    assert verdict(check(1.0, 1.0, 0.3)).outcome is Outcome.REVERSED
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_undo_gives_z_back(seed):
     rng = np.random.default_rng(seed)
-    s = E.stages(rng.normal(rng.normal(0, 5), rng.uniform(0.1, 5), 8), 1.0, 0.0, 1e-5, "relu")
-    assert E.undo_difference(s) <= 1e-12
-    g, b = E.undo(s)
+    s = common.stages(rng.normal(rng.normal(0, 5), rng.uniform(0.1, 5), 8), 1.0, 0.0, 1e-5, "relu")
+    assert gamma_and_beta.undo_difference(s) <= 1e-12
+    g, b = gamma_and_beta.undo(s)
     assert g == pytest.approx(np.sqrt(s.sigma2 + 1e-5)) and b == s.mu
 
 
@@ -97,68 +98,68 @@ def test_middle_share_at_identity_is_at_least_chebyshevs_bound():
     """z_norm has mean 0 and variance ≤ 1, so at most 1/w² of it lies beyond |w|."""
     rng = np.random.default_rng(0)
     for _ in range(20):
-        s = E.stages(rng.standard_exponential(8) ** 3, 1.0, 0.0, 1e-5, "sigmoid")
-        w = E.MIDDLE["sigmoid"]
-        assert E.middle_share(s.z_tilde, "sigmoid") >= 1 - 1 / w**2
-    assert np.isnan(E.middle_share([0.0, 5.0], "relu"))
+        s = common.stages(rng.standard_exponential(8) ** 3, 1.0, 0.0, 1e-5, "sigmoid")
+        w = gamma_and_beta.MIDDLE["sigmoid"]
+        assert gamma_and_beta.middle_share(s.z_tilde, "sigmoid") >= 1 - 1 / w**2
+    assert np.isnan(gamma_and_beta.middle_share([0.0, 5.0], "relu"))
 
 
 def test_middle_is_where_the_slope_is_half_its_largest():
     for act, g0 in (("sigmoid", 0.25), ("tanh", 1.0)):
-        w = E.MIDDLE[act]
+        w = gamma_and_beta.MIDDLE[act]
         h = 1e-6
-        slope = (E.activate(act, w + h) - E.activate(act, w - h)) / (2 * h)
+        slope = (network.activation(act, w + h) - network.activation(act, w - h)) / (2 * h)
         assert slope == pytest.approx(g0 / 2, rel=1e-6)
 
 
-def test_sigmoid_claim_branches():
-    mid = E.LayerMiddle
-    assert E.sigmoid_claim(mid(0.98, 0.6, 64), "sigmoid", True, 2).outcome is Outcome.HOLDS
-    assert E.sigmoid_claim(mid(0.8, 0.95, 64), "sigmoid", True).outcome is Outcome.REVERSED
-    assert E.sigmoid_claim(mid(0.9, 0.88, 64), "tanh", True).outcome is Outcome.NO_EFFECT
-    assert E.sigmoid_claim(mid(0.9, 0.5, 64), "relu", True).outcome is Outcome.NOT_APPLICABLE
-    assert E.sigmoid_claim(mid(0.9, 0.5, 64), "sigmoid", False).outcome is Outcome.NOT_APPLICABLE
-    assert "98.0 %" in E.sigmoid_claim(mid(0.98, 0.6, 64), "sigmoid", True, 2).text
+def test_sigmoid_verdict_branches():
+    mid, verdict = gamma_and_beta.LayerMiddle, gamma_and_beta.sigmoid_verdict
+    assert verdict(mid(0.98, 0.6, 64), "sigmoid", True, 2).outcome is Outcome.HOLDS
+    assert verdict(mid(0.8, 0.95, 64), "sigmoid", True).outcome is Outcome.REVERSED
+    assert verdict(mid(0.9, 0.88, 64), "tanh", True).outcome is Outcome.NO_EFFECT
+    assert verdict(mid(0.9, 0.5, 64), "relu", True).outcome is Outcome.NOT_APPLICABLE
+    assert verdict(mid(0.9, 0.5, 64), "sigmoid", False).outcome is Outcome.NOT_APPLICABLE
+    assert "98.0 %" in verdict(mid(0.98, 0.6, 64), "sigmoid", True, 2).text
 
 
 def test_param_path_starts_at_one_and_zero(run):
     trace, _, _ = run
-    p = E.param_path(trace, 1, 0)
+    p = learning_gamma_beta.param_path(trace, 1, 1)
     assert p.gamma[0] == 1.0 and p.beta[0] == 0.0 and len(p.steps) == len(p.gamma)
     assert p.gamma[-1] == trace.snapshots[-1][0]["gamma1"][0] and p.steps[-1] == 300
-    df = E.paths_frame([p])
+    df = learning_gamma_beta.paths_frame([p])
     assert set(df["parameter"]) == {"gamma", "beta"}
 
 
 def test_smoothing_and_steps_to_target():
     loss = np.array([[1.0] * 10 + [0.1] * 90])
-    s = E.smoothed(loss, window=10)
+    s = sweeps.smoothed(loss, window=10)
     assert s[0, 0] == 1.0 and s[0, 9] == 1.0 and s[0, -1] == pytest.approx(0.1)
     assert s[0, 14] == pytest.approx(0.55)
-    s = E.smoothed(loss)
-    assert E.steps_to(loss) == np.flatnonzero(s[0] <= E.TARGET_LOSS)[0] + 1
-    assert np.isnan(E.steps_to(np.ones((2, 50))))
+    s = sweeps.smoothed(loss)
+    assert sweeps.steps_to(loss) == np.flatnonzero(s[0] <= sweeps.TARGET_LOSS)[0] + 1
+    assert np.isnan(sweeps.steps_to(np.ones((2, 50))))
 
 
 def _cmp(acc_bn, acc_no, s_bn=100.0, s_no=400.0):
-    return E.Comparison(0.3, acc_bn, acc_no, 3, 3, s_bn, s_no)
+    return sweeps.Comparison(0.3, acc_bn, acc_no, 3, 3, s_bn, s_no)
 
 
-def test_bn_claim_branches():
-    v = E.bn_claim(_cmp(0.98, 0.82))
+def test_bn_verdict_branches():
+    v = sweeps.bn_verdict(_cmp(0.98, 0.82))
     assert v.outcome is Outcome.HOLDS and "98.0 %" in v.text and "4.00×" in v.text
-    assert E.bn_claim(_cmp(0.80, 0.95)).outcome is Outcome.REVERSED
-    assert "hurts" in E.bn_claim(_cmp(0.80, 0.95)).text
-    assert E.bn_claim(_cmp(0.97, 0.965)).outcome is Outcome.NO_EFFECT
-    assert E.bn_claim(_cmp(0.5, 0.5, np.nan, np.nan)).outcome is Outcome.NOT_APPLICABLE
-    assert "never without" in E.bn_claim(_cmp(0.98, 0.82, 100.0, np.nan)).text
+    assert sweeps.bn_verdict(_cmp(0.80, 0.95)).outcome is Outcome.REVERSED
+    assert "hurts" in sweeps.bn_verdict(_cmp(0.80, 0.95)).text
+    assert sweeps.bn_verdict(_cmp(0.97, 0.965)).outcome is Outcome.NO_EFFECT
+    assert sweeps.bn_verdict(_cmp(0.5, 0.5, np.nan, np.nan)).outcome is Outcome.NOT_APPLICABLE
+    assert "never without" in sweeps.bn_verdict(_cmp(0.98, 0.82, 100.0, np.nan)).text
 
 
 def test_small_sweep_bookkeeping():
-    sw = E.sweep(E.SweepSetting(depth=1, units=4, steps=60, n_seeds=2), lrs=(0.01, 1.0))
+    sw = sweeps.sweep(sweeps.SweepSetting(depth=1, units=4, steps=60, n_seeds=2), lrs=(0.01, 1.0))
     assert set(sw.runs) == {(0.01, False), (0.01, True), (1.0, False), (1.0, True)}
     assert sw.acc(True).shape == (2,) and sw.runs[1.0, True].loss.shape == (2, 60)
-    df = E.sweep_frame(sw)
+    df = sweeps.sweep_frame(sw)
     assert len(df) == 2 * 2 * 2 and set(df["model"]) == {"bn", "no_bn"}
-    c = E.compare_at(sw, 1.0)
+    c = sweeps.compare_at(sw, 1.0)
     assert c.n == 2 and 0 <= c.acc_bn <= 1

@@ -8,9 +8,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import bnsim.ui.inside_layer as cr
-from bnsim import inside_layer as E
+from bnsim.lessons.inside_layer import common
+from bnsim.lessons.inside_layer import with_vs_without_bn as sweeps
 from bnsim.ui import live
+from bnsim.ui.controls import preset_key
+from bnsim.ui.inside_layer import LESSON
+from bnsim.ui.inside_layer import common as page_common
+from bnsim.ui.inside_layer import with_vs_without_bn as sweep_tab
 from tests.apptest_charts import chart_by_key
 from tests.helpers import arr
 
@@ -35,7 +39,7 @@ def _ok(at):
     assert not at.error, [e.value for e in at.error]
 
 
-@pytest.mark.parametrize("tab", cr.TABS[:3])
+@pytest.mark.parametrize("tab", ["One mini-batch", "γ and β", "Learning γ, β"])
 def test_each_tab_runs_with_a_takeaway_and_the_glossary(tab):
     at = _run(tab=tab)
     _ok(at)
@@ -48,13 +52,13 @@ def test_first_tab_rows_match_the_core_and_list_the_numbers():
     _ok(at)
     # m = 8 ≤ 8: the numbers are listed, in a light Markdown table (no data grid)
     table = next(m.value for m in at.markdown if m.value.startswith("| operation | shape |"))
-    assert len(table.splitlines()) == 2 + len(E.STAGES)
+    assert len(table.splitlines()) == 2 + len(common.STAGES)
     assert not at.get("dataframe")
     fig = chart_by_key(at, "fig_rows")
     stats = next(t for t in fig["data"] if t.get("name") == "a mini-batch statistic")
     mu = dict(zip(stats["y"], arr(stats["x"]), strict=True))["μ<sub>B</sub>"]
-    run = cr.train_run({c.key: c.default for c in cr.CONTROLS} | {"steps": 300})
-    b = E.batch_at(run.trace, run.X, run.y, 300, 2)
+    run = page_common.train_run({c.key: c.default for c in LESSON.all_controls} | {"steps": 300})
+    b = common.batch_at(run.trace, run.X, run.y, 300, 2)
     assert mu == pytest.approx(b.z[:, 2].mean(), abs=1e-12)
     assert any("(8, 8)" in m.value for m in at.markdown)
 
@@ -76,12 +80,24 @@ def test_undo_button_gives_z_back():
 
 
 def test_sliders_set_gamma_and_beta():
-    at = _run({"gb": "sliders", "gamma": "2.0", "beta": "-1.0"}, tab="γ and β")
+    at = _run({"gb": "sliders", "gamma": "2.0", "bn_beta": "-1.0"}, tab="γ and β")
     _ok(at)
     fig = chart_by_key(at, "fig_curve")
     shown = arr(fig["data"][2]["x"])
     identity = arr(fig["data"][1]["x"])
     np.testing.assert_allclose(shown, 2.0 * identity - 1.0, atol=1e-12)
+
+
+def test_an_old_link_with_beta_opens_bn_beta_and_the_url_says_bn_beta():
+    """Links made before BN's β was renamed (``beta`` -> ``bn_beta``, so that it never shares a
+    key with β_EMA) open the same β."""
+    at = _run({"gb": "sliders", "beta": "1.5"}, tab="γ and β")
+    _ok(at)
+    assert at.slider(key="bn_beta").value == 1.5
+    assert "beta" not in at.query_params and at.query_params["bn_beta"] in ("1.5", ["1.5"])
+    fig = chart_by_key(at, "fig_curve")
+    np.testing.assert_allclose(arr(fig["data"][2]["x"]), arr(fig["data"][1]["x"]) + 1.5,
+                               atol=1e-12)  # γ = 1 (the slider's default), β = 1.5
 
 
 def test_relu_says_the_linear_middle_claim_does_not_apply():
@@ -100,7 +116,7 @@ def test_no_traceback_for_odd_values(qp):
 
 def test_presets_open_their_tab():
     at = _run()
-    at.button(key="_preset_1").click().run()  # "γ, β undo BN"
+    at.button(key=preset_key("γ, β undo BN")).click().run()
     _ok(at)
     assert at.query_params.get("tab") in (["γ and β"], "γ and β") or at.session_state["tab"] == \
         "γ and β"
@@ -109,12 +125,13 @@ def test_presets_open_their_tab():
 
 def test_sweep_tab_with_a_small_cached_sweep(monkeypatch):
     """The sweep tab wired to a tiny sweep (the full one is tested in the claims test)."""
-    small = E.sweep(E.SweepSetting(depth=1, units=4, steps=60, n_seeds=2), lrs=(0.01, 0.3))
+    small = sweeps.sweep(sweeps.SweepSetting(depth=1, units=4, steps=60, n_seeds=2),
+                         lrs=(0.01, 0.3))
 
     def fake(v):  # noqa: ARG001 - same signature as the page's call
         return small
 
-    monkeypatch.setattr(cr, "sweep_of", fake)
+    monkeypatch.setattr(sweep_tab, "sweep_of", fake)
     at = _run({"sw_lr": "0.3"}, tab="With vs without BN")
     _ok(at)
     assert any("At α = 0.3" in t for t in _takeaways(at))
@@ -151,10 +168,10 @@ def test_gamma_beta_sliders_send_a_recipe_that_gives_the_next_figure():
     assert curve["kind"] == "affine" and (curve["gamma"], curve["beta"]) == (1.0, 0.0)
     assert curve["sliders"] == {"gamma": "γ (slider)", "beta": "β (slider)"}
     assert rows["kind"] == "stages" and (rows["gamma"], rows["beta"]) == (1.0, 0.0)
-    assert rows["sliders"] == cr.VIEW_SLIDERS | curve["sliders"]
+    assert rows["sliders"] == page_common.VIEW_SLIDERS | curve["sliders"]
     assert {s.label for s in at.slider} >= set(rows["sliders"].values())
     at.slider(key="gamma").set_value(2.35)
-    at.slider(key="beta").set_value(-1.4).run()
+    at.slider(key="bn_beta").set_value(-1.4).run()
     _ok(at)
     fig = chart_by_key(at, "fig_curve")
     values = live.affine_values(curve, 2.35, -1.4)
@@ -171,7 +188,7 @@ def test_gamma_beta_sliders_send_a_recipe_that_gives_the_next_figure():
                                    rtol=0, atol=1e-12)
     np.testing.assert_allclose(got["range"], fig["layout"]["xaxis"]["range"], rtol=0,
                                atol=1e-12)
-    at.radio(key="gb").set_value(cr.GB_MODES["learned"]).run()
+    at.radio(key="gb").set_value(page_common.GB_MODES["learned"]).run()
     assert _preview(at, "fig_curve") is None
     assert set(_preview(at, "fig_rows_gb")["sliders"]) == {"layer", "unit", "step"}
 
@@ -183,7 +200,7 @@ def test_layer_unit_and_step_send_a_recipe_that_gives_the_next_figure(move):
     at = _run({"steps": "300"})
     _ok(at)
     recipe = _preview(at, "fig_rows")
-    assert recipe["kind"] == "stages" and recipe["sliders"] == cr.VIEW_SLIDERS
+    assert recipe["kind"] == "stages" and recipe["sliders"] == page_common.VIEW_SLIDERS
     key, value = move
     before = chart_by_key(at, "fig_rows")
     at.slider(key=key).set_value(value).run()
@@ -214,5 +231,5 @@ def test_formulas_are_the_same_bytes_for_every_unit_layer_and_step():
 def test_the_intro_is_one_line_and_the_rest_is_in_about():
     at = _run()
     _ok(at)
-    assert "\n" not in cr.INTRO and len(cr.INTRO) < 160
+    assert "\n" not in LESSON.intro and len(LESSON.intro) < 160
     assert any(e.label == "About this page" for e in at.expander)
