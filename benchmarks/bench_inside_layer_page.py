@@ -28,7 +28,6 @@ sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "benchmarks")]
 
 PAGE = "pages/1_Inside_a_BN_layer.py"
 COVARIATE = "pages/2_Covariate_shift.py"
-TABS = ("One mini-batch", "γ and β", "Learning γ, β", "With vs without BN")
 
 
 def _cold_and_warm(script: str, tab: str | None, repeats: int) -> tuple[float, float]:
@@ -52,20 +51,22 @@ def _cold_and_warm(script: str, tab: str | None, repeats: int) -> tuple[float, f
 
 
 def bench_sweep(repeats: int) -> None:
-    from bnsim import inside_layer as E
+    from bnsim.lessons.inside_layer import with_vs_without_bn as sweeps
 
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        E.sweep(E.SweepSetting())
+        sweeps.sweep(sweeps.SweepSetting())
         times.append(time.perf_counter() - t0)
     print(f"== the sweep at its defaults, core only: median {statistics.median(times) * 1000:.0f}"
           f" ms (n={repeats})")
 
 
 def bench_rerun(repeats: int) -> None:
+    from bnsim.ui.inside_layer import LESSON
+
     print(f"== one rerun of each tab (AppTest, default settings, median of {repeats})")
-    for tab in TABS:
+    for tab in (t.title for t in LESSON.tabs):
         cold, warm = _cold_and_warm(PAGE, tab, repeats)
         print(f"  {tab:22s} cold {cold * 1000:7.0f} ms   warm {warm * 1000:6.0f} ms")
     cold, _ = _cold_and_warm(COVARIATE, None, repeats)
