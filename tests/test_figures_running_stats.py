@@ -7,10 +7,14 @@ import plotly.graph_objects as go
 import pytest
 
 from bnsim import data
-from bnsim import running_stats as E
-from bnsim.figures import running_stats as F
+from bnsim.figures.running_stats.common import TOP
+from bnsim.figures.running_stats.distribution_at_a_step import distribution
+from bnsim.figures.running_stats.error_vs_population import error_plot
+from bnsim.figures.running_stats.step_by_step import scrub
+from bnsim.figures.running_stats.trajectory import dot_stride, ema_preview, trajectory
 from bnsim.figures.style import COLORS
 from bnsim.figures.style import math as typeset
+from bnsim.lessons.running_stats import common, distribution_at_a_step
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
 from bnsim.verdict import num
@@ -30,7 +34,7 @@ def run():
 
 @pytest.fixture(scope="module")
 def us(run):
-    return E.unit_stats(run[0], 1, 3)
+    return common.unit_stats(run[0], 1, 3)
 
 
 def _valid(fig: go.Figure) -> go.Figure:
@@ -54,8 +58,8 @@ def _colors(fig):
 
 
 def test_trajectory_traces_axes_and_population_line(us):
-    est = E.estimate(us, 0.9)
-    fig = _valid(F.trajectory(us, est, ALL, "unbiased"))
+    est = common.estimate(us, 0.9)
+    fig = _valid(trajectory(us, est, ALL, "unbiased"))
     names = [t.name for t in fig.data if t.yaxis in (None, "y")]
     assert names == [BATCH, "EMA (lecture)", "bias-corrected EMA",
                      "cumulative average", "population statistics"]
@@ -78,33 +82,33 @@ def test_trajectory_traces_axes_and_population_line(us):
 
 
 def test_trajectory_axes_do_not_move_with_beta_and_respect_the_toggles(us):
-    a = F.trajectory(us, E.estimate(us, 0.9), ALL, "biased")
-    b = F.trajectory(us, E.estimate(us, 0.2), ("ema",), "biased")
+    a = trajectory(us, common.estimate(us, 0.9), ALL, "biased")
+    b = trajectory(us, common.estimate(us, 0.2), ("ema",), "biased")
     for ax in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
         assert a.layout[ax].range == b.layout[ax].range
     assert {t.name for t in b.data} == {BATCH, "EMA (lecture)"}
     assert a.layout.yaxis2.title.text.startswith("variance σ² (biased")
-    log = F.trajectory(us, E.estimate(us, 0.9), ALL, log_steps=True)
+    log = trajectory(us, common.estimate(us, 0.9), ALL, log_steps=True)
     assert log.layout.xaxis2.type == "log" and log.layout.xaxis2.range[1] == pytest.approx(
         math.log10(len(us.steps)) + 0.02)
 
 
 def test_trajectory_without_bn_and_thinning(run):
-    us = E.unit_stats(run[0], 2, 0)  # layer 2 has no BN
-    fig = F.trajectory(us, None, ALL)
+    us = common.unit_stats(run[0], 2, 0)  # layer 2 has no BN
+    fig = trajectory(us, None, ALL)
     assert {t.name for t in fig.data} == {BATCH, "population statistics"}
-    thin = F.trajectory(us, None, ALL, max_points=50)
+    thin = trajectory(us, None, ALL, max_points=50)
     x = arr(thin.data[0].x)
-    stride = F.dot_stride(len(us.steps), 50)
+    stride = dot_stride(len(us.steps), 50)
     assert stride == 5 and len(x) < 50 + 30
     np.testing.assert_array_equal(x[:30], np.arange(1, 31))  # every early step
     assert np.all(np.diff(x[30:-1]) == stride) and x[-1] == len(us.steps)
 
 
 def test_error_plot_log_axes_window_and_tolerance(us):
-    est = E.estimate(us, 0.95)
-    errs = E.errors(us, est)
-    fig = _valid(F.error_plot(us, errs, ALL, 0.95, 0.05))
+    est = common.estimate(us, 0.95)
+    errs = common.errors(us, est)
+    fig = _valid(error_plot(us, errs, ALL, 0.95, 0.05))
     assert fig.layout.xaxis.type == fig.layout.yaxis.type == "log"
     assert fig.layout.yaxis2.type == "log"
     assert "σ<sub>pop</sub>" in fig.layout.yaxis.title.text
@@ -118,21 +122,21 @@ def test_error_plot_log_axes_window_and_tolerance(us):
     np.testing.assert_allclose(arr(ema.y), 100 * errs.rel["mean"]["ema"])
     np.testing.assert_array_equal(arr(ema.x), us.pop_steps)
     assert "population statistics" not in {t.name for t in fig.data}
-    other = F.error_plot(us, E.errors(us, E.estimate(us, 0.5)), ALL, 0.5, 0.05)
+    other = error_plot(us, common.errors(us, common.estimate(us, 0.5)), ALL, 0.5, 0.05)
     assert other.layout.yaxis.range == fig.layout.yaxis.range  # β doesn't move the axes
 
 
 def test_error_plot_window_longer_than_the_run_is_not_drawn(us):
-    est = E.estimate(us, 0.999)
-    fig = F.error_plot(us, E.errors(us, est), ("ema",), 0.999, 0.1)
+    est = common.estimate(us, 0.999)
+    fig = error_plot(us, common.errors(us, est), ("ema",), 0.999, 0.1)
     assert not [t for t in fig.data if t.name and t.name.startswith("window")]
 
 
 def test_distribution_histograms_and_marks(run, us):
     tr, X, y = run
-    d = E.distribution_at(tr, X, y, 1, 3, 30)
+    d = distribution_at_a_step.distribution_at(tr, X, y, 1, 3, 30)
     marks = {"ema": 0.1, "cumulative": 0.2}
-    fig = _valid(F.distribution(d, marks, E.z_range(us)))
+    fig = _valid(distribution(d, marks, distribution_at_a_step.z_range(us)))
     bars = [t for t in fig.data if t.type == "bar"]
     assert [b.name for b in bars] == [f"training set (N = {len(X)})", "this mini-batch"]
     width = bars[0].width
@@ -147,14 +151,14 @@ def test_distribution_histograms_and_marks(run, us):
                                    typeset("population mean μ_pop"): d.pop_mean,
                                    "EMA (lecture)": 0.1, "cumulative average": 0.2})
     assert fig.layout.xaxis.title.text == f"z at step {d.step}"
-    again = F.distribution(d, {"ema": 0.3}, E.z_range(us))
+    again = distribution(d, {"ema": 0.3}, distribution_at_a_step.z_range(us))
     assert again.layout.xaxis.range == fig.layout.xaxis.range
 
 
 def test_scrub_frames_slider_and_play_button(us):
     beta = 0.8
-    est = E.estimate(us, beta)
-    fig = F.scrub(us, est, ("ema", "population"), window=60)
+    est = common.estimate(us, beta)
+    fig = scrub(us, est, ("ema", "population"), window=60)
     fig_valid = _valid(fig)
     K = 60
     assert len(fig_valid.frames) == K
@@ -186,7 +190,7 @@ def test_scrub_frames_slider_and_play_button(us):
 
 def test_scrub_is_small_enough_to_send_on_every_slider_move(us):
     """One frame per step must carry a handful of numbers, not the whole history."""
-    fig = F.scrub(us, E.estimate(us, 0.9), ALL, window=100)
+    fig = scrub(us, common.estimate(us, 0.9), ALL, window=100)
     sizes = [len(str(f)) for f in fig.to_dict()["frames"]]
     assert max(sizes) < 600
 
@@ -205,9 +209,9 @@ def _browser_ema(theta, beta, v0, index, corrected):
 
 @pytest.mark.parametrize("variance", ["unbiased", "biased"])
 def test_ema_preview_recomputes_the_ema_traces_for_any_beta(us, variance):
-    est = E.estimate(us, 0.9)
-    fig = F.trajectory(us, est, ALL, variance, max_points=50, max_line_points=60)  # thinned
-    p = F.ema_preview(fig, us, variance, 0.9, slider="β_EMA (EMA coefficient)")
+    est = common.estimate(us, 0.9)
+    fig = trajectory(us, est, ALL, variance, max_points=50, max_line_points=60)  # thinned
+    p = ema_preview(fig, us, variance, 0.9, slider="β_EMA (EMA coefficient)")
     assert p["slider"] == "β_EMA (EMA coefficient)" and p["beta"] == 0.9
     assert p["v0"] == {"y": 0.0, "y2": 1.0}  # the lecture's (and PyTorch's) start values
     np.testing.assert_array_equal(p["series"]["y"], us.mu)
@@ -222,7 +226,7 @@ def test_ema_preview_recomputes_the_ema_traces_for_any_beta(us, variance):
                              t["corrected"])
         np.testing.assert_allclose(drawn, arr(trace.y), rtol=1e-12, atol=1e-15)
         # ... and the server's estimates for another β_EMA, before the server computes them
-        other = E.estimate(us, 0.37)
+        other = common.estimate(us, 0.37)
         stat = "mean" if t["axis"] == "y" else "var"
         name = "ema_bc" if t["corrected"] else "ema"
         np.testing.assert_allclose(
@@ -232,27 +236,27 @@ def test_ema_preview_recomputes_the_ema_traces_for_any_beta(us, variance):
 
 
 def test_ema_preview_has_nothing_to_redraw_without_ema_lines(us):
-    est = E.estimate(us, 0.9)
-    fig = F.trajectory(us, est, ("cumulative", "population"), "unbiased")
-    assert F.ema_preview(fig, us, "unbiased", 0.9, slider="β") is None
+    est = common.estimate(us, 0.9)
+    fig = trajectory(us, est, ("cumulative", "population"), "unbiased")
+    assert ema_preview(fig, us, "unbiased", 0.9, slider="β") is None
 
 
 def test_a_figure_refines_the_base_layout_without_losing_it(us):
-    est = E.estimate(us, 0.9)
-    scrub = F.scrub(us, est, ALL)
-    assert scrub.layout.margin.b == 120  # room for the Plotly slider and ▶ below the plots
-    assert (scrub.layout.margin.l, scrub.layout.margin.r) == (60, 20)  # the base margins
-    assert scrub.layout.legend.orientation == "h" and scrub.layout.font.size == 16
+    est = common.estimate(us, 0.9)
+    fig = scrub(us, est, ALL)
+    assert fig.layout.margin.b == 120  # room for the Plotly slider and ▶ below the plots
+    assert (fig.layout.margin.l, fig.layout.margin.r) == (60, 20)  # the base margins
+    assert fig.layout.legend.orientation == "h" and fig.layout.font.size == 16
 
 
 def test_trajectory_panels_alone_keep_their_axes_and_align(us):
     """The page draws μ and σ² as two plots side by side: each keeps its axes (so the EMA
     preview reads either), each carries part of the legend (every entry once, at most three),
     and both have the same top margin, so their plot areas align."""
-    est = E.estimate(us, 0.9)
-    both = F.trajectory(us, est, ALL, "biased", log_steps=True)
-    mu = _valid(F.trajectory(us, est, ALL, "biased", log_steps=True, stats=("mean",)))
-    var = _valid(F.trajectory(us, est, ALL, "biased", log_steps=True, stats=("var",)))
+    est = common.estimate(us, 0.9)
+    both = trajectory(us, est, ALL, "biased", log_steps=True)
+    mu = _valid(trajectory(us, est, ALL, "biased", log_steps=True, stats=("mean",)))
+    var = _valid(trajectory(us, est, ALL, "biased", log_steps=True, stats=("var",)))
     assert {t.yaxis for t in mu.data} == {"y"} and {t.yaxis for t in var.data} == {"y2"}
     for part, ax in ((mu, "yaxis"), (var, "yaxis2")):
         assert part.layout[ax].range == both.layout[ax].range  # the same fixed ranges
@@ -262,31 +266,31 @@ def test_trajectory_panels_alone_keep_their_axes_and_align(us):
     listed = [t.name for part in (mu, var) for t in part.data if t.showlegend]
     assert sorted(listed) == sorted({t.name for t in both.data})  # each entry exactly once
     assert max(sum(t.showlegend for t in part.data) for part in (mu, var)) <= 3
-    assert mu.layout.margin.t == var.layout.margin.t == F.TOP
-    raw = F.trajectory(us, est, ALL, "biased", log_steps=True, stats=("var",))
-    p = F.ema_preview(raw, us, "biased", 0.9, slider="β")
+    assert mu.layout.margin.t == var.layout.margin.t == TOP
+    raw = trajectory(us, est, ALL, "biased", log_steps=True, stats=("var",))
+    p = ema_preview(raw, us, "biased", 0.9, slider="β")
     assert [t["axis"] for t in p["traces"]] == ["y2", "y2"]
 
 
 def test_error_plots_share_one_y_range_and_label_their_marker_lines(us):
-    est = E.estimate(us, 0.9)
-    errs = E.errors(us, est)
-    fig = _valid(F.error_plot(us, errs, ALL, 0.9, 0.2))
+    est = common.estimate(us, 0.9)
+    errs = common.errors(us, est)
+    fig = _valid(error_plot(us, errs, ALL, 0.9, 0.2))
     assert fig.layout.yaxis.range == fig.layout.yaxis2.range  # μ and σ² on one scale
     notes = [a.text for a in fig.layout.annotations]
     assert notes.count("tolerance 20 %") == 2 and notes.count("window ≈ 10") == 2
-    mu = F.error_plot(us, errs, ALL, 0.9, 0.2, stats=("mean",))
-    var = F.error_plot(us, errs, ALL, 0.9, 0.2, stats=("var",))
+    mu = error_plot(us, errs, ALL, 0.9, 0.2, stats=("mean",))
+    var = error_plot(us, errs, ALL, 0.9, 0.2, stats=("var",))
     assert mu.layout.yaxis.range == var.layout.yaxis2.range == fig.layout.yaxis.range
     assert mu.layout.margin.t == var.layout.margin.t
 
 
 def test_distribution_marks_close_together_get_labels_on_different_heights(run, us):
     tr, X, y = run
-    d = E.distribution_at(tr, X, y, 1, 3, 30)
+    d = distribution_at_a_step.distribution_at(tr, X, y, 1, 3, 30)
     close = d.pop_mean + 0.001  # three estimates all but on top of the population mean
     marks = {"ema": close, "ema_bc": close + 0.001, "cumulative": close - 0.001}
-    fig = _valid(F.distribution(d, marks, E.z_range(us)))
+    fig = _valid(distribution(d, marks, distribution_at_a_step.z_range(us)))
     labels = {a.text: (a.x, a.y) for a in fig.layout.annotations}
     assert set(labels) >= {typeset("μ_pop"), "EMA", "corrected", "cumulative"}
     near = [labels[k] for k in (typeset("μ_pop"), "EMA", "corrected", "cumulative")]

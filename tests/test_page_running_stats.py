@@ -13,12 +13,15 @@ from bnsim.figures.style import math as typeset
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
 from bnsim.ui import cache
-from bnsim.ui import running_stats as running_stats_ui
+from bnsim.ui.controls import preset_key
+from bnsim.ui.running_stats import LESSON
+from bnsim.ui.running_stats import common as running_stats_ui
 from tests.apptest_charts import chart_by_key as _figure
 from tests.apptest_charts import chart_specs
 from tests.helpers import arr
 
 BATCH = typeset("mini-batch μ_B, σ²_B")  # the dots' legend name, typeset: μ<sub>B</sub>
+TITLES = [tab.title for tab in LESSON.tabs]
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "3_Running_statistics.py")
 SMALL = {"steps": "200"}
 
@@ -88,7 +91,7 @@ def test_defaults_run_and_show_the_main_figure():
 def test_beta_changes_the_running_estimate_but_not_the_recorded_batch_stats():
     at = _run()
     before = _trajectory(at)
-    at.slider(key="beta").set_value(0.5).run()
+    at.slider(key="ema_beta").set_value(0.5).run()
     _no_errors(at)
     after = _trajectory(at)
     for axis in ("y", "y2"):
@@ -107,30 +110,30 @@ def test_beta_changes_the_running_estimate_but_not_the_recorded_batch_stats():
 def test_view_controls_never_retrain(monkeypatch):
     at = _run()
     keys, trainings = [], []
-    real_key = running_stats_ui.train_on_dataset
-    monkeypatch.setattr(running_stats_ui, "train_on_dataset",
-                        lambda *a, **k: keys.append(a) or real_key(*a, **k))
+    real_key = cache.trained
+    monkeypatch.setattr(cache, "trained", lambda s: keys.append(s) or real_key(s))
     real_train = cache.train
     monkeypatch.setattr(cache, "train", lambda *a, **k: trainings.append(1) or real_train(*a, **k))
-    for key, value in (("beta", 0.99), ("layer", 1), ("unit", 5), ("step", 50), ("tol", 30)):
+    for key, value in (("ema_beta", 0.99), ("layer", 1), ("unit", 5), ("step", 50), ("tol", 30)):
         at.slider(key=key).set_value(value).run()
         _no_errors(at)
     at.toggle(key="bc").set_value(False).run()
     at.radio(key="var").set_value("biased (Keras)").run()
     at.toggle(key="logx").set_value(False).run()  # on by default
     _no_errors(at)
-    assert len(keys) == 8 and len(set(keys)) == 1  # the same scalar cache key every time
+    # 8 reruns, each asking the tab's view and the footer for the run: one cache key
+    assert len(keys) == 2 * 8 and len(set(keys)) == 1
     assert trainings == []  # ... and it was a cache hit every time
     at.slider(key="batch").set_value(23).run()  # a training control does retrain (new key)
     assert trainings == [1]
 
 
 def test_url_parameters_set_the_controls():
-    qp = {"beta": "0.75", "layer": "1", "unit": "3", "var": "biased (Keras)", "batch": "20",
+    qp = {"ema_beta": "0.75", "layer": "1", "unit": "3", "var": "biased (Keras)", "batch": "20",
           "ema": "false", "step": "40"}
     at = _run(qp)
     _no_errors(at)
-    assert at.slider(key="beta").value == 0.75
+    assert at.slider(key="ema_beta").value == 0.75
     assert at.slider(key="batch").value == 20
     assert at.radio(key="var").value == "biased (Keras)"
     text = _text(at)
@@ -163,12 +166,12 @@ def test_each_panel_link_opens_its_tab_with_its_chart_first(panel, keys):
     tab's chart is computed."""
     at = _run({} if panel is None else {"panel": panel})
     _no_errors(at)
-    assert at.session_state["panel"] == (panel or running_stats_ui.TRAJECTORY)
+    assert at.session_state["panel"] == (panel or "Trajectory")
     specs = chart_specs(at)
     assert len(specs) == len(keys)
     for key in keys:
         assert _figure(at, key)
-    opened = at.tabs[running_stats_ui.PANELS.index(panel or running_stats_ui.TRAJECTORY)]
+    opened = at.tabs[TITLES.index(panel or "Trajectory")]
     first = next(iter(opened.children.values()))
     if keys:  # the first element is the chart (or the columns or box holding the charts)
         assert _charts_in(first) == len(keys), first.type
@@ -181,23 +184,34 @@ def test_each_panel_link_opens_its_tab_with_its_chart_first(panel, keys):
 def test_a_stored_lecture_link_with_the_old_dataset_label_still_opens(monkeypatch):
     """Links made when the option read "Xor" (before the label registry) open XOR."""
     datasets = []
-    real = running_stats_ui.train_on_dataset
-    monkeypatch.setattr(running_stats_ui, "train_on_dataset",
-                        lambda *a, **k: datasets.append(a[0]) or real(*a, **k))
+    real = cache.trained
+    monkeypatch.setattr(cache, "trained", lambda s: datasets.append(s.dataset) or real(s))
     at = _run({"dataset": "Xor", "beta": "0.99", "panel": "Distribution at a step",
                "layer": "1"})
     _no_errors(at)
-    assert at.selectbox(key="dataset").value == "XOR" and datasets == ["xor"]
-    assert at.slider(key="beta").value == 0.99 and at.slider(key="layer").value == 1
+    assert at.selectbox(key="dataset").value == "XOR" and set(datasets) == {"xor"}
+    # ... and β_EMA, whose key was ``beta`` then, under its key now
+    assert at.slider(key="ema_beta").value == 0.99 and at.slider(key="layer").value == 1
     assert "β_EMA = 0.990" in _text(at) and "layer 1 (BN), unit 1" in _text(at)
     assert not [c.value for c in at.caption if "ignored" in c.value]
     assert "Some link settings were not valid" not in _text(at)
     assert _figure(at, "distribution")
 
 
+def test_a_link_with_the_old_beta_key_opens_beta_ema():
+    """``?beta=`` was β_EMA's key on this page (it is BN's shift β elsewhere): a link made
+    before opens β_EMA 0.99 under its key now, ``ema_beta``, and rewrites the address."""
+    at = _run({"beta": "0.99"})
+    _no_errors(at)
+    assert at.slider(key="ema_beta").value == 0.99
+    assert "β_EMA = 0.990" in _text(at) and "`momentum=0.01`" in _text(at)
+    assert "beta" not in at.query_params
+    assert not [c.value for c in at.caption if "ignored" in c.value]
+
+
 @pytest.mark.parametrize("qp, bad", [
-    ({"beta": "abc"}, "beta=abc"),
-    ({"beta": "1.5"}, "beta=1.5"),
+    ({"ema_beta": "abc"}, "ema_beta=abc"),
+    ({"ema_beta": "1.5"}, "ema_beta=1.5"),
     ({"unit": "-3"}, "unit=-3"),
     ({"opt": "sgd"}, "opt=sgd"),
     ({"var": "both"}, "var=both"),
@@ -207,7 +221,7 @@ def test_garbage_url_values_fall_back_with_a_note(qp, bad):
     _no_errors(at)
     notes = [c.value for c in at.caption]
     assert any(bad in n and "allowed" in n for n in notes), notes
-    assert at.slider(key="beta").value == 0.9 and at.slider(key="unit").value == 1
+    assert at.slider(key="ema_beta").value == 0.9 and at.slider(key="unit").value == 1
 
 
 def test_unit_and_layer_are_clipped_to_the_network_with_a_note():
@@ -243,7 +257,7 @@ def _expected_pytorch(steps: int, beta: float, layer: int, unit: int):
 
 
 def test_framework_panel_numbers_match_pytorch_behaviour():
-    at = _run({"beta": "0.8", "panel": "PyTorch & Keras", "unit": "6"})  # index 5
+    at = _run({"ema_beta": "0.8", "panel": "PyTorch & Keras", "unit": "6"})  # index 5
     _no_errors(at)
     table = next(m.value for m in at.markdown if m.value.startswith("| |"))
     row = next(r for r in table.splitlines() if r.startswith("| **PyTorch**"))
@@ -264,7 +278,7 @@ def test_every_tab_opens_and_presets_run():
     scrub = _figure(_run({"panel": "Step by step"}), "scrub")
     assert len(scrub["frames"]) == 100 and scrub["layout"]["sliders"][0]["steps"]
     at = _run({"panel": "Formulas"})
-    at.button(key="_preset_2").click().run()  # tiny batches
+    at.button(key=preset_key("Tiny batches: noisy μ_B, biased σ²_B")).click().run()
     _no_errors(at)
     assert at.slider(key="batch").value == 4 and at.radio(key="var").value == "biased (Keras)"
     assert at.session_state["panel"] == "Trajectory"  # a preset opens the trajectory
@@ -272,8 +286,8 @@ def test_every_tab_opens_and_presets_run():
 
 
 @pytest.mark.parametrize("qp", [
-    {"beta": "0", "step": "5000"},
-    {"beta": "0.999", "tol": "1", "panel": "Step by step"},
+    {"ema_beta": "0", "step": "5000"},
+    {"ema_beta": "0.999", "tol": "1", "panel": "Step by step"},
     {"steps": "50", "batch": "256", "depth": "4", "width": "2", "panel": "Distribution at a step"},
     {"act": "sigmoid", "lr": "0.3", "opt": "rmsprop", "logx": "false"},
 ])
@@ -316,13 +330,13 @@ def test_the_framework_box_says_what_pytorch_and_keras_do():
 
 
 def test_beta_zero_reads_right_and_the_glossary_explains_the_words():
-    at = _run({"beta": "0", "panel": "Step by step"})
+    at = _run({"ema_beta": "0", "panel": "Step by step"})
     _no_errors(at)
     text = _text(at)
     assert "β_EMA = 0 keeps no memory: the EMA is the last mini-batch's value" in text
     assert "1 mini-batches" not in text
     assert "no memory, and the start value v₀ = 0 is gone after the first step" in text
-    assert at.expander[-1].label == "Glossary"
+    assert at.main.expander[-1].label == "Glossary"  # the last thing on the page
     for term in ("eval mode", "running estimate", "bias correction", "population statistics"):
         assert f"**{term}**" in text
 

@@ -1,0 +1,82 @@
+"""Distribution at a step: z over the whole training set and over the mini-batch of one step,
+with μ_B, μ_pop and the running estimates marked — batch noise next to the estimate's lag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from bnsim.figures.running_stats.distribution_at_a_step import distribution
+from bnsim.lessons.running_stats.common import NOUN, RUNNING
+from bnsim.lessons.running_stats.distribution_at_a_step import (
+    Distribution,
+    distribution_at,
+    z_range,
+)
+from bnsim.ui import page
+from bnsim.ui.controls import Control
+from bnsim.ui.lesson import Tab
+from bnsim.ui.live import live_chart
+from bnsim.ui.running_stats.common import Run, View, prepare
+from bnsim.verdict import num
+
+TITLE = "Distribution at a step"
+DISTRIBUTION_HEIGHT = 480  # the legend takes three rows; the histogram keeps ≥ 250 px
+STEP = Control(key="step", label="Step for the histogram", default=10, group="View",
+               kind="slider",
+               help="Training step of the distribution view (the nearest step with stored "
+                    "weights is shown).",
+               min=1, max=5000, step=1)
+
+
+def distribution_of(run: Run, layer: int, unit: int, step: int) -> Distribution:
+    """The distribution view's data at the stored step nearest to ``step`` (≤ the run);
+    ``unit`` 0-based."""
+    return distribution_at(run.trace, run.X, run.y, layer, unit,
+                           min(int(step), len(run.trace.loss)))
+
+
+def marks_at(view: View, step: int) -> dict[str, float]:
+    """{estimator: running estimate of μ after ``step``} for the estimators shown."""
+    if view.est is None:
+        return {}
+    return {n: float(view.est.get(n, "mean")[step - 1]) for n in RUNNING if n in view.shown}
+
+
+def snapshot_caption(run: Run, dist: Distribution, asked: int) -> str | None:
+    """Which step the distribution view shows when weights weren't stored at the one asked."""
+    if dist.step == asked:
+        return None
+    return (f"Weights are stored at {len(run.trace.snapshot_steps)} steps; showing step "
+            f"{dist.step}, the nearest to {asked}.")
+
+
+def distribution_takeaway(dist: Distribution, marks: dict) -> str:
+    """μ_B vs population (batch noise) vs the running estimate (lag) at one step."""
+    gap = abs(dist.mu_batch - dist.pop_mean)
+    text = (f"At step {dist.step} this mini-batch's μ_B = {num(dist.mu_batch)} is "
+            f"{num(gap)} from the population mean μ_pop = {num(dist.pop_mean)} (batch noise)")
+    if marks:
+        name, val = next(iter(marks.items()))
+        text += (f"; {NOUN[name]} is {num(val)}, {num(abs(val - dist.pop_mean))} from "
+                 "μ_pop")
+    if dist.z_batch is None:
+        text += " (the mini-batch itself could not be replayed, so only μ_B is marked)"
+    return text + "."
+
+
+def view(v: dict[str, Any]) -> None:
+    """The histogram at the chosen step (also in a layer without BN: μ_B and μ_pop)."""
+    prepared = prepare(v, needs_estimate=False)
+    run, tab_view = prepared
+    dist = distribution_of(run, tab_view.us.layer, tab_view.us.unit, v["step"])
+    marks = marks_at(tab_view, dist.step)
+    live_chart(distribution(dist, marks, z_range(tab_view.us), height=DISTRIBUTION_HEIGHT),
+               key="distribution")
+    page.takeaway(distribution_takeaway(dist, marks))
+    if (caption := snapshot_caption(run, dist, v["step"])) is not None:
+        st.caption(caption)
+
+
+TAB = Tab(title=TITLE, view=view, controls=(STEP,))
