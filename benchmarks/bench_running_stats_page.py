@@ -32,7 +32,7 @@ from latency import FLOOR_PAGE, measure_slider, open_page  # noqa: E402
 
 PAGE = "pages/3_Running_statistics.py"
 BETA = "β_EMA (EMA coefficient)"
-BATCH = "Batch size m"
+BATCH = "Mini-batch size m"
 TARGETS = {BETA: 1.5, BATCH: 4.0}
 
 

@@ -82,7 +82,7 @@ def test_dragging_beta_redraws_the_ema_in_the_browser_with_the_servers_numbers(
     page.mouse.up()  # released: Streamlit reruns and the server's figure replaces the preview
     wait_for_plotly_change(page, before, 0)
     assert_no_exception(page)
-    assert re.search(rf"[?&]beta={re.escape(repr(dragged))}(&|$)", page.url), page.url
+    assert re.search(rf"[?&]ema_beta={re.escape(repr(dragged))}(&|$)", page.url), page.url
     for frame, preview in zip(frames, previews, strict=True):
         _close(preview, frame.evaluate(EMA_JS))  # the browser's numbers were the server's
 
@@ -168,7 +168,7 @@ def test_page_loads_and_the_beta_slider_updates_the_chart(page, streamlit_server
     wait_for_plotly_change(page, before, 0)
     assert_no_exception(page)
     assert slider_state(page, BETA)[0] == pytest.approx(value - 0.001)
-    assert "beta=0.899" in page.url  # the address bar reproduces the view
+    assert "ema_beta=0.899" in page.url  # the address bar reproduces the view
 
     with page.expect_download() as download:  # the CSV is built when clicked
         page.get_by_role("button", name="Download the trajectories (CSV)").click()
