@@ -109,12 +109,12 @@ class RowsView(NamedTuple):
     around: common.Around  # the neighbours along layer, unit and step (for the in-browser redraw)
 
 
-def rows_view(run: Trained, table: common.Batches, v: dict[str, Any]) -> RowsView:
+def rows_view(run: Trained, table: common.Batches, v: dict[str, Any], notes=None) -> RowsView:
     """The mini-batch of the chosen step through layer l, unit j (clipped to the network, with
-    a caption); ``table``: :func:`batches` of the same run."""
+    a caption in ``notes``, a container); ``table``: :func:`batches` of the same run."""
     net, steps = run.trace.net, len(run.trace.loss)
-    layer = page.clip(int(v["layer"]), net.n_layers, "Layer")
-    unit = page.clip(int(v["unit"]), net.hidden[layer - 1], "Unit")
+    layer = page.clip(int(v["layer"]), net.n_layers, "Layer", notes)
+    unit = page.clip(int(v["unit"]), net.hidden[layer - 1], "Unit", notes)
     step = min(int(v["step"]), steps)
     batch = table.at(step, layer)
     z = batch.z[:, unit - 1]
@@ -131,11 +131,19 @@ def rows_view(run: Trained, table: common.Batches, v: dict[str, Any]) -> RowsVie
                     common.around(table, step, int(v["layer"]), int(v["unit"])))
 
 
+def notes_box():
+    """The container, first in a tab, of the captions that say a layer or unit was clipped:
+    always there (empty when nothing is clipped), so that a caption never moves the charts
+    after it to another place in the page (which would rebuild them)."""
+    return st.container()
+
+
 def looked_inside(v: dict[str, Any]) -> tuple[Trained, RowsView]:
     """The run and its :class:`RowsView` (a friendly message instead of a traceback)."""
+    notes = notes_box()
     with page.friendly("the training run"):
         run = train_run(v)
-        return run, rows_view(run, batches(setting(v)), v)
+        return run, rows_view(run, batches(setting(v)), v, notes)
 
 
 def gb_line(vw: RowsView) -> str:

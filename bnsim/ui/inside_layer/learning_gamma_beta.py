@@ -72,9 +72,9 @@ def paths_takeaway(paths, layer: int, unit: int) -> str:
 
 def view(v: dict[str, Any]) -> None:
     """γ, β over training per optimiser, their update rules and the frameworks' code."""
-    depth = int(v["depth"])
-    layer = page.clip(int(v["layer"]), depth, "Layer")
-    unit = page.clip(int(v["unit"]), int(v["width"]), "Unit")
+    notes = common.notes_box()
+    layer = page.clip(int(v["layer"]), int(v["depth"]), "Layer", notes)
+    unit = page.clip(int(v["unit"]), int(v["width"]), "Unit", notes)
     with page.friendly("the four training runs"):
         paths = optimizer_paths(shared_setting(v), layer, unit)
     shown = [p for p in paths if p.optimizer in v["paths"]]
