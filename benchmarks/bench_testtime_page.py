@@ -28,7 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from bnsim import data, network, testtime  # noqa: E402
+from bnsim import data, network  # noqa: E402
+from bnsim.lessons.testtime import (  # noqa: E402
+    batch_size,
+    boundaries,
+    common,
+    running_estimate,
+    skewed_batches,
+)
+from bnsim.modes import Mode  # noqa: E402
 from bnsim.network import NetConfig  # noqa: E402
 from bnsim.train import TrainConfig, train  # noqa: E402
 
@@ -54,16 +62,16 @@ def _median_ms(fn, repeats: int) -> float:
 
 
 def slow_accuracy_vs_k(params, net, X, y, ks, n_batchings, seed):
-    """The same batchings as testtime.accuracy_vs_k, predicted one test batch at a time."""
+    """The same batchings as batch_size.accuracy_vs_k, predicted one test batch at a time."""
     rng = np.random.default_rng(seed)
     out = []
     for k in ks:
-        idx = testtime.random_batchings(len(y), k, n_batchings, rng)
+        idx = batch_size.random_batchings(len(y), k, n_batchings, rng)
         accs = []
         for batchings in idx:
             hits = 0
             for batch in batchings:
-                logits, _ = network.forward(params, X[batch], net, "batch")
+                logits, _ = network.forward(params, X[batch], net, Mode.BATCH)
                 hits += np.count_nonzero(logits.argmax(axis=1) == y[batch])
             accs.append(hits / batchings.size)
         out.append(np.mean(accs))
@@ -76,28 +84,28 @@ def core(repeats: int) -> None:
     p, run, net = tr.params, tr.running_stats, tr.net
     print("core (test set of 400, k = 1, 2, 4, …, 256):")
     for R in (50, 200):
-        fast = testtime.accuracy_vs_k(p, net, run, Xt, yt, testtime.KS, R, 0)
-        slow = slow_accuracy_vs_k(p, net, Xt, yt, testtime.KS, R, 0)
+        fast = batch_size.accuracy_vs_k(p, net, run, Xt, yt, batch_size.KS, R, 0)
+        slow = slow_accuracy_vs_k(p, net, Xt, yt, batch_size.KS, R, 0)
         assert np.allclose(fast.table["mean"], slow)  # the two compute the same numbers
-        n_batches = R * sum(len(yt) // k for k in testtime.KS)
-        t_fast = _median_ms(lambda R=R: testtime.accuracy_vs_k(
-            p, net, run, Xt, yt, testtime.KS, R, 0), repeats)
-        t_one = _median_ms(lambda R=R: testtime.accuracy_vs_k(
-            p, net, run, Xt, yt, testtime.KS, R, 0, max_rows=None), repeats)
+        n_batches = R * sum(len(yt) // k for k in batch_size.KS)
+        t_fast = _median_ms(lambda R=R: batch_size.accuracy_vs_k(
+            p, net, run, Xt, yt, batch_size.KS, R, 0), repeats)
+        t_one = _median_ms(lambda R=R: batch_size.accuracy_vs_k(
+            p, net, run, Xt, yt, batch_size.KS, R, 0, max_rows=None), repeats)
         t_slow = _median_ms(lambda R=R: slow_accuracy_vs_k(
-            p, net, Xt, yt, testtime.KS, R, 0), max(1, repeats // 3))
+            p, net, Xt, yt, batch_size.KS, R, 0), max(1, repeats // 3))
         print(f"  accuracy vs k, R = {R:3d} batchings ({n_batches:6d} test batches):\n"
               f"    vectorised, cache-sized blocks {t_fast:7.1f} ms   one pass per k "
               f"{t_one:7.1f} ms   per-batch loop {t_slow:8.1f} ms   speed-up ×"
               f"{t_slow / t_fast:5.1f} (blocks) ×{t_slow / t_one:5.1f} (one pass)")
-    grid = testtime.make_grid(testtime.extent(X, Xt), 50)
+    grid = common.make_grid(common.extent(X, Xt), 50)
     for k in (4, 32, 256):
         mates = Xt[:k - 1]
-        t = _median_ms(lambda m=mates: testtime.boundary_batch(p, net, grid, m), repeats)
+        t = _median_ms(lambda m=mates: boundaries.boundary_batch(p, net, grid, m), repeats)
         print(f"  batch-statistics decision map 50 × 50, k = {k:3d}: {t:7.1f} ms")
-    t = _median_ms(lambda: testtime.skewed(p, net, run, Xt, yt, 32), repeats)
+    t = _median_ms(lambda: skewed_batches.skewed(p, net, run, Xt, yt, 32), repeats)
     print(f"  skewed batches, 11 class mixes × 50 batches of 32: {t:7.1f} ms")
-    t = _median_ms(lambda: testtime.running_estimate_accuracy(tr, X, Xt, yt, 0.99), repeats)
+    t = _median_ms(lambda: running_estimate.running_estimate_accuracy(tr, X, Xt, yt, 0.99), repeats)
     print(f"  running-estimate accuracy over ~100 snapshots × 3 estimators: {t:7.1f} ms")
 
 

@@ -6,9 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bnsim import notation, testtime
-from bnsim.figures import testtime as figs
+from bnsim import notation
 from bnsim.figures.style import COLORS, PROBA_SCALE
+from bnsim.figures.testtime import (
+    batch_size,
+    boundaries,
+    common,
+    running_estimate,
+    same_point,
+    skewed_batches,
+)
+from bnsim.lessons.testtime.boundaries import Boundaries
+from bnsim.lessons.testtime.running_estimate import ESTIMATORS
 
 RNG = np.random.default_rng(0)
 XT = RNG.normal(size=(40, 2))
@@ -25,14 +34,14 @@ def _boundaries(k=4, flat=False):
     n = 5
     xs, ys = np.linspace(-2, 2, n), np.linspace(-1, 1, n)
     p = np.tile(np.linspace(0, 1, n), (n, 1))
-    return testtime.Boundaries(xs=xs, ys=ys, ext=(-2.0, 2.0, -1.0, 1.0), p_eval=p, acc_eval=0.9,
+    return Boundaries(xs=xs, ys=ys, ext=(-2.0, 2.0, -1.0, 1.0), p_eval=p, acc_eval=0.9,
                                mates=np.arange(k - 1),
                                p_batch=np.full((n, n), 0.52) if flat else p.T, acc_batch=0.8)
 
 
 def test_boundary_maps_mates_and_fixed_axes():
     b = _boundaries(k=4)
-    ev, ba = figs.eval_boundary(b, XT, YT), figs.batch_boundary(b, XT, YT, 4, 25)
+    ev, ba = boundaries.eval_boundary(b, XT, YT), boundaries.batch_boundary(b, XT, YT, 4, 25)
     for fig, z in ((ev, b.p_eval), (ba, b.p_batch)):
         (heat,) = [t for t in fig.data if t.type == "heatmap"]
         assert heat.colorscale == tuple(tuple(c) for c in PROBA_SCALE)
@@ -40,7 +49,7 @@ def test_boundary_maps_mates_and_fixed_axes():
         np.testing.assert_array_equal(heat.z, z)
         assert list(fig.layout.xaxis.range) == [-2.0, 2.0]
         assert list(fig.layout.yaxis.range) == [-1.0, 1.0]
-        assert fig.layout.margin.r == figs.MAP_MARGIN["r"]  # plot areas line up
+        assert fig.layout.margin.r == common.MAP_MARGIN["r"]  # plot areas line up
         assert len([t for t in fig.data if t.name == "boundary p = 0.5"]) == 1
         scat = [t for t in fig.data if t.name == "test class 1"]
         assert len(scat) == 1 and scat[0].marker.color == COLORS["class1"]
@@ -61,7 +70,7 @@ def test_boundary_maps_mates_and_fixed_axes():
 
 
 def test_flat_batch_map_has_no_boundary_line():
-    fig = figs.batch_boundary(_boundaries(k=1, flat=True), XT, YT, 1, None)
+    fig = boundaries.batch_boundary(_boundaries(k=1, flat=True), XT, YT, 1, None)
     assert not [t for t in fig.data if t.name == "boundary p = 0.5"]
     mates = [t for t in fig.data if t.name and "batch-mates" in t.name]
     assert len(mates[0].x) == 0
@@ -71,7 +80,7 @@ def test_accuracy_vs_k_band_mean_eval_line_and_marker():
     table = pd.DataFrame({"k": [1, 2, 4], "mean": [.5, .7, .9], "std": [0, .1, .05],
                           "p05": [.5, .6, .85], "p95": [.5, .8, .95], "eval_acc": .97,
                           "n_batches": [40, 20, 10]})
-    fig = figs.accuracy_vs_k(table, k=3, acc_k=0.8, floor=0.5)
+    fig = batch_size.accuracy_vs_k(table, k=3, acc_k=0.8, floor=0.5)
     names = [t.name for t in fig.data]
     mean = fig.data[names.index("test-batch statistics (mean)")]
     assert list(mean.y) == [.5, .7, .9] and mean.line.color == COLORS["batch"]
@@ -106,13 +115,13 @@ def _assert_acc_axis(fig, lo, hi, axis="yaxis"):
     ([[0.9, 0.9]], (0.9, 0.95)), ([[1.0]], (0.95, 1.0)), ([[0.0, 0.3]], (0.0, 0.3)),
     ([[np.nan, 0.71, 0.74]], (0.7, 0.75)), ([[]], (0.0, 1.0))])
 def test_acc_range_zooms_to_the_data_in_steps_of_5_percent(values, expected):
-    assert figs.acc_range(*values) == pytest.approx(expected)
-    assert figs.acc_title("accuracy", 0.0, 1.0) == "accuracy"  # no range said when from 0
+    assert common.acc_range(*values) == pytest.approx(expected)
+    assert common.acc_title("accuracy", 0.0, 1.0) == "accuracy"  # no range said when from 0
 
 
 def test_neighbours_histogram_and_eval_value():
     draws = np.r_[np.full(30, 0.1), np.full(10, 0.9)]
-    fig = figs.neighbours(draws, 0.8, 8, 3, 1)
+    fig = same_point.neighbours(draws, 0.8, 8, 3, 1)
     hist = fig.data[0]
     assert hist.type == "histogram" and len(hist.x) == 40
     assert hist.xbins.start == 0 and hist.xbins.size == 0.025
@@ -125,7 +134,7 @@ def test_neighbours_histogram_and_eval_value():
     assert labels["threshold 0.5"].y != labels["eval mode 0.80"].y  # at different heights
     assert labels["eval mode 0.80"].font.color == COLORS["running"]
     # the histogram sits beside the pick map: same height and margins, so the two align
-    pick = figs.pick_map(_boundaries(), XT, YT, 3)
+    pick = same_point.pick_map(_boundaries(), XT, YT, 3)
     assert fig.layout.height == pick.layout.height
     assert fig.layout.margin.to_plotly_json() == pick.layout.margin.to_plotly_json()
 
@@ -134,7 +143,7 @@ def test_skewed_lines_and_chosen_mix():
     df = pd.DataFrame({"mix": [0, .5, 1], "actual_mix": [0, .5, 1], "batch_mean": [.6, .97, .55],
                        "batch_p05": [.5, .9, .45], "batch_p95": [.7, 1, .65],
                        "running_mean": [.98, .97, .96]})
-    fig = figs.skewed(df, 100, 32)
+    fig = skewed_batches.skewed(df, 100, 32)
     names = [t.name for t in fig.data]
     assert list(fig.data[names.index("test-batch statistics")].y) == [.6, .97, .55]
     assert list(fig.data[names.index("eval mode (running estimates)")].x) == [0, 50, 100]
@@ -149,9 +158,9 @@ def test_skewed_lines_and_chosen_mix():
 
 def test_running_estimates_one_line_per_estimator():
     df = pd.DataFrame([(t, e, 0.5 + 0.1 * i) for t in (1, 10, 100)
-                       for i, e in enumerate(testtime.ESTIMATORS)], columns=["t", "estimator",
+                       for i, e in enumerate(ESTIMATORS)], columns=["t", "estimator",
                                                                               "acc"])
-    fig = figs.running_estimates(df, 0.999)
+    fig = running_estimate.running_estimates(df, 0.999)
     assert len(fig.data) == 3
     assert [t.line.color for t in fig.data] == [COLORS["running"], COLORS["bias_corrected"],
                                                 COLORS["population"]]
@@ -172,7 +181,7 @@ def test_renorm_curves_and_bars(with_renorm):
                           "gap": [.25, -.05]})
     if not with_renorm:
         table = table.iloc[:1]
-    during, end = figs.renorm(curves, table)
+    during, end = common.renorm(curves, table)
     # "At the end": one dot pair per variant (train mode, eval mode), in its own figure
     ends = list(end.data)
     assert len(ends) == (2 if with_renorm else 1)
@@ -195,11 +204,11 @@ def test_renorm_curves_and_bars(with_renorm):
 
 def test_pick_map_highlights_the_picked_point():
     b = _boundaries()
-    fig = figs.pick_map(b, XT, YT, 7)
+    fig = same_point.pick_map(b, XT, YT, 7)
     ring = fig.data[-1]
     assert list(ring.x) == [XT[7, 0]] and "#7" in ring.name
     # the ring's colour means nothing else on its tab (histogram: orange and blue)
-    hist = figs.neighbours(np.full(5, 0.3), 0.4, 4, 7, 0)
+    hist = same_point.neighbours(np.full(5, 0.3), 0.4, 4, 7, 0)
     used = {t.marker.color for t in hist.data if t.type == "histogram"} | {
         t.line.color for t in hist.data if t.type == "scatter"}
     assert ring.marker.color not in used | {COLORS["class0"], COLORS["class1"]}
@@ -209,13 +218,13 @@ def test_pick_map_highlights_the_picked_point():
 def test_contour_segments_of_a_ramp_and_a_disc():
     xs, ys = np.linspace(0, 1, 11), np.linspace(-1, 1, 21)
     X, Y = np.meshgrid(xs, ys)
-    cx, cy = figs.contour_segments(xs, ys, 0.2 + 0.6 * X)  # p = 0.5 at x = 0.5
+    cx, cy = common.contour_segments(xs, ys, 0.2 + 0.6 * X)  # p = 0.5 at x = 0.5
     assert len(cx) == 20 * 3  # one segment per cell row, NaN-separated
     np.testing.assert_allclose(cx[~np.isnan(cx)], 0.5)
     assert np.nanmin(cy) == -1 and np.nanmax(cy) == 1
     xs = ys = np.linspace(-1, 1, 41)
     X, Y = np.meshgrid(xs, ys)
-    cx, cy = figs.contour_segments(xs, ys, np.hypot(X, Y), level=0.6)
+    cx, cy = common.contour_segments(xs, ys, np.hypot(X, Y), level=0.6)
     r = np.hypot(cx, cy)[~np.isnan(cx)]
     np.testing.assert_allclose(r, 0.6, atol=0.01)  # on the circle of radius 0.6
-    assert figs.contour_segments(xs, ys, np.full((41, 41), 0.52))[0].size == 0  # flat map
+    assert common.contour_segments(xs, ys, np.full((41, 41), 0.52))[0].size == 0  # flat map

@@ -8,8 +8,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import bnsim.ui.cache as shared_cache
-import bnsim.ui.testtime as page_cache
-from bnsim import notation, testtime
+from bnsim import notation
+from bnsim.lessons.testtime import common as core
+from bnsim.lessons.testtime.running_estimate import ESTIMATORS
+from bnsim.ui.control import preset_key
+from bnsim.ui.testtime import LESSON, common
 from tests.apptest_charts import chart_specs
 from tests.helpers import arr
 
@@ -123,7 +126,7 @@ def test_test_batch_controls_never_retrain(count_training):
 
 def test_preset_sets_controls_and_opens_its_tab():
     at = _run()
-    at.button(key="_preset_1").click().run()  # "A test batch of only cats"
+    at.button(key=preset_key("A test batch of only cats")).click().run()
     assert not at.exception
     assert at.session_state["tab"] == "Skewed test batches"
     assert at.session_state["k"] == 32 and at.session_state["mix"] == 100
@@ -171,7 +174,7 @@ def test_batch_renorm_tab_compares_tiny_batches():
 
 
 def test_diverged_training_warns_and_falls_back(monkeypatch):
-    real = page_cache.trained
+    real = common.trained
 
     def diverged(key):
         got = real(key)
@@ -180,11 +183,12 @@ def test_diverged_training_warns_and_falls_back(monkeypatch):
                              "params": {k: v * np.nan for k, v in trace.params.items()}})
         return got._replace(trace=bad)
 
-    monkeypatch.setattr(page_cache, "trained", diverged)
+    monkeypatch.setattr(common, "trained", diverged)
     at = _run({"seed": "96"}, tab="Test batch size")
     assert not at.exception
     assert any("diverged" in w.value for w in at.warning)
-    _, _, step = testtime.usable(diverged(page_cache.TrainKey(steps=200, seed=96))[0])
+    defaults = {c.key: c.default for c in LESSON.all_controls}
+    _, _, step = core.usable(diverged(common.setting({**defaults, "steps": 200, "seed": 96}))[0])
     assert any(f"after step {step}" in w.value for w in at.warning)
     (text,) = _takeaways(at)
     assert "nan" not in text.lower()
@@ -217,27 +221,43 @@ def test_a_stored_lecture_link_opens_its_tab_and_values():
     assert "k = 1" in text
 
 
+def test_an_old_link_with_layers_and_units_opens_the_same_view():
+    """Links made before depth/width were declared once keep working (layers -> depth,
+    units -> width) and open the same view."""
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params.update({"tab": "Skewed test batches", "k": "1", "mix": "100",
+                            "layers": "3", "units": "8", **FAST})
+    at.run()
+    assert not at.exception
+    assert at.session_state["tab"] == "Skewed test batches"
+    assert (at.session_state["depth"], at.session_state["width"]) == (3, 8)
+    assert (at.session_state["k"], at.session_state["mix"]) == (1, 100)
+    (text,) = _takeaways(at)
+    assert "k = 1 with 100 % class 1" in text
+
+
 def test_the_page_is_thin_and_its_labels_come_from_notation():
     src = Path(PAGE).read_text()
     assert "import numpy" not in src and "import pandas" not in src  # no arithmetic
     assert "_preset_" not in src  # presets open their tabs themselves
-    dataset = next(c for c in page_cache.CONTROLS if c.key == "dataset")
+    dataset = next(c for c in LESSON.all_controls if c.key == "dataset")
     assert dataset.options == notation.labels(notation.DATASETS)
     assert list(dataset.options.values()) == ["Moons", "Circles", "XOR", "Blobs", "Spiral"]
-    assert list(page_cache.PRESETS) == [
+    presets = LESSON.all_presets  # in tab order: each tab declares the moments it opens
+    assert list(presets) == [
         "A test batch of one", "A test batch of only cats",
-        "Tiny training batches: plain BN vs Batch Renorm",
         "A slow running average (β_EMA = 0.999)",
+        "Tiny training batches: plain BN vs Batch Renorm",
         "Why not use the running averages in training?"]
-    assert [p.tab for p in page_cache.PRESETS.values()] == [
-        "Test batch size", "Skewed test batches", "Batch Renorm", "Running estimate",
+    assert [p.tab for p in presets.values()] == [
+        "Test batch size", "Skewed test batches", "Running estimate", "Batch Renorm",
         "Running averages in training"]
-    assert testtime.ESTIMATORS["ema"] == notation.ESTIMATORS["ema"].label
+    assert ESTIMATORS["ema"] == notation.ESTIMATORS["ema"].label
 
 
 def test_running_averages_tab_says_its_verdict_with_three_variants():
     at = _run()
-    at.button(key="_preset_4").click().run()  # "Why not use the running averages in training?"
+    at.button(key=preset_key("Why not use the running averages in training?")).click().run()
     assert not at.exception
     assert at.session_state["tab"] == "Running averages in training"
     (text,) = _takeaways(at)

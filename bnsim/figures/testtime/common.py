@@ -1,4 +1,6 @@
-"""Figures of the "Train vs test" page: pure functions data -> plotly Figure.
+"""What the figures of "Train vs test" share: accuracy axes, marker-line labels, the decision
+map, the batch-statistics band, and the figures of the trained variants (plain BN, Batch Renorm,
+running averages in training) that the last two tabs compare.
 
 Colours follow :data:`bnsim.figures.style.COLORS`: batch statistics orange ("batch"), running
 statistics blue ("running"), bias-corrected EMA sky, population statistics green, Batch Renorm
@@ -20,19 +22,13 @@ import plotly.graph_objects as go
 
 from bnsim import notation
 from bnsim.figures import style
-from bnsim.figures.style import COLORS, DASH, PROBA_SCALE
+from bnsim.figures.style import COLORS, PROBA_SCALE
 from bnsim.verdict import pct
 
 ACC_STEP = 0.05  # accuracy axes start and end on a multiple of 5 %
 MODELS = notation.labels(notation.MODELS)
 VARIANT_COLORS = {MODELS["bn"]: COLORS["with_bn"], MODELS["renorm"]: COLORS["renorm"],
                   MODELS["running_bn"]: COLORS["running_bn"]}
-_EST = notation.labels(notation.ESTIMATORS)
-ESTIMATOR_STYLE = {  # key -> (label, colour, dash)
-    "ema": (_EST["ema"], COLORS["running"], "solid"),
-    "ema_bc": (_EST["ema_bc"], COLORS["bias_corrected"], DASH["bias_corrected"]),
-    "population": (_EST["population"], COLORS["population"], DASH["population"]),
-}
 EVAL, BATCH = notation.MODES["eval"], notation.MODES["batch"]  # the two modes compared
 TRAIN = notation.MODES["train"]
 _OUTLINE = dict(width=1.0, color=COLORS["neutral"])
@@ -58,7 +54,7 @@ def acc_title(title: str, lo: float, hi: float) -> str:
     return title if lo <= 0 else f"{title} (axis {100 * lo:.0f}–{100 * hi:.0f} %)"
 
 
-def _pct_axis(fig: go.Figure, lo: float, hi: float, title: str | None = None,
+def pct_axis(fig: go.Figure, lo: float, hi: float, title: str | None = None,
               **where) -> None:
     """An accuracy axis from ``lo`` to ``hi`` (shares) in %, written as "95 %" like every
     number on the page, ticks on round values (and at both ends unless that crowds them), a
@@ -79,7 +75,7 @@ def _pct_axis(fig: go.Figure, lo: float, hi: float, title: str | None = None,
     fig.update_yaxes(**kw, **where)
 
 
-def _line_label(fig: go.Figure, x, y, text: str, color: str, *, xanchor: str = "right",
+def line_label(fig: go.Figure, x, y, text: str, color: str, *, xanchor: str = "right",
                 yanchor: str = "bottom", **where) -> None:
     """A marker line's own label, written next to it in its colour."""
     shift = {"left": 6, "right": -6}.get(xanchor, 0)  # clear of the line it labels
@@ -151,7 +147,6 @@ def _map_traces(xs, ys, p, X, y, *, colorbar: bool, contour: bool = True,
 MAP_MARGIN = dict(l=72, r=80, t=80, b=72)
 STANDOFF = 6  # axis title to tick labels, set here so that every renderer uses the same
 MAP_HEIGHT = 420  # maps and the histogram beside one: the whole chart in the first screen
-RING = style.PURPLE  # the followed test point (no other purple on its tab)
 
 
 def key_mark(color: str, symbol: str = "●") -> str:
@@ -166,7 +161,7 @@ CLASS_KEY = (f"{key_mark(COLORS['class0'])} test class 0   "
              f"{key_mark(COLORS['class1'])} test class 1")
 
 
-def _titled(fig: go.Figure, title: str, key: str) -> None:
+def titled(fig: go.Figure, title: str, key: str) -> None:
     """``title`` with the one-line ``key`` under it, in the top margin; no legend."""
     fig.update_layout(showlegend=False, title=dict(
         text=title, x=0.5, xanchor="center", y=0.98, yanchor="top",
@@ -187,60 +182,11 @@ def map_figure(xs, ys, p, X_test, y_test, ext, title: str, *, key: str = CLASS_K
     fig.update_xaxes(range=list(ext[:2]), title_standoff=STANDOFF)
     fig.update_yaxes(range=list(ext[2:]), title_standoff=STANDOFF)
     fig.update_layout(margin=MAP_MARGIN)
-    _titled(fig, title, key)
+    titled(fig, title, key)
     return fig
 
 
-@style.typeset_figures
-def eval_boundary(b, X_test, y_test) -> go.Figure:
-    """Eval-mode decision map (running μ̂, σ̂²): every point stands alone.
-
-    ``b``: an EvalMap or Boundaries (xs, ys (n,), p_eval (n, n), ext (x0, x1, y0, y1))."""
-    return map_figure(b.xs, b.ys, b.p_eval, X_test, y_test, b.ext,
-                      f"{EVAL.short.capitalize()}: running μ̂, σ̂²")
-
-
-@style.typeset_figures
-def batch_boundary(b, X_test, y_test, k: int, mix_pct: float | None) -> go.Figure:
-    """Batch-statistics decision map with test batch size k: every grid point predicted
-    inside a batch with the same k − 1 batch-mates (drawn as diamonds).
-
-    ``b``: Boundaries (xs, ys (n,), p_batch (n, n), ext, mates (k − 1,) test-set indices)."""
-    X_test = np.asarray(X_test)
-    mates = X_test[np.asarray(b.mates, dtype=int)]
-    mix = "" if mix_pct is None else f", {mix_pct:.0f} % class 1"
-    key = key_mark(COLORS["batch"], "◇") + f" its {len(mates)} batch-mates" + (
-        "" if mix_pct is None else f" ({mix_pct:.0f} % class 1)")
-    fig = map_figure(b.xs, b.ys, b.p_batch, X_test, y_test, b.ext,
-                     f"{BATCH.label.capitalize()}, k = {k}", key=key, colorbar=True)
-    fig.add_trace(go.Scatter(
-        x=mates[:, 0], y=mates[:, 1], mode="markers",
-        name=f"its k − 1 = {len(mates)} batch-mates{mix}",
-        marker=dict(symbol="diamond-open", size=11, color=COLORS["batch"], line=dict(width=2.5)),
-        hoverinfo="skip"))
-    return fig
-
-
-@style.typeset_figures
-def pick_map(b, X_test, y_test, picked: int) -> go.Figure:
-    """Eval-mode map (``b``: an EvalMap) with clickable test points (customdata = test
-    index); ``picked`` is drawn as a large ring."""
-    X_test = np.asarray(X_test)
-    key = CLASS_KEY + "   " + key_mark(RING, "○") + f" #{picked}"
-    fig = map_figure(b.xs, b.ys, b.p_eval, X_test, y_test, b.ext,
-                     f"{EVAL.short.capitalize()}: click a point to follow it", key=key,
-                     clickable=True)
-    fig.add_trace(go.Scatter(  # labelled on the map too
-        x=[X_test[picked, 0]], y=[X_test[picked, 1]], mode="markers+text",
-        name=f"point #{picked}", hoverinfo="skip", showlegend=False, text=[f"#{picked}"],
-        textposition="top right", textfont=dict(color=RING, size=style.FONT_SIZE + 2),
-        marker=dict(symbol="circle-open", size=22, color=RING, line=dict(width=4))))
-    # the same title weight as the live charts' (st.plotly_chart's theme makes it bold)
-    fig.update_layout(clickmode="event+select", dragmode="pan", title_font_weight=400)
-    return fig
-
-
-def _batch_band(x, lo, hi, mean, band_name: str, mean_name: str, hover: str) -> go.Figure:
+def batch_band(x, lo, hi, mean, band_name: str, mean_name: str, hover: str) -> go.Figure:
     """A new figure with the batch-statistics mean (orange line with markers) over its 5–95 %
     band (shaded), both against ``x``."""
     x = np.asarray(x)
@@ -255,124 +201,7 @@ def _batch_band(x, lo, hi, mean, band_name: str, mean_name: str, hover: str) -> 
     return fig
 
 
-@style.typeset_figures
-def accuracy_vs_k(table: pd.DataFrame, k: int | None = None, acc_k: float | None = None,
-                  floor: float | None = None) -> go.Figure:
-    """Batch-statistics test accuracy vs test batch size k (mean, 5–95 % band over random
-    batchings) and the eval-mode accuracy as a horizontal line; ``k``/``acc_k`` mark the
-    chosen test batch size, ``floor`` the accuracy of the k = 1 collapse."""
-    ks = table["k"].to_numpy()
-    fig = _batch_band(ks, table["p05"], table["p95"], table["mean"], "5–95 % of batchings",
-                      f"{BATCH.label} (mean)", "k = %{x}: %{y:.1%}<extra></extra>")
-    ev = float(table["eval_acc"].iloc[0])
-    fig.add_trace(go.Scatter(
-        x=[ks.min(), ks.max()], y=[ev, ev], mode="lines", name=EVAL.label,
-        line=dict(color=COLORS["running"], width=3), hoverinfo="skip"))
-    right = np.log10(ks.max())  # annotations on a log axis take log10(x)
-    _line_label(fig, right, ev, f"{EVAL.short} {pct(ev)}", COLORS["running"])
-    if floor is not None:
-        fig.add_trace(go.Scatter(
-            x=[ks.min(), ks.max()], y=[floor, floor], mode="lines",
-            name="k = 1: share of the one predicted class",
-            line=dict(color=COLORS["neutral"], width=2, dash="dot"), hoverinfo="skip"))
-        _line_label(fig, right, floor, f"share of the one class {pct(floor)}",
-                    COLORS["neutral"], yanchor="bottom" if ev - floor > 0.06 else "top")
-    if k is not None and acc_k is not None:
-        fig.add_trace(go.Scatter(
-            x=[k], y=[acc_k], mode="markers", name=f"your k = {k}",
-            marker=dict(symbol="circle-open", size=20, color=COLORS["batch"],
-                        line=dict(width=4)),
-            hovertemplate="k = %{x}: %{y:.1%}<extra></extra>"))
-    style.base_layout(fig, x_title="test batch size k", height=420)
-    fig.update_xaxes(type="log", tickvals=list(ks), ticktext=[str(v) for v in ks],
-                     range=[np.log10(0.8), np.log10(ks.max() * 1.25)])
-    extra = [] if floor is None else [floor]
-    _pct_axis(fig, *acc_range(table["p05"], table["p95"], table["mean"], [ev], extra,
-                              [] if acc_k is None else [acc_k]), "test accuracy")
-    fig.update_layout(legend=dict(y=1.02))
-    return fig
-
-
-@style.typeset_figures
-def neighbours(p_draws, p_eval: float, k: int, picked: int, label: int) -> go.Figure:
-    """Histogram of one test point's p(class 1) over random test batches of size k (batch
-    statistics) with its single eval-mode value and the 0.5 threshold."""
-    fig = go.Figure(go.Histogram(
-        x=np.asarray(p_draws), xbins=dict(start=0.0, end=1.0 + 1e-9, size=0.025),
-        marker=dict(color=COLORS["batch"], line=dict(width=0)), opacity=0.9,
-        name=f"{BATCH.label}: {len(p_draws)} batches of k = {k}",
-        hovertemplate="p ≈ %{x}: %{y} batches<extra></extra>"))
-    fig.add_vline(x=0.5, line=dict(color=COLORS["neutral"], width=2, dash="dash"))
-    # the two vertical lines' labels sit at different heights, each on its line's far side
-    _line_label(fig, 0.5, 1.0, "threshold 0.5", COLORS["neutral"],
-                xanchor="right" if p_eval >= 0.5 else "left", yanchor="top", yref="paper")
-    fig.add_trace(go.Scatter(
-        x=[p_eval, p_eval], y=[0, 1], yaxis="y2", mode="lines",
-        name=f"{EVAL.short}: p = {p_eval:.2f}", line=dict(color=COLORS["running"], width=4),
-        hoverinfo="skip"))
-    _line_label(fig, p_eval, 0.88, f"{EVAL.short} {p_eval:.2f}", COLORS["running"],
-                xanchor="left" if p_eval >= 0.5 else "right", yanchor="top", yref="paper")
-    style.base_layout(fig, x_title=f"p(class 1) of test point #{picked} (true class {label})",
-                      y_title="random test batches", height=MAP_HEIGHT)
-    # the map's margins and title lines, so that the two plot areas line up
-    fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1], visible=False),
-                      bargap=0.05, margin=MAP_MARGIN)
-    _titled(fig, f"Point #{picked} in {len(p_draws)} test batches",
-            key_mark(COLORS["batch"], "▮") + f" {BATCH.label}, k = {k}")
-    fig.update_xaxes(range=[-0.02, 1.02], title_standoff=STANDOFF)
-    fig.update_yaxes(title_standoff=STANDOFF)
-    return fig
-
-
-@style.typeset_figures
-def skewed(df: pd.DataFrame, mix_pct: float, k: int) -> go.Figure:
-    """Accuracy vs the share of class 1 in test batches of size k: batch statistics (mean and
-    5–95 % band) vs running statistics on the same examples; the chosen mix as a line."""
-    x = 100 * df["mix"].to_numpy()
-    fig = _batch_band(x, df["batch_p05"], df["batch_p95"], df["batch_mean"],
-                      "5–95 % of batches", BATCH.label,
-                      "%{x:.0f} % class 1: %{y:.1%}<extra></extra>")
-    fig.add_trace(go.Scatter(
-        x=x, y=df["running_mean"], mode="lines+markers", name=EVAL.label,
-        line=dict(color=COLORS["running"], width=3), marker=dict(size=8),
-        hovertemplate="%{x:.0f} % class 1: %{y:.1%}<extra></extra>"))
-    i = int(np.argmin(np.abs(x - mix_pct)))  # the chosen mix: a data trace, so it redraws
-    lo, hi = acc_range(df["batch_p05"], df["batch_p95"], df["batch_mean"], df["running_mean"])
-    fig.add_trace(go.Scatter(
-        x=[x[i], x[i]], y=[lo, hi], mode="lines", name=f"your mix: {x[i]:.0f} %",
-        line=dict(color=COLORS["neutral"], width=2, dash="dot"), hoverinfo="skip"))
-    _line_label(fig, x[i], lo, f"your mix {x[i]:.0f} %", COLORS["neutral"],
-                xanchor="left" if x[i] < 50 else "right")
-    fig.add_trace(go.Scatter(
-        x=[x[i], x[i]], y=[df["batch_mean"].iloc[i], df["running_mean"].iloc[i]],
-        mode="markers", showlegend=False, hoverinfo="skip",
-        marker=dict(symbol="circle-open", size=18, line=dict(width=3),
-                    color=[COLORS["batch"], COLORS["running"]])))
-    style.base_layout(fig, x_title=f"share of class 1 in each test batch of k = {k} (%)",
-                      height=420)
-    fig.update_xaxes(range=[-3, 103], tickvals=list(range(0, 101, 10)))
-    _pct_axis(fig, lo, hi, "test accuracy")
-    return fig
-
-
-@style.typeset_figures
-def running_estimates(df: pd.DataFrame, ema_beta: float) -> go.Figure:
-    """Eval-mode test accuracy after t steps with each running estimate (log t axis)."""
-    fig = go.Figure()
-    for key, (label, color, dash) in ESTIMATOR_STYLE.items():
-        d = df[df["estimator"] == key]
-        if key != "population":
-            label = f"{label}, β_EMA = {ema_beta:.3f}"
-        fig.add_trace(go.Scatter(
-            x=d["t"], y=d["acc"], mode="lines", name=label,
-            line=dict(color=color, width=3, dash=dash),
-            hovertemplate="t = %{x}: %{y:.1%}<extra></extra>"))
-    style.base_layout(fig, x_title="training steps t (log scale)", height=420)
-    fig.update_xaxes(type="log", dtick=1)  # decades only: minor labels run together
-    _pct_axis(fig, *acc_range(df["acc"]), "eval-mode test accuracy")
-    return fig
-
-
+# ---------------------------------------------------------------- the trained variants
 END_MODES = (("train_mode_acc", TRAIN.short, "diamond"), ("eval_test_acc", EVAL.short, "circle"))
 END_OFFSET = 0.17  # train mode left of the variant's slot, eval mode right of it
 SHORT = {MODELS[k]: notation.MODELS[k].short for k in ("bn", "renorm", "running_bn")}
@@ -441,7 +270,7 @@ def renorm(curves: pd.DataFrame, table: pd.DataFrame) -> RenormFigures:
     style.base_layout(during, x_title="training step", height=RENORM_HEIGHT)
     style.base_layout(end, height=RENORM_HEIGHT)
     for fig in (during, end):
-        _pct_axis(fig, lo, hi)
+        pct_axis(fig, lo, hi)
         fig.update_layout(margin=RENORM_MARGIN)
     during.update_yaxes(title_text=acc_title("accuracy", lo, hi), title_standoff=STANDOFF)
     during.update_xaxes(title_standoff=STANDOFF)
@@ -453,5 +282,5 @@ def renorm(curves: pd.DataFrame, table: pd.DataFrame) -> RenormFigures:
     end.update_xaxes(range=[-0.75, len(shown) - 0.25], tickvals=list(range(len(shown))),
                      ticktext=[SHORT[n].replace(" ", "<br>").replace("-", "-<br>")
                                for n in shown], showgrid=False, zeroline=False)
-    _titled(end, "At the end", f"◆ {TRAIN.short}   ● {EVAL.short}")
+    titled(end, "At the end", f"◆ {TRAIN.short}   ● {EVAL.short}")
     return RenormFigures(during, end)

@@ -1,0 +1,68 @@
+"""Tab "Boundaries": the eval-mode decision map next to the map with test-batch statistics,
+each grid point predicted inside a test batch with the same k − 1 batch-mates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from bnsim.figures.testtime import boundaries as figures
+from bnsim.lessons.testtime import boundaries
+from bnsim.ui import page
+from bnsim.ui.cache import TrainSetting
+from bnsim.ui.lesson import Tab
+from bnsim.ui.live import live_chart
+from bnsim.ui.testtime import common
+from bnsim.verdict import num, pct
+
+TITLE = "Boundaries"
+
+
+@st.cache_data(max_entries=64, show_spinner="Predicting the grid inside test batches…")
+def both_maps(s: TrainSetting, k: int, mix: float, seed: int,
+              n: int = 50) -> boundaries.Boundaries:
+    """:func:`bnsim.lessons.testtime.boundaries.boundaries`: both maps, the k − 1 batch-mates
+    drawn with class mix ``mix``, and the test accuracy with those mates."""
+    nw = common.usable_network(s)
+    return boundaries.boundaries(nw.params, nw.trace.net, nw.data.X_test, nw.data.y_test,
+                                 common.eval_map(s, n), k, mix, seed)
+
+
+def caption(k: int, seed: int, mix_pct: float) -> str:
+    return (f"In the batch-statistics map each grid point is predicted inside a test batch "
+            f"with the same k − 1 = {k - 1} batch-mates (◇, drawn from the test set: seed "
+            f"{seed}, {mix_pct} % class 1); BN normalises with that batch's μ_B, σ²_B. In the "
+            "eval-mode map BN uses the running statistics: every point stands alone.")
+
+
+def takeaway(b: boundaries.Boundaries) -> str:
+    return (f"With these batch-mates test-batch statistics classify {pct(b.acc_batch)} of the "
+            f"test set correctly, running statistics (eval mode) {pct(b.acc_eval)}; the two "
+            f"maps disagree on {pct(b.disagreement)} of the plane.")
+
+
+def flat_map_note(b: boundaries.Boundaries) -> str:
+    return common.K1 + f"(p(class 1) = {num(b.p_batch.flat[0])} everywhere)."
+
+
+def view(v: dict[str, Any]) -> None:
+    """The two maps side by side (moving k redraws only the batch-statistics one)."""
+    nw = common.network(v)
+    if nw is None:
+        return
+    k, mix, tseed = v["k"], v["mix"], v["tseed"]
+    with page.friendly("the decision boundaries"):
+        b = both_maps(common.setting(v), k, mix / 100, tseed)
+    Xt, yt = nw.data.X_test, nw.data.y_test
+    left, right = st.columns(2)
+    live_chart(figures.eval_boundary(b, Xt, yt), key="fig_eval_map", where=left)
+    live_chart(figures.batch_boundary(b, Xt, yt, k, mix), key="fig_batch_map", where=right)
+    page.takeaway(takeaway(b))
+    st.caption(caption(k, tseed, mix))
+    if k == 1:
+        st.info(flat_map_note(b))
+    page.download_csv(b.to_frame, "boundaries.csv", "Download the two maps (CSV)")
+
+
+TAB = Tab(title=TITLE, view=view)

@@ -1,0 +1,92 @@
+"""Tab "Same point, new neighbours": one test point (clicked on the eval-mode map) inside many
+random test batches, against its one eval-mode prediction — and how typical its flip rate is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from bnsim.figures.testtime import same_point as figures
+from bnsim.lessons.testtime import same_point
+from bnsim.ui import page
+from bnsim.ui.cache import TrainSetting
+from bnsim.ui.control import Control
+from bnsim.ui.lesson import Tab
+from bnsim.ui.live import live_chart
+from bnsim.ui.testtime import common
+from bnsim.verdict import num, pct
+
+TITLE = "Same point, new neighbours"
+POINT = Control(key="point", label="Test point #", default=176,
+                help="Which test example to follow in 'Same point, new neighbours' (or click it "
+                     "on that tab's map).",
+                group="View", kind="number", min=0, max=common.N_TEST - 1, step=1)
+FLIP_DRAWS = 40  # random test batches per test point for the flip rates of all points
+# The pick map is a plain st.plotly_chart (it answers clicks): no toolbar over its title and
+# legend on a phone; double-click still resets a pan.
+PLOTLY_CONFIG = {"displayModeBar": False}
+PICK_HINT = ("Click a test point on the eval-mode map to follow it (or type its number in the "
+             "sidebar: View → Test point #).")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def follow(s: TrainSetting, i: int, k: int, n_draws: int, seed: int) -> same_point.Followed:
+    """:func:`bnsim.lessons.testtime.same_point.follow` for test point ``i``."""
+    nw = common.usable_network(s)
+    d = nw.data
+    return same_point.follow(nw.params, nw.trace.net, nw.run, d.X_test, d.y_test, i, k,
+                             n_draws, seed)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def flip_rates(s: TrainSetting, k: int, seed: int) -> np.ndarray:
+    """:func:`bnsim.lessons.testtime.same_point.flip_rates` of every test point."""
+    nw = common.usable_network(s)
+    return same_point.flip_rates(nw.params, nw.trace.net, nw.run, nw.data.X_test, k,
+                                 FLIP_DRAWS, seed)
+
+
+def on_pick() -> None:
+    """Click on the pick map: follow the clicked test point (its customdata index)."""
+    pts = st.session_state["pick_map"].selection.get("points", [])
+    ids = [p["customdata"] for p in pts if p.get("customdata") is not None]
+    if ids:
+        cd = ids[0]
+        st.session_state[POINT.key] = int(cd[0] if isinstance(cd, list) else cd)
+
+
+def takeaway(f: same_point.Followed, t: same_point.Typical | None = None) -> str:
+    said = (f"Test point #{f.i} (class {f.label}) always gets p(class 1) = {num(f.p_eval)} in "
+            f"eval mode; in {len(f.draws)} random test batches of k = {f.k} its p ranges from "
+            f"{num(f.draws.min())} to {num(f.draws.max())} and its class flips in "
+            f"{pct(f.flips)} of them.")
+    if t is None:
+        return said
+    return said + (f" Typical? Over all test points the mean flip rate is {pct(t.mean)}, "
+                   f"{pct(t.never)} never flip, and this one flips more often than "
+                   f"{pct(t.above)} of them.")
+
+
+def view(v: dict[str, Any]) -> None:
+    """The clickable eval-mode map beside the histogram of the followed point's p."""
+    nw = common.network(v)
+    if nw is None:
+        return
+    s, i, k, tseed = common.setting(v), int(v[POINT.key]), v["k"], v["tseed"]
+    with page.friendly("the distribution over test batches"):
+        emap = common.eval_map(s)
+        f = follow(s, i, k, 4 * v["repeats"], tseed)
+        typical = same_point.typicality(flip_rates(s, k, tseed), f.flips)
+    Xt, yt = nw.data.X_test, nw.data.y_test
+    left, right = st.columns(2)
+    left.plotly_chart(figures.pick_map(emap, Xt, yt, i), key="pick_map", on_select=on_pick,
+                      selection_mode="points", config=PLOTLY_CONFIG)
+    live_chart(figures.neighbours(f.draws, f.p_eval, k, i, f.label), key="fig_nb", where=right)
+    page.takeaway(takeaway(f, typical))
+    st.caption(PICK_HINT)
+    page.download_csv(f.to_frame, f"point_{i}_k{k}.csv")
+
+
+TAB = Tab(title=TITLE, view=view, controls=(POINT,))
