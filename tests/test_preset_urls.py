@@ -7,16 +7,17 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bnsim.ui import covariate_shift, inside_layer, running_stats, testtime
+from bnsim.ui.controls import preset_key
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {  # page script: (its controls, its presets, the key of its tabs)
-    "pages/1_Inside_a_BN_layer.py": (inside_layer.CONTROLS, inside_layer.PRESETS, "tab"),
-    "pages/2_Covariate_shift.py": (covariate_shift.ALL, covariate_shift.PRESETS, "tab"),
-    "pages/3_Running_statistics.py": (running_stats.CONTROLS, running_stats.PRESETS, "panel"),
-    "pages/4_Train_vs_test.py": (testtime.CONTROLS, testtime.PRESETS, "tab"),
+    f"pages/{script}": (lesson.all_controls, lesson.all_presets, lesson.tab_key)
+    for script, lesson in (("1_Inside_a_BN_layer.py", inside_layer.LESSON),
+                           ("2_Covariate_shift.py", covariate_shift.LESSON),
+                           ("3_Running_statistics.py", running_stats.LESSON),
+                           ("4_Train_vs_test.py", testtime.LESSON))
 }
-CASES = [(script, i, name) for script, (_, presets, _) in PAGES.items()
-         for i, name in enumerate(presets)]
+CASES = [(script, name) for script, (_, presets, _) in PAGES.items() for name in presets]
 
 
 def _state(at, controls, tab_key) -> dict:
@@ -26,13 +27,13 @@ def _state(at, controls, tab_key) -> dict:
     return values
 
 
-@pytest.mark.parametrize("script, index, name", CASES,
-                         ids=[f"{Path(s).stem}-{i}" for s, i, _ in CASES])
-def test_the_url_after_a_preset_reproduces_it(script, index, name):
+@pytest.mark.parametrize("script, name", CASES,
+                         ids=[f"{Path(s).stem}-{preset_key(n)}" for s, n in CASES])
+def test_the_url_after_a_preset_reproduces_it(script, name):
     controls, presets, tab_key = PAGES[script]
     at = AppTest.from_file(str(ROOT / script), default_timeout=180)
     at.run()
-    at.button(key=f"_preset_{index}").click().run()
+    at.button(key=preset_key(name)).click().run()
     assert not at.exception, name
     pressed = _state(at, controls, tab_key)
     assert len(pressed) >= len(controls), f"{name}: not every control exists after the preset"

@@ -10,17 +10,17 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bnsim.figures import covariate_shift, style
+from bnsim.figures import style
 from tests.apptest_charts import chart_specs
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 #: (page, tab query key, every tab with a chart); short runs (steps=200) draw the same figures
 VIEWS = (
-    ("1_inside_layer.py", "tab",
+    ("1_Inside_a_BN_layer.py", "tab",
      ("One mini-batch", "γ and β", "Learning γ, β", "With vs without BN")),
-    ("3_running_stats.py", "panel",
+    ("3_Running_statistics.py", "panel",
      ("Trajectory", "Error vs population", "Step by step", "Distribution at a step")),
-    ("4_testtime.py", "tab",
+    ("4_Train_vs_test.py", "tab",
      ("Boundaries", "Test batch size", "Same point, new neighbours", "Skewed test batches",
       "Running estimate", "Batch Renorm", "Running averages in training")),
 )
@@ -60,7 +60,11 @@ def test_math_typesets_the_lecture_notation_only(plain, typeset):
 
 
 def test_one_helper_for_every_page():
-    assert covariate_shift.math is style.math
+    """Only bnsim.figures.style typesets symbols: no lesson keeps a copy of its own."""
+    root = Path(__file__).resolve().parents[1] / "bnsim"
+    copies = [str(p) for p in root.rglob("*.py")
+              if re.search(r"^def (math|typeset|tex)\(", p.read_text(), re.M)]
+    assert copies == [str(root / "figures" / "style.py")], copies
 
 
 def test_typeset_figure_changes_shown_text_only():
@@ -115,22 +119,23 @@ def test_csv_headers_keep_the_plain_notation():
     """Only figures are typeset: the running-statistics CSV names its columns in code
     notation (checked by the page's own tests too)."""
     from bnsim import data
-    from bnsim import running_stats as E
+    from bnsim.lessons.running_stats import common, trajectory
     from bnsim.network import NetConfig
     from bnsim.train import TrainConfig, train
 
     X, y, Xt, yt = data.train_test("moons", 100, 50, 0.1, 0)
     tr = train(NetConfig(hidden=(4,), bn=(True,)), X, y, Xt, yt,
                TrainConfig(steps=30, batch_size=16))
-    us = E.unit_stats(tr, 1, 0)
-    frame = E.trajectory_frame(us, E.estimate(us, 0.9), "unbiased", ("ema", "population"))
+    us = common.unit_stats(tr, 1, 0)
+    frame = trajectory.trajectory_frame(us, common.estimate(us, 0.9), "unbiased",
+                                        ("ema", "population"))
     assert not any("<sub>" in c or "<sup>" in c for c in frame.columns)
 
 
 def test_preset_buttons_show_symbols_typeset():
     """Preset names stay plain (links and the URL use them); their buttons show the symbols as
     inline LaTeX, like the equations beside them."""
-    at = AppTest.from_file(str(PAGES / "3_running_stats.py"), default_timeout=120)
+    at = AppTest.from_file(str(PAGES / "3_Running_statistics.py"), default_timeout=120)
     at.query_params["steps"] = "200"
     at.run()
     labels = [b.label for b in at.button if b.key and b.key.startswith("_preset_")]

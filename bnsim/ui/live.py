@@ -10,14 +10,14 @@ when a slider on the page moves, before the server has even heard of the new val
 figure for the released value follows a moment later and is drawn over it. A recipe's ``kind``
 says how the browser recomputes:
 
-* ``"ema"`` (the default; :func:`bnsim.figures.running_stats.ema_preview`): the EMA lines for
-  the β_EMA of one slider.
-* ``"affine"`` (:func:`bnsim.figures.inside_layer.curve_preview`): values γ·z_norm,
-  γ·z_norm + β and g(γ·z_norm + β) for the γ and β of two sliders, from the base array z_norm;
+* ``"ema"`` (the default; :func:`bnsim.figures.running_stats.trajectory.ema_preview`): the
+  EMA lines for the β_EMA of one slider.
+* ``"affine"`` (:func:`bnsim.figures.inside_layer.gamma_and_beta.curve_preview`): values
+  γ·z_norm, γ·z_norm + β and g(γ·z_norm + β) for the γ and β of two sliders, from z_norm;
   :func:`affine_values` and :func:`affine_range` are the browser's arithmetic written in
   Python (what the tests compare with the server's figure).
-* ``"stages"`` (:func:`bnsim.figures.inside_layer.stages_preview`): the rows of one BN layer
-  for another layer l, unit j or training step (the z of the neighbours travel with the
+* ``"stages"`` (:func:`bnsim.figures.inside_layer.common.stages_preview`): the rows of one BN
+  layer for another layer l, unit j or training step (the z of the neighbours travel with the
   recipe), and γ, β of two sliders; :func:`stages_values` is the browser's arithmetic in
   Python.
 
@@ -43,6 +43,7 @@ import streamlit.components.v1 as components
 from plotly.basedatatypes import BaseFigure
 
 from bnsim.network import activation
+from bnsim.traces import snapshot_index
 
 FRONTEND = Path(__file__).with_name("live_frontend")
 PLOTLY_JS_DIR = Path(plotly.__file__).parent / "package_data"
@@ -165,8 +166,7 @@ def stages_pick(recipe: dict, values: dict) -> dict | None:
     m, shown, widths = recipe["m"], recipe["shown"], np.asarray(recipe["widths"])
     layer = int(min(v["layer"], len(widths)))
     unit = int(min(v["unit"], widths[shown["layer"] - 1]))
-    snap = max(int(np.searchsorted(np.asarray(recipe["snapshots"]), v["step"], side="right"))
-               - 1, 0)
+    snap = snapshot_index(np.asarray(recipe["snapshots"]), v["step"])
     ys = np.asarray(recipe["step_y"]).reshape(-1, m)
     if moved == ["layer"]:
         src, i, y = "layer", layer - 1, ys[shown["snap"]]
