@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bnsim.lessons.testtime.common import paired
+from bnsim.lessons.testtime.common import judge, paired
 from bnsim.modes import Norm
-from bnsim.verdict import Outcome, Verdict, compare, pct, runs
+from bnsim.verdict import Outcome, Verdict, pct, runs
 
 RENORM_MIN_MISMATCH = 0.02  # below this share of flipped predictions plain BN has no mismatch
 
@@ -35,8 +35,7 @@ def renorm_verdict(table: pd.DataFrame, threshold: float = RENORM_MIN_MISMATCH) 
                        "almost no train/eval mismatch to remove.", ev, threshold)
     k = int(np.sum(bn[ok] - rn[ok] > threshold))
     ev["held"] = k
-    outcome = compare(ev["bn"] - ev["renorm"], threshold)
-    tail = {Outcome.HOLDS: f": Batch Renorm removes the mismatch, {runs(k, n)}.",
-            Outcome.REVERSED: ": Batch Renorm has the larger mismatch here.",
-            Outcome.NO_EFFECT: ": Batch Renorm does not reduce it here."}[outcome]
-    return Verdict(outcome, said + tail, ev, threshold)
+    return judge(ev["bn"] - ev["renorm"], threshold, said, {
+        Outcome.HOLDS: f": Batch Renorm removes the mismatch, {runs(k, n)}.",
+        Outcome.REVERSED: ": Batch Renorm has the larger mismatch here.",
+        Outcome.NO_EFFECT: ": Batch Renorm does not reduce it here."}, ev)

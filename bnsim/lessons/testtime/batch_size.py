@@ -12,9 +12,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from bnsim.lessons.testtime.common import MAX_ROWS, check_k, eval_accuracy, proba_batch
+from bnsim.lessons.testtime.common import MAX_ROWS, check_k, eval_accuracy, judge, proba_batch
 from bnsim.network import NetConfig
-from bnsim.verdict import Outcome, Verdict, compare, num, pct
+from bnsim.verdict import Outcome, Verdict, num, pct
 
 KS = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # test batch sizes of the accuracy-vs-k curve
 
@@ -118,9 +118,8 @@ def collapse_verdict(c: Collapse, eval_acc: float, threshold: float = COLLAPSE_M
     said = (f"A test batch of one gives every input p(class 1) = {num(c.p)} (class {c.cls}), "
             f"so its accuracy is the share of class {c.cls} in the test set: {pct(c.share)} vs "
             f"{pct(eval_acc)} in eval mode (majority-class rate {pct(c.majority)})")
-    outcome = compare(eval_acc - c.share, threshold)
-    tail = {Outcome.HOLDS: ".",
-            Outcome.NO_EFFECT: "; this network does no better than one class even alone.",
-            Outcome.REVERSED: "; this network is worse than one class even in eval mode.",
-            Outcome.NOT_APPLICABLE: "; no eval-mode accuracy to compare."}[outcome]
-    return Verdict(outcome, said + tail, ev, threshold)
+    return judge(eval_acc - c.share, threshold, said, {
+        Outcome.HOLDS: ".",
+        Outcome.NO_EFFECT: "; this network does no better than one class even alone.",
+        Outcome.REVERSED: "; this network is worse than one class even in eval mode.",
+        Outcome.NOT_APPLICABLE: "; no eval-mode accuracy to compare."}, ev)

@@ -10,6 +10,7 @@ All random draws are seeded (``np.random.default_rng``). Labels ``y`` are ints i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -19,6 +20,7 @@ import pandas as pd
 from bnsim import network, notation
 from bnsim.modes import Mode, Norm, Sampling
 from bnsim.network import NetConfig
+from bnsim.verdict import Outcome, Verdict, compare
 
 MAX_ROWS = 2048  # examples per block of a batch-mode pass (a block's arrays stay in cache)
 
@@ -92,6 +94,17 @@ def draw_mixed(y, k: int, mix: float, B: int, rng: np.random.Generator) -> np.nd
     n0, n1 = mix_counts(mix, k)
     parts = [choose(rng, np.flatnonzero(y == c), B, n) for c, n in ((0, n0), (1, n1)) if n]
     return np.concatenate(parts, axis=1) if parts else np.empty((B, 0), dtype=np.intp)
+
+
+def judge(effect: float, threshold: float, said: str, tails: Mapping[Outcome, str],
+          evidence: dict, *, unless: str | None = None) -> Verdict:
+    """The verdict of ``effect`` against ``threshold`` (:func:`bnsim.verdict.compare`): the
+    sentence ``said`` ends with the tail ``tails`` gives its outcome ("." if none). ``unless``:
+    the tail that says a precondition is missing — then NOT_APPLICABLE, whatever the effect."""
+    if unless is not None:
+        return Verdict(Outcome.NOT_APPLICABLE, said + unless, evidence, threshold)
+    outcome = compare(effect, threshold)
+    return Verdict(outcome, said + tails.get(outcome, "."), evidence, threshold)
 
 
 # ---------------------------------------------------------------- the eval-mode map

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from bnsim import network, notation, running
-from bnsim.lessons.testtime.common import eval_accuracy
+from bnsim.lessons.testtime.common import eval_accuracy, judge
 from bnsim.network import NetConfig
-from bnsim.verdict import Outcome, Verdict, compare, pct
+from bnsim.verdict import Outcome, Verdict, pct
 
 ESTIMATORS = {k: notation.ESTIMATORS[k].label for k in ("ema", "ema_bc", "population")}
 
@@ -114,6 +114,9 @@ def lag(table: pd.DataFrame, ema_beta: float) -> Lag:
 
 LAG_MARGIN = 0.02
 FORGOTTEN = 0.01  # start values weighing less than this: the EMA has forgotten them
+LAG_TAILS = {Outcome.HOLDS: ": the slow EMA lags and costs accuracy.",
+             Outcome.NO_EFFECT: ": the lag costs no accuracy here.",
+             Outcome.REVERSED: ": here the lagging EMA happens to do better."}
 
 
 def lag_verdict(g: Lag, threshold: float = LAG_MARGIN) -> Verdict:
@@ -126,12 +129,7 @@ def lag_verdict(g: Lag, threshold: float = LAG_MARGIN) -> Verdict:
             f"β_EMA^t = {pct(g.start_weight)}: eval-mode accuracy {pct(end.ema)} with the EMA, "
             f"{pct(end.ema_bc)} bias-corrected, {pct(end.population)} with population "
             "statistics")
-    if g.start_weight < FORGOTTEN:
-        return Verdict(Outcome.NOT_APPLICABLE, said + "; this EMA has forgotten its start — "
-                       "try β_EMA = 0.999.", ev, threshold)
-    outcome = compare(end.population - end.ema, threshold)
-    tail = {Outcome.HOLDS: ": the slow EMA lags and costs accuracy.",
-            Outcome.NO_EFFECT: ": the lag costs no accuracy here.",
-            Outcome.REVERSED: ": here the lagging EMA happens to do better.",
-            Outcome.NOT_APPLICABLE: "."}[outcome]
-    return Verdict(outcome, said + tail, ev, threshold)
+    forgotten = g.start_weight < FORGOTTEN
+    return judge(end.population - end.ema, threshold, said, LAG_TAILS, ev,
+                 unless="; this EMA has forgotten its start — try β_EMA = 0.999." if forgotten
+                 else None)

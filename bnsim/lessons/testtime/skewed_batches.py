@@ -14,12 +14,13 @@ from bnsim.lessons.testtime.common import (
     MAX_ROWS,
     check_k,
     draw_mixed,
+    judge,
     mix_counts,
     proba_batch,
     proba_eval,
 )
 from bnsim.network import NetConfig
-from bnsim.verdict import Outcome, Verdict, compare, pct
+from bnsim.verdict import Outcome, Verdict, pct
 
 MIXES = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))  # share of class 1 in a skewed batch
 
@@ -77,6 +78,11 @@ def repeats_examples(y, k: int) -> bool:
 
 SKEW_MARGIN = 0.05
 SKEWED = 0.2  # a batch is skewed when its share of class 1 is at most this or at least 1 − it
+SKEW_TAILS = {
+    Outcome.HOLDS: ": skewed batches hurt batch statistics, running ones don't care.",
+    Outcome.NO_EFFECT: ": at this k and mix the skew costs batch statistics little.",
+    Outcome.REVERSED: ": here the batch statistics do better."}
+NOT_SKEWED = "; this mix is not skewed — move the class mix towards 0 % or 100 %."
 
 
 def skew_verdict(s: SkewAt, k: int, threshold: float = SKEW_MARGIN) -> Verdict:
@@ -86,12 +92,6 @@ def skew_verdict(s: SkewAt, k: int, threshold: float = SKEW_MARGIN) -> Verdict:
     said = (f"In test batches of k = {k} with {pct(s.actual_mix, 0)} class 1, batch "
             f"statistics classify {pct(s.batch_mean)} correctly, running statistics "
             f"{pct(s.running_mean)} of the same examples")
-    if SKEWED < s.actual_mix < 1 - SKEWED:
-        return Verdict(Outcome.NOT_APPLICABLE, said + "; this mix is not skewed — move the "
-                       "class mix towards 0 % or 100 %.", ev, threshold)
-    outcome = compare(s.running_mean - s.batch_mean, threshold)
-    tail = {Outcome.HOLDS: ": skewed batches hurt batch statistics, running ones don't care.",
-            Outcome.NO_EFFECT: ": at this k and mix the skew costs batch statistics little.",
-            Outcome.REVERSED: ": here the batch statistics do better.",
-            Outcome.NOT_APPLICABLE: "."}[outcome]
-    return Verdict(outcome, said + tail, ev, threshold)
+    balanced = SKEWED < s.actual_mix < 1 - SKEWED
+    return judge(s.running_mean - s.batch_mean, threshold, said, SKEW_TAILS, ev,
+                 unless=NOT_SKEWED if balanced else None)

@@ -48,8 +48,7 @@ def flat_map_note(b: boundaries.Boundaries) -> str:
 
 def view(v: dict[str, Any]) -> None:
     """The two maps side by side (moving k redraws only the batch-statistics one)."""
-    nw = common.network(v)
-    if nw is None:
+    if (nw := common.network(v)) is None:
         return
     k, mix, tseed = v["k"], v["mix"], v["tseed"]
     with page.friendly("the decision boundaries"):

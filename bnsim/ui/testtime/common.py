@@ -62,21 +62,19 @@ CONTROLS = (
     Control(key="d_max", label="Batch Renorm d_max", default=CLIPS["d_max"],
             help="Clip of d = (μ_B − μ̂)/σ̂ to [−d_max, d_max].",
             group="Training", kind="slider", min=0.0, max=10.0, step=0.5),
-    Control(key="k", label="Test batch size k", default=32,
-            help="Examples per test batch when BN uses the test batch's own statistics. "
-                 "Never retrains.",
-            group="View", kind="slider", min=1, max=256, step=1),
+    # the random test batches: moving these never retrains
+    Control(key="k", label="Test batch size k", default=32, group="View", kind="slider",
+            min=1, max=256, step=1, help="Examples per test batch when BN uses the test "
+            "batch's own statistics. Never retrains."),
     Control(key="mix", label="Class mix of a test batch (% class 1)", default=50,
+            group="View", kind="slider", min=0, max=100, step=10,
             help="Share of class 1 in the skewed test batches and among the batch-mates of the "
-                 "decision-boundary map.",
-            group="View", kind="slider", min=0, max=100, step=10),
-    Control(key="repeats", label="Random test batches (repeats)", default=50,
-            help="Random batchings per k, random batches per class mix; the followed point "
-                 "gets 4× as many.",
-            group="View", kind="slider", min=10, max=200, step=10),
-    Control(key="tseed", label="Test-batch seed", default=0,
-            help="Seed of every random test batch (re-draw them).",
-            group="View", kind="number", min=0, max=999, step=1),
+                 "decision-boundary map."),
+    Control(key="repeats", label="Random test batches (repeats)", default=50, group="View",
+            kind="slider", min=10, max=200, step=10, help="Random batchings per k, random "
+            "batches per class mix; the followed point gets 4× as many."),
+    Control(key="tseed", label="Test-batch seed", default=0, group="View", kind="number",
+            min=0, max=999, step=1, help="Seed of every random test batch (re-draw them)."),
 )
 
 

@@ -71,8 +71,7 @@ def takeaway(f: same_point.Followed, t: same_point.Typical | None = None) -> str
 
 def view(v: dict[str, Any]) -> None:
     """The clickable eval-mode map beside the histogram of the followed point's p."""
-    nw = common.network(v)
-    if nw is None:
+    if (nw := common.network(v)) is None:
         return
     s, i, k, tseed = common.setting(v), int(v[POINT.key]), v["k"], v["tseed"]
     with page.friendly("the distribution over test batches"):

@@ -40,8 +40,7 @@ def caption(k: int, n_batches: int) -> str:
 
 def view(v: dict[str, Any]) -> None:
     """Accuracy against the class mix, the verdict at the chosen mix."""
-    nw = common.network(v)
-    if nw is None:
+    if (nw := common.network(v)) is None:
         return
     k, mix, repeats = v["k"], v["mix"], v["repeats"]
     with page.friendly("skewed test batches"):
