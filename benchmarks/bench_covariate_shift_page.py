@@ -36,8 +36,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
-from bnsim import covariate_shift as cv  # noqa: E402
 from bnsim import data  # noqa: E402
+from bnsim.lessons.covariate_shift import (  # noqa: E402
+    black_cats,
+    mini_batch_noise,
+    noisy_bn,
+)
 from bnsim.network import NetConfig  # noqa: E402
 from bnsim.train import (  # noqa: E402
     TrainConfig,
@@ -46,8 +50,9 @@ from bnsim.train import (  # noqa: E402
 )
 
 PAGE = "pages/2_Covariate_shift.py"
-TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise",
-        "Noisy BN")
+BLACK_CATS, MOVING_INPUTS, MINI_BATCH_NOISE, NOISY_BN = (
+    "Black cats → coloured cats", "A deep layer's moving inputs", "Mini-batch noise", "Noisy BN")
+TABS = (BLACK_CATS, MOVING_INPUTS, MINI_BATCH_NOISE, NOISY_BN)
 HIDDEN = (16, 16, 16)
 
 
@@ -86,8 +91,9 @@ def bench_stacked(repeats: int) -> None:
         "sequential one-run stacks": lambda: [train_stacked(n, X, y, Xt, yt, page_cfg, [s], [b],
                                                             pop_rows=250)
                                               for n, s, b in runs],
-        "two stacked passes (page)": lambda: cv.noisy_comparison(X, y, Xt, yt, HIDDEN, "relu",
-                                                                 cfg, sigma, seeds),
+        "two stacked passes (page)": lambda: noisy_bn.noisy_comparison(X, y, Xt, yt, HIDDEN,
+                                                                       "relu", cfg, sigma,
+                                                                       seeds),
     }, repeats)
     _report("noisy BN, 9 runs of 1000 steps", t)
 
@@ -98,8 +104,8 @@ def bench_stacked(repeats: int) -> None:
     t = _interleaved({
         "sequential train()": lambda: [train(n, d.X_train, d.y_train, cfg=quiet)
                                        for n in (plain, bn) for d in sets],
-        "two stacked passes (page)": lambda: cv.train_shift_models(tuple(data.RULES), HIDDEN,
-                                                                   "relu", cfg),
+        "two stacked passes (page)": lambda: black_cats.train_shift_models(tuple(data.RULES),
+                                                                           HIDDEN, "relu", cfg),
     }, repeats)
     _report("black cats, 6 runs of 1000 steps", t)
 
@@ -115,9 +121,9 @@ def bench_stacked(repeats: int) -> None:
         _report(f"training loop only, k = {k}", t)
 
     # the regularisation view of the mini-batch tab: m = 4, 16, 64, 256 × (BN, no BN)
-    Xr, yr, Xrt, yrt = data.train_test("moons", cv.REG_N_TRAIN, 1000, 0.3, 0)
+    Xr, yr, Xrt, yrt = data.train_test("moons", mini_batch_noise.REG_N_TRAIN, 1000, 0.3, 0)
     for k in (3, 10):
-        t = _interleaved({f"{k} seeds per m": lambda k=k: cv.regularisation_sweep(
+        t = _interleaved({f"{k} seeds per m": lambda k=k: mini_batch_noise.regularisation_sweep(
             Xr, yr, Xrt, yrt, HIDDEN, "relu", cfg, list(range(k)))}, max(1, repeats // 2))
         _report(f"regularisation sweep, 8 stacked passes of {k}", t)
 
@@ -186,20 +192,21 @@ def bench_browser(presses: int) -> None:
     base = _median(floor)
 
     def line(tab, label, times, what):
-        print(f"  [{TABS[tab][:12]}] {label:24s} {summary(times)}  "
+        print(f"  [{tab[:12]}] {label:24s} {summary(times)}  "
               f"×{_median(times) / base:5.1f} floor  ({what})", flush=True)
 
     with open_page(PAGE) as (page, url):
-        for tab, label, chart in ((0, "Shift of the test inputs", 0), (1, "Unit j", 0)):
-            goto_and_wait(page, f"{url}/?tab={urllib.parse.quote(TABS[tab])}", timeout=300000)
+        for tab, label, chart in ((BLACK_CATS, "Shift of the test inputs", 0),
+                                  (MOVING_INPUTS, "Unit j", 0)):
+            goto_and_wait(page, f"{url}/?tab={urllib.parse.quote(tab)}", timeout=300000)
             wait_for_plotly(page, chart, timeout=300000)
             first, again = _there_and_back(page, label, presses, chart)
             line(tab, label, first, "view only, new value")
             line(tab, label, again, "view only, value seen before")
-        for tab, label, n, what in ((0, "Training steps", 5, "retrains 6 networks"),
-                                    (1, "Data noise", 4, "retrains 2 networks"),
-                                    (3, "Noise σ after BN", 4, "retrains 9 networks")):
-            tab_url = f"{url}/?tab={urllib.parse.quote(TABS[tab])}"
+        for tab, label, n, what in ((BLACK_CATS, "Training steps", 5, "retrains 6 networks"),
+                                    (MOVING_INPUTS, "Data noise", 4, "retrains 2 networks"),
+                                    (NOISY_BN, "Noise σ after BN", 4, "retrains 9 networks")):
+            tab_url = f"{url}/?tab={urllib.parse.quote(tab)}"
             line(tab, label, measure_slider(page, tab_url, label, n, 0, warmup=0,
                                             timeout=300000), what)
 

@@ -9,8 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bnsim import covariate_shift as cv
 from bnsim import data, network
+from bnsim.lessons.covariate_shift import (
+    black_cats,
+    common,
+    mini_batch_noise,
+    moving_inputs,
+    noisy_bn,
+)
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
 from tests import helpers
@@ -24,7 +30,7 @@ def moons():
 @pytest.fixture(scope="module")
 def shift_models():
     cfg = TrainConfig(steps=150, batch_size=32, lr=0.02)
-    return cv.train_shift_models(("sine", "circle", "linear"), (12, 12), "relu", cfg)
+    return black_cats.train_shift_models(("sine", "circle", "linear"), (12, 12), "relu", cfg)
 
 
 # ---------------------------------------------------------------- shift data
@@ -39,14 +45,14 @@ def test_training_inputs_ignore_shift_scale_and_rule():
 def test_shifted_sets_only_move_and_labels_follow_the_rule():
     shifts = [0.0, 1.0, 3.5]
     for rule in data.RULES:
-        Xs, ys = cv.shifted_sets(rule, shifts, 0.8, 1.5, 100, 80, 2)
+        Xs, ys = black_cats.shifted_sets(rule, shifts, 0.8, 1.5, 100, 80, 2)
         for g, s in enumerate(shifts):
             np.testing.assert_allclose(Xs[g] - Xs[0], np.broadcast_to([s, s / 2], (80, 2)),
                                        atol=1e-12)
             np.testing.assert_array_equal(ys[g], data.label_rule(rule, Xs[g]))
     # test_scale scales the cloud about its centre
-    X1, _ = cv.shifted_sets("sine", [2.0], 0.8, 1.0, 100, 80, 2)
-    X2, _ = cv.shifted_sets("sine", [2.0], 0.8, 2.0, 100, 80, 2)
+    X1, _ = black_cats.shifted_sets("sine", [2.0], 0.8, 1.0, 100, 80, 2)
+    X2, _ = black_cats.shifted_sets("sine", [2.0], 0.8, 2.0, 100, 80, 2)
     centre = np.array([-1.5 + 2.0, 1.0])
     np.testing.assert_allclose(X2[0] - centre, 2.0 * (X1[0] - centre), atol=1e-12)
 
@@ -91,8 +97,8 @@ def test_recalibration_undoes_a_change_of_mean_and_scale(moons):
 
 
 def test_adabn_predictions_equal_recalibrate_then_eval(shift_models):
-    Xs, _ = cv.shifted_sets("sine", [0.0, 2.0, 4.0], 0.8, 1.0, 400, 100, 0)
-    fast = cv.predict(shift_models, "sine", "adabn", Xs)
+    Xs, _ = black_cats.shifted_sets("sine", [0.0, 2.0, 4.0], 0.8, 1.0, 400, 100, 0)
+    fast = black_cats.predict(shift_models, "sine", "adabn", Xs)
     params = shift_models.bn[0][0]
     for g in range(3):
         run = network.recalibrate(params, Xs[g], shift_models.net_bn)
@@ -101,39 +107,40 @@ def test_adabn_predictions_equal_recalibrate_then_eval(shift_models):
 
 
 def test_shift_sweep_columns(shift_models):
-    sw = cv.shift_sweep(shift_models, "linear", 0.8, 1.0, 400, 120, 0)
+    sw = black_cats.shift_sweep(shift_models, "linear", 0.8, 1.0, 400, 120, 0)
     t = sw.table
-    assert list(t["shift"]) == list(cv.SHIFTS)
-    Xs, ys = cv.shifted_sets("linear", cv.SHIFTS, 0.8, 1.0, 400, 120, 0)
+    assert list(t["shift"]) == list(black_cats.SHIFTS)
+    Xs, ys = black_cats.shifted_sets("linear", black_cats.SHIFTS, 0.8, 1.0, 400, 120, 0)
     params, run = shift_models.bn[2]
     p = network.predict_proba(params, Xs, shift_models.net_bn, "eval", run)[..., 1]
     np.testing.assert_allclose(t["bn"], np.mean((p > 0.5) == ys, axis=1))
     np.testing.assert_allclose(t["class1"], ys.mean(axis=1))
     assert np.all(t["majority"] >= 0.5)
-    for m in cv.MODELS:
+    for m in black_cats.MODELS:
         assert 0.0 <= sw.train_dist[m] <= 1.0
     # the linear rule moves along its own boundary: AdaBN recovers the training accuracy
     assert t["adabn"].min() > sw.train_dist["bn"] - 0.05
 
 
 def test_shift_at_picks_the_nearest_row_and_rule_accuracy_looks_up(shift_models):
-    sw = cv.shift_sweep(shift_models, "sine", 0.8, 1.0, 400, 120, 0)
-    now = cv.shift_at(sw, 2.1)  # nearest grid shift: 2.0
+    sw = black_cats.shift_sweep(shift_models, "sine", 0.8, 1.0, 400, 120, 0)
+    now = black_cats.shift_at(sw, 2.1)  # nearest grid shift: 2.0
     row = sw.table[sw.table["shift"] == 2.0].iloc[0]
     assert now == (row["no_bn"], row["bn"], row["adabn"], row["majority"],
                    sw.train_dist["no_bn"], sw.train_dist["bn"])
-    table = cv.rule_comparison(shift_models, 2.0, 0.8, 1.0, 400, 120, 0)
-    ra = cv.rule_accuracy(table)
-    assert len(ra.accuracy) == 3 * len(cv.MODELS) and set(ra.majority) == set(shift_models.rules)
+    table = black_cats.rule_comparison(shift_models, 2.0, 0.8, 1.0, 400, 120, 0)
+    ra = black_cats.rule_accuracy(table)
+    assert len(ra.accuracy) == 3 * len(black_cats.MODELS)
+    assert set(ra.majority) == set(shift_models.rules)
     for r in table.itertuples():
         assert ra.accuracy[r.rule, r.model] == r.accuracy and ra.majority[r.rule] == r.majority
-    np.testing.assert_allclose([ra.accuracy["sine", m] for m in cv.MODELS],
+    np.testing.assert_allclose([ra.accuracy["sine", m] for m in black_cats.MODELS],
                                [now.no_bn, now.bn, now.adabn], atol=1e-12)
 
 def test_decision_grid_shapes_and_truth(shift_models):
-    Xt, _ = cv.shifted_sets("circle", [2.0], 0.8, 1.0, 400, 100, 0)
-    xs, ys, p, truth = cv.decision_grid(shift_models, "circle", "adabn", Xt[0], (-5, 7),
-                                        (-3, 5), n=(30, 20))
+    Xt, _ = black_cats.shifted_sets("circle", [2.0], 0.8, 1.0, 400, 100, 0)
+    xs, ys, p, truth = black_cats.decision_grid(shift_models, "circle", "adabn", Xt[0], (-5, 7),
+                                                (-3, 5), n=(30, 20))
     assert p.shape == truth.shape == (20, 30) and np.all((p >= 0) & (p <= 1))
     gx, gy = np.meshgrid(xs, ys)
     np.testing.assert_array_equal(truth, np.hypot(gx, gy) < 1.5)
@@ -152,39 +159,40 @@ def _line(S, a, b):
     (np.array([[0.0, 0.0], [2.0, 0.0]]), np.ones((2, 2)), 1.0),  # mean over units
 ])
 def test_drift_known_answers(mean, std, expected):
-    assert cv.drift(mean, std) == pytest.approx(expected)
+    assert common.drift(mean, std) == pytest.approx(expected)
 
 
 def test_drift_is_invariant_to_rescaling_and_ignores_padding():
     rng = np.random.default_rng(0)
     vals = rng.normal(size=(20, 50, 4)).cumsum(axis=0)
-    d = cv.drift(*cv.moments(vals))
-    assert d == pytest.approx(cv.drift(*cv.moments(3.0 * vals - 7.0)))
-    m, s = cv.moments(vals)
+    d = common.drift(*moving_inputs.moments(vals))
+    assert d == pytest.approx(common.drift(*moving_inputs.moments(3.0 * vals - 7.0)))
+    m, s = moving_inputs.moments(vals)
     padded_m = np.c_[m, np.full((20, 2), np.nan)]
     padded_s = np.c_[s, np.full((20, 2), np.nan)]
-    assert cv.drift(padded_m, padded_s) == pytest.approx(d)
-    assert cv.drift(np.array([[0.0], [1.0]]), np.zeros((2, 1))) == float("inf")
+    assert common.drift(padded_m, padded_s) == pytest.approx(d)
+    assert common.drift(np.array([[0.0], [1.0]]), np.zeros((2, 1))) == float("inf")
     with pytest.raises(ValueError, match="mean and std"):
-        cv.drift(np.zeros((1, 3)), np.ones((1, 3)))
+        common.drift(np.zeros((1, 3)), np.ones((1, 3)))
 
 
 # ---------------------------------------------------------------- a layer over training
 def test_layer_values_match_the_trace_and_bn_pins_mean_and_variance(moons):
     X, y, _, _ = moons
     tr = train(NetConfig(hidden=(8, 6)), X, y, cfg=TrainConfig(steps=80, n_snapshots=10))
-    z = cv.layer_values(tr.snapshots, X, tr.net, 2, "z")
+    z = moving_inputs.layer_values(tr.snapshots, X, tr.net, 2, "z")
     np.testing.assert_allclose(z.mean(axis=1), tr.pop_mean[:, 1, :6], atol=1e-10)
     np.testing.assert_allclose(z.var(axis=1), tr.pop_var[:, 1, :6], rtol=1e-10)
-    np.testing.assert_array_equal(cv.layer_values(tr.snapshots, X, tr.net, 1, "a_prev")[3], X)
-    zt = cv.layer_values(tr.snapshots, X, tr.net, 2, "z_tilde")
+    a0 = moving_inputs.layer_values(tr.snapshots, X, tr.net, 1, "a_prev")
+    np.testing.assert_array_equal(a0[3], X)
+    zt = moving_inputs.layer_values(tr.snapshots, X, tr.net, 2, "z_tilde")
     beta = np.array([p["beta2"] for p, _ in tr.snapshots])
     gamma = np.array([p["gamma2"] for p, _ in tr.snapshots])
     np.testing.assert_allclose(zt.mean(axis=1), beta, atol=1e-12)
     s2 = z.var(axis=1)
     np.testing.assert_allclose(zt.var(axis=1), gamma ** 2 * s2 / (s2 + tr.net.eps), rtol=1e-9)
     with pytest.raises(ValueError, match="quantity"):
-        cv.layer_values(tr.snapshots, X, tr.net, 1, "weights")
+        moving_inputs.layer_values(tr.snapshots, X, tr.net, 1, "weights")
 
 
 def test_layer_run_and_pinning(moons):
@@ -192,48 +200,49 @@ def test_layer_run_and_pinning(moons):
     cfg = TrainConfig(steps=80, n_snapshots=10)
     plain = train(NetConfig(hidden=(8, 6), bn=(False, False)), X, y, Xt, yt, cfg)
     bn = train(NetConfig(hidden=(8, 6)), X, y, Xt, yt, cfg)
-    view = cv.LayerView(cv.layer_run(plain, X, 2, "z", bins=20), cv.layer_run(bn, X, 2, "z",
-                                                                              bins=20))
+    view = moving_inputs.LayerView(moving_inputs.layer_run(plain, X, 2, "z", bins=20),
+                                   moving_inputs.layer_run(bn, X, 2, "z", bins=20))
     r = view.bn
-    z = cv.layer_values(bn.snapshots, X, bn.net, 2, "z")
+    z = moving_inputs.layer_values(bn.snapshots, X, bn.net, 2, "z")
     np.testing.assert_array_equal(r.steps, bn.snapshot_steps)
     np.testing.assert_allclose(r.mean, z.mean(axis=1), rtol=1e-12)
-    np.testing.assert_allclose(r.band, cv.band(z), rtol=1e-12)
-    assert r.drift == cv.drift(z.mean(axis=1), z.std(axis=1))
+    np.testing.assert_allclose(r.band, moving_inputs.band(z), rtol=1e-12)
+    assert r.drift == common.drift(z.mean(axis=1), z.std(axis=1))
     assert r.edges.shape == (6, 21) and r.density.shape == (len(z), 6, 20) and r.finite
     assert r.test_acc == bn.test_acc[-1] > 0.5 and view.no_bn.beta is None
     np.testing.assert_allclose(r.beta, [p["beta2"] for p, _ in bn.snapshots])
-    pin = cv.pinning(view)
+    pin = moving_inputs.pinning(view)
     assert pin.off_mean < 1e-12 and pin.off_var < 1e-3  # up to ε in √(σ² + ε)
     assert pin.beta_range == pytest.approx(np.mean(np.ptp(r.beta, axis=0)), rel=1e-12)
     assert pin.plain_range == pytest.approx(np.mean(np.ptp(view.no_bn.zt_mean, axis=0)),
                                             rel=1e-12)
-    tab = cv.band_table(view, 3)
+    tab = moving_inputs.band_table(view, 3)
     assert list(tab["network"].unique()) == ["no_bn", "bn"] and len(tab) == 2 * len(z)
     np.testing.assert_allclose(tab.loc[tab["network"] == "bn", "q50"], r.band[:, 3, 2])
-    assert cv.layer_width("a_prev", 1, 16) == 2 and cv.layer_width("a_prev", 2, 16) == 16
-    assert cv.layer_width("z", 1, 16) == 16
+    assert moving_inputs.layer_width("a_prev", 1, 16) == 2
+    assert moving_inputs.layer_width("a_prev", 2, 16) == 16
+    assert moving_inputs.layer_width("z", 1, 16) == 16
 
 def test_band_and_histograms():
     rng = np.random.default_rng(1)
     vals = rng.normal(size=(6, 2000, 3)) * np.arange(1, 7)[:, None, None]
-    q = cv.band(vals)
+    q = moving_inputs.band(vals)
     assert q.shape == (6, 3, 5) and np.all(np.diff(q, axis=-1) >= 0)
     np.testing.assert_allclose(q[:, :, 2], np.median(vals, axis=1))
-    edges, dens = cv.histograms(vals[:, :, 0], bins=30, lo=-40, hi=40)
+    edges, dens = moving_inputs.histograms(vals[:, :, 0], bins=30, lo=-40, hi=40)
     assert dens.shape == (6, 30)
     np.testing.assert_allclose(dens.sum(axis=1) * (edges[1] - edges[0]), 1.0)
 
 
 # ---------------------------------------------------------------- mini-batch noise
 def test_mean_spread_law_closed_form():
-    np.testing.assert_allclose(cv.mean_spread_law(2.0, [1, 4, 16]), [2.0, 1.0, 0.5])
-    np.testing.assert_allclose(cv.mean_spread_law(2.0, [1, 100], N=100), [2.0, 0.0])
+    np.testing.assert_allclose(mini_batch_noise.mean_spread_law(2.0, [1, 4, 16]), [2.0, 1.0, 0.5])
+    np.testing.assert_allclose(mini_batch_noise.mean_spread_law(2.0, [1, 100], N=100), [2.0, 0.0])
 
 
 def test_sample_batches_are_distinct_uniform_subsets():
     rng = np.random.default_rng(0)
-    idx = cv.sample_batches(50, 7, 4000, rng)
+    idx = mini_batch_noise.sample_batches(50, 7, 4000, rng)
     assert idx.shape == (4000, 7)
     assert all(len(set(r)) == 7 for r in idx[:200])
     counts = np.bincount(idx.ravel(), minlength=50)
@@ -244,9 +253,9 @@ def test_batch_noise_follows_the_law_in_layer_one(moons):
     X, y, _, _ = moons
     tr = train(NetConfig(), X, y, cfg=TrainConfig(steps=100))
     B = 1500
-    bn = cv.batch_noise(tr.params, tr.net, X, (2, 8, 32, 128), n_batches=B, seed=1)
+    bn = mini_batch_noise.batch_noise(tr.params, tr.net, X, (2, 8, 32, 128), n_batches=B, seed=1)
     sd_mu, _ = bn.spread(1)
-    law = cv.mean_spread_law(np.sqrt(bn.pop_var[0]), bn.sizes[:, None], len(X))
+    law = mini_batch_noise.mean_spread_law(np.sqrt(bn.pop_var[0]), bn.sizes[:, None], len(X))
     np.testing.assert_allclose(sd_mu, law, rtol=0.1)  # the sd of an sd estimate is ~1/√(2B)
     np.testing.assert_allclose(bn.mu[0].mean(axis=1), np.broadcast_to(bn.pop_mean[0],
                                                                       (4, 16)),
@@ -258,21 +267,22 @@ def test_batch_noise_follows_the_law_in_layer_one(moons):
 def test_noise_view_selects_layer_unit_and_sorted_sizes(moons):
     X, y, _, _ = moons
     tr = train(NetConfig(), X, y, cfg=TrainConfig(steps=50))
-    bn = cv.batch_noise(tr.params, tr.net, X, (2, 8, 32), n_batches=50, seed=1)
-    nv = cv.noise_view(bn, 2, 5, 32, 2)  # sizes given large first
+    bn = mini_batch_noise.batch_noise(tr.params, tr.net, X, (2, 8, 32), n_batches=50, seed=1)
+    nv = mini_batch_noise.noise_view(bn, 2, 5, 32, 2)  # sizes given large first
     assert (nv.m_small, nv.m_large, nv.i_small, nv.i_large) == (2, 32, 0, 2)
     assert nv.sigma == pytest.approx(np.sqrt(bn.pop_var[1][5]), rel=1e-15)
     np.testing.assert_array_equal(nv.mu_large, bn.mu[1][2, :, 5])
     np.testing.assert_array_equal(nv.sd_mu, bn.spread(2)[0][:, 5])
-    np.testing.assert_allclose(nv.law_fpc, cv.mean_spread_law(nv.sigma, [2, 8, 32], len(X)))
-    table = cv.noise_table(nv)
+    np.testing.assert_allclose(nv.law_fpc,
+                               mini_batch_noise.mean_spread_law(nv.sigma, [2, 8, 32], len(X)))
+    table = mini_batch_noise.noise_table(nv)
     assert list(table["m"]) == [2, 8, 32]
     np.testing.assert_array_equal(table["flips"], bn.flips)
 
 def test_a_batch_of_everything_is_eval_mode(moons):
     X, y, _, _ = moons
     tr = train(NetConfig(), X, y, cfg=TrainConfig(steps=50))
-    bn = cv.batch_noise(tr.params, tr.net, X[:40], (40,), n_batches=3)
+    bn = mini_batch_noise.batch_noise(tr.params, tr.net, X[:40], (40,), n_batches=3)
     assert bn.out_diff[0] < 1e-9 and bn.flips[0] == 0
     np.testing.assert_allclose(bn.spread(2)[0], 0.0, atol=1e-12)
 
@@ -280,8 +290,8 @@ def test_a_batch_of_everything_is_eval_mode(moons):
 def test_noisy_comparison_summary(moons):
     X, y, Xt, yt = moons
     cfg = TrainConfig(steps=200, batch_size=32, n_snapshots=30)
-    cmp = cv.noisy_comparison(X, y, Xt, yt, (12, 12), "relu", cfg, 0.5, [0, 1])
-    summ = cv.noisy_summary(cmp, 1)
+    cmp = noisy_bn.noisy_comparison(X, y, Xt, yt, (12, 12), "relu", cfg, 0.5, [0, 1])
+    summ = noisy_bn.noisy_summary(cmp, 1)
     assert list(summ["variant"]) == ["no_bn"] * 2 + ["bn"] * 2 + ["noisy_bn"] * 2
     assert list(summ["seed"]) == [0, 1] * 3
     # the BN runs are the plain train() runs; the noisy runs are train() with bn_noise
@@ -293,7 +303,7 @@ def test_noisy_comparison_summary(moons):
     d = summ.groupby("variant")["drift"].mean()
     assert d["noisy_bn"] > 5 * d["bn"]
     with pytest.raises(ValueError, match="noise"):
-        cv.noisy_comparison(X, y, Xt, yt, (4,), "relu", cfg, 0.0, [0])
+        noisy_bn.noisy_comparison(X, y, Xt, yt, (4,), "relu", cfg, 0.0, [0])
 
 
 def test_noisy_means_verdict_and_tables():
@@ -301,105 +311,115 @@ def test_noisy_means_verdict_and_tables():
                          "seed": [0, 1] * 3, "test_acc": [1.0, 0.8, 0.9, 0.9, 0.7, 0.9],
                          "drift": [5.0, 7.0, 2.0, 2.0, 90.0, 80.0],
                          "diverged": [False, True, False, False, False, False]})
-    means = cv.noisy_means(summ)
+    means = noisy_bn.noisy_means(summ)
     assert means.test_acc == pytest.approx({"no_bn": 0.9, "bn": 0.9, "noisy_bn": 0.8})
     assert means.drift == pytest.approx({"no_bn": 6.0, "bn": 2.0, "noisy_bn": 85.0})
-    assert cv.diverged_runs(summ) == [("no_bn", 1)]
-    hurts = cv.noisy_verdict(means)
-    assert hurts.outcome == "hurts" and hurts.drift_ratio == pytest.approx(42.5)
-    holds = cv.noisy_verdict(means._replace(test_acc={**means.test_acc, "noisy_bn": 0.885}))
-    assert holds.outcome == "holds"  # within 0.02 of BN
-    curves = {v: np.full((2, 4), i + 1.0) for i, v in enumerate(cv.VARIANTS)}
-    np.testing.assert_array_equal(cv.loss_steps(curves), [1, 2, 3, 4])
-    table = cv.loss_table(curves, (3, 4))
+    assert noisy_bn.diverged_runs(summ) == [("no_bn", 1)]
+    hurts = noisy_bn.noisy_verdict(summ)  # a no-BN run diverged: not this verdict's concern
+    assert hurts.outcome is Outcome.REVERSED
+    assert hurts.evidence["drift_ratio"] == pytest.approx(42.5)
+    holds = noisy_bn.noisy_verdict(summ.assign(test_acc=[1.0, 0.8, 0.9, 0.9, 0.88, 0.89]))
+    assert holds.outcome is Outcome.HOLDS  # within 0.02 of BN
+    curves = {v: np.full((2, 4), i + 1.0) for i, v in enumerate(noisy_bn.VARIANTS)}
+    np.testing.assert_array_equal(noisy_bn.loss_steps(curves), [1, 2, 3, 4])
+    table = noisy_bn.loss_table(curves, (3, 4))
     assert list(table.columns) == ["step", "no_bn_seed3", "no_bn_seed4", "bn_seed3",
                                    "bn_seed4", "noisy_bn_seed3", "noisy_bn_seed4"]
     assert list(table["noisy_bn_seed4"]) == [3.0] * 4
 
 def test_smooth():
     x = np.array([1.0, 2.0, 3.0, 4.0, np.nan])
-    np.testing.assert_allclose(cv.smooth(x, 2)[:4], [1.0, 1.5, 2.5, 3.5])
-    assert np.isnan(cv.smooth(x, 2)[4])
-    np.testing.assert_array_equal(cv.smooth(x[:4], 1), x[:4])
+    np.testing.assert_allclose(noisy_bn.smooth(x, 2)[:4], [1.0, 1.5, 2.5, 3.5])
+    assert np.isnan(noisy_bn.smooth(x, 2)[4])
+    np.testing.assert_array_equal(noisy_bn.smooth(x[:4], 1), x[:4])
 
 
 def test_core_modules_import_neither_streamlit_nor_plotly():
-    code = ("import sys\nimport bnsim.covariate_shift\n"
+    code = ("import sys\nimport bnsim.lessons.covariate_shift.black_cats\n"
+            "import bnsim.lessons.covariate_shift.moving_inputs\n"
+            "import bnsim.lessons.covariate_shift.mini_batch_noise\n"
+            "import bnsim.lessons.covariate_shift.noisy_bn\n"
             "bad = [m for m in sys.modules if m.split('.')[0] in ('streamlit', 'plotly')]\n"
             "sys.exit(1 if bad else 0)\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
 
 
-# ---------------------------------------------------------------- claims: every branch
+# ---------------------------------------------------------------- verdicts: every branch
 from bnsim.verdict import Outcome  # noqa: E402
 
 
 def _now(no_bn, bn, adabn=0.9, majority=0.8, train_no_bn=0.97, train_bn=0.97):
-    return cv.ShiftAt(no_bn, bn, adabn, majority, train_no_bn, train_bn)
+    return black_cats.ShiftAt(no_bn, bn, adabn, majority, train_no_bn, train_bn)
 
 
-def test_shift_claim_branches():
-    assert cv.shift_claim(0.0, 1.0, _now(0.97, 0.96)).outcome is Outcome.NOT_APPLICABLE
-    v0 = cv.shift_claim(0.0, 1.0, _now(0.97, 0.96))
+def test_shift_verdict_branches():
+    assert black_cats.shift_verdict(0.0, 1.0, _now(0.97, 0.96)).outcome is Outcome.NOT_APPLICABLE
+    v0 = black_cats.shift_verdict(0.0, 1.0, _now(0.97, 0.96))
     assert "repair" in v0.text and "does not repair" not in v0.text  # no verdict at shift 0
-    assert cv.shift_claim(3.0, 1.0, _now(0.5, 0.4, train_bn=0.6)).outcome \
+    assert black_cats.shift_verdict(3.0, 1.0, _now(0.5, 0.4, train_bn=0.6)).outcome \
         is Outcome.NOT_APPLICABLE  # BN never learned the rule
-    assert cv.shift_claim(0.0, 1.5, _now(0.5, 0.4)).outcome is Outcome.HOLDS  # scale only
-    held = cv.shift_claim(3.0, 1.0, _now(0.3, 0.35, 0.77, 0.89))
+    assert black_cats.shift_verdict(0.0, 1.5, _now(0.5, 0.4)).outcome is Outcome.HOLDS  # scale only
+    held = black_cats.shift_verdict(3.0, 1.0, _now(0.3, 0.35, 0.77, 0.89))
     assert held.outcome is Outcome.HOLDS and "does not repair input shift" in held.text
     assert "35.0 %" in held.text and "30.0 %" in held.text and "77.0 %" in held.text
     assert held.evidence["drop_bn"] == pytest.approx(0.62)
-    assert cv.shift_claim(1.0, 1.0, _now(0.95, 0.94)).outcome is Outcome.NO_EFFECT
-    rev = cv.shift_claim(3.0, 1.0, _now(0.6, 0.95))
+    assert black_cats.shift_verdict(1.0, 1.0, _now(0.95, 0.94)).outcome is Outcome.NO_EFFECT
+    rev = black_cats.shift_verdict(3.0, 1.0, _now(0.6, 0.95))
     assert rev.outcome is Outcome.REVERSED and "absorb" in rev.text
 
 
-def test_adabn_claim_branches():
-    assert cv.adabn_claim("line", 0.0, 1.0, 0.9, 0.9, 0.98).outcome is Outcome.NOT_APPLICABLE
-    assert cv.adabn_claim("line", 3.0, 1.0, 0.5, 0.5, 0.6).outcome is Outcome.NOT_APPLICABLE
-    v = cv.adabn_claim("line", 3.0, 1.0, 0.83, 0.98, 0.98)
+def test_adabn_verdict_branches():
+    assert black_cats.adabn_verdict("line", 0.0, 1.0, 0.9, 0.9, 0.98).outcome \
+        is Outcome.NOT_APPLICABLE
+    assert black_cats.adabn_verdict("line", 3.0, 1.0, 0.5, 0.5, 0.6).outcome \
+        is Outcome.NOT_APPLICABLE
+    v = black_cats.adabn_verdict("line", 3.0, 1.0, 0.83, 0.98, 0.98)
     assert v.outcome is Outcome.HOLDS and "restored" in v.text
-    assert "kept" in cv.adabn_claim("line", 3.0, 1.0, 0.98, 0.98, 0.99).text
-    assert cv.adabn_claim("circle", 3.0, 1.0, 0.73, 0.50, 0.96).outcome is Outcome.REVERSED
-    part = cv.adabn_claim("sine", 3.0, 1.0, 0.35, 0.77, 0.97)
+    assert "kept" in black_cats.adabn_verdict("line", 3.0, 1.0, 0.98, 0.98, 0.99).text
+    assert black_cats.adabn_verdict("circle", 3.0, 1.0, 0.73, 0.50, 0.96).outcome \
+        is Outcome.REVERSED
+    part = black_cats.adabn_verdict("sine", 3.0, 1.0, 0.35, 0.77, 0.97)
     assert part.outcome is Outcome.NO_EFFECT and "still short" in part.text
-    assert cv.adabn_claim("sine", 3.0, 1.0, 0.35, 0.36, 0.97).outcome is Outcome.NO_EFFECT
+    assert black_cats.adabn_verdict("sine", 3.0, 1.0, 0.35, 0.36, 0.97).outcome is Outcome.NO_EFFECT
 
 
-def test_drift_claim_branches():
-    held = cv.drift_claim(8.0, 4.0, "a^[2]")
+def test_drift_verdict_branches():
+    held = moving_inputs.drift_verdict(8.0, 4.0, "a^[2]")
     assert held.outcome is Outcome.HOLDS and "8.00" in held.text and "4.00" in held.text
     assert held.evidence["ratio"] == 0.5
-    assert cv.drift_claim(2.2, 2.86, "a^[1]").outcome is Outcome.REVERSED
-    assert cv.drift_claim(2.2, 2.3, "a^[1]").outcome is Outcome.NO_EFFECT
-    assert cv.drift_claim(0.0, 0.0, "a^[0]").outcome is Outcome.NOT_APPLICABLE
-    assert cv.drift_claim(float("nan"), 1.0, "z").outcome is Outcome.NOT_APPLICABLE
+    assert moving_inputs.drift_verdict(2.2, 2.86, "a^[1]").outcome is Outcome.REVERSED
+    assert moving_inputs.drift_verdict(2.2, 2.3, "a^[1]").outcome is Outcome.NO_EFFECT
+    assert moving_inputs.drift_verdict(0.0, 0.0, "a^[0]").outcome is Outcome.NOT_APPLICABLE
+    assert moving_inputs.drift_verdict(float("nan"), 1.0, "z").outcome is Outcome.NOT_APPLICABLE
 
 
-def test_pinning_claim_branches():
-    ok = cv.pinning_claim(2, cv.Pinning(1e-15, 1e-6, 0.4, 1.2))
+def test_pinning_verdict_branches():
+    ok = moving_inputs.pinning_verdict(2, moving_inputs.Pinning(1e-15, 1e-6, 0.4, 1.2))
     assert ok.outcome is Outcome.HOLDS and "0.400" in ok.text and "1.20" in ok.text
-    assert cv.pinning_claim(2, cv.Pinning(0.3, 0.2, 0.4, 1.2)).outcome is Outcome.REVERSED
-    assert cv.pinning_claim(2, cv.Pinning(float("nan"), 0.2, 0.4, 1.2)).outcome \
+    off = moving_inputs.Pinning(0.3, 0.2, 0.4, 1.2)
+    assert moving_inputs.pinning_verdict(2, off).outcome is Outcome.REVERSED
+    assert moving_inputs.pinning_verdict(2, off._replace(off_mean=float("nan"))).outcome \
         is Outcome.NOT_APPLICABLE
 
 
 def _nv(sd_small, sd_large, m=(4, 64), sigma=1.0):
     sizes = np.array(m)
-    law = cv.mean_spread_law(sigma, sizes, 1000)
-    return cv.NoiseView(1, 0, m[0], m[1], 0, len(m) - 1, sigma, 0.0, law, law,
-                        np.zeros(3), np.zeros(3), np.array([sd_small, sd_large]),
-                        np.zeros(2), sizes, 1000, np.zeros(2), np.zeros(2))
+    law = mini_batch_noise.mean_spread_law(sigma, sizes, 1000)
+    return mini_batch_noise.NoiseView(1, 0, m[0], m[1], 0, len(m) - 1, sigma, 0.0, law, law,
+                                      np.zeros(3), np.zeros(3), np.array([sd_small, sd_large]),
+                                      np.zeros(2), sizes, 1000, np.zeros(2), np.zeros(2))
 
 
-def test_noise_law_claim_branches():
-    law = cv.mean_spread_law(1.0, np.array([4, 64]), 1000)
-    assert cv.noise_law_claim(_nv(*law)).outcome is Outcome.HOLDS
-    assert cv.noise_law_claim(_nv(0.1, 0.2)).outcome is Outcome.REVERSED
-    assert cv.noise_law_claim(_nv(0.2, 0.19)).outcome is Outcome.NO_EFFECT
-    assert cv.noise_law_claim(_nv(0.5, 0.5, m=(4, 4))).outcome is Outcome.NOT_APPLICABLE
-    assert cv.noise_law_claim(_nv(0.5, 0.1, sigma=0.0)).outcome is Outcome.NOT_APPLICABLE
+def test_noise_law_verdict_branches():
+    law = mini_batch_noise.mean_spread_law(1.0, np.array([4, 64]), 1000)
+    assert mini_batch_noise.noise_law_verdict(_nv(*law)).outcome is Outcome.HOLDS
+    assert mini_batch_noise.noise_law_verdict(_nv(0.1, 0.2)).outcome is Outcome.REVERSED
+    assert mini_batch_noise.noise_law_verdict(_nv(0.2, 0.19)).outcome is Outcome.NO_EFFECT
+    assert mini_batch_noise.noise_law_verdict(_nv(0.5, 0.5, m=(4, 4))).outcome \
+        is Outcome.NOT_APPLICABLE
+    assert mini_batch_noise.noise_law_verdict(_nv(0.5, 0.1, sigma=0.0)).outcome \
+        is Outcome.NOT_APPLICABLE
 
 
 def _summary(bn, noisy, diverged=False):
@@ -410,13 +430,13 @@ def _summary(bn, noisy, diverged=False):
                          "diverged": [False] * (3 * k - 1) + [diverged]})
 
 
-def test_noisy_claim_branches():
-    held = cv.noisy_claim(_summary([0.99, 0.98, 0.99], [0.985, 0.99, 0.95]))
+def test_noisy_verdict_branches():
+    held = noisy_bn.noisy_verdict(_summary([0.99, 0.98, 0.99], [0.985, 0.99, 0.95]))
     assert held.outcome is Outcome.HOLDS and "in 2 of 3 runs" in held.text
     assert held.evidence["drift_ratio"] == pytest.approx(45.0)
-    worse = cv.noisy_claim(_summary([0.99, 0.98], [0.90, 0.91]))
+    worse = noisy_bn.noisy_verdict(_summary([0.99, 0.98], [0.90, 0.91]))
     assert worse.outcome is Outcome.REVERSED and "in 0 of 2 runs" in worse.text
-    assert cv.noisy_claim(_summary([0.99], [0.9], diverged=True)).outcome \
+    assert noisy_bn.noisy_verdict(_summary([0.99], [0.9], diverged=True)).outcome \
         is Outcome.NOT_APPLICABLE
 
 
@@ -426,24 +446,27 @@ def _reg(gaps_small, gaps_large, diverged=False):
         for s, g in enumerate(gaps):
             rows.append({"m": m, "network": "bn", "seed": s, "loss_gap": g, "acc_gap": g / 10,
                          "diverged": diverged and m == 256})
-    return cv.RegSweep(pd.DataFrame(rows), pd.DataFrame({"m": [4, 256], "sd_mu_rel": [0.2, 0.0],
-                                                          "sd_sigma2_rel": [0.4, 0.0]}), 256)
+    noise = pd.DataFrame({"m": [4, 256], "sd_mu_rel": [0.2, 0.0], "sd_sigma2_rel": [0.4, 0.0]})
+    return mini_batch_noise.RegSweep(pd.DataFrame(rows), noise, 256)
 
 
-def test_regularisation_claim_branches():
-    held = cv.regularisation_claim(_reg([0.0, 0.01], [1.0, 0.02]))
+def test_regularisation_verdict_branches():
+    held = mini_batch_noise.regularisation_verdict(_reg([0.0, 0.01], [1.0, 0.02]))
     assert held.outcome is Outcome.HOLDS and "in 1 of 2 runs" in held.text
     assert "m = 4" in held.text and "m = 256" in held.text
-    assert cv.regularisation_claim(_reg([0.5, 0.5], [0.0, 0.1])).outcome is Outcome.REVERSED
-    assert cv.regularisation_claim(_reg([0.0, 0.0], [0.01, 0.02])).outcome is Outcome.NO_EFFECT
-    assert cv.regularisation_claim(_reg([0.0], [1.0], diverged=True)).outcome \
+    assert mini_batch_noise.regularisation_verdict(_reg([0.5, 0.5], [0.0, 0.1])).outcome \
+        is Outcome.REVERSED
+    assert mini_batch_noise.regularisation_verdict(_reg([0.0, 0.0], [0.01, 0.02])).outcome \
+        is Outcome.NO_EFFECT
+    assert mini_batch_noise.regularisation_verdict(_reg([0.0], [1.0], diverged=True)).outcome \
         is Outcome.NOT_APPLICABLE
 
 
 def test_regularisation_sweep_measures_gaps_and_noise(moons):
     X, y, Xt, yt = moons
-    sw = cv.regularisation_sweep(X[:64], y[:64], Xt, yt, (8, 8), "relu",
-                                 TrainConfig(steps=60), [0, 1], sizes=(4, 64, 500))
+    sw = mini_batch_noise.regularisation_sweep(X[:64], y[:64], Xt, yt, (8, 8), "relu",
+                                               TrainConfig(steps=60), [0, 1],
+                                               sizes=(4, 64, 500))
     assert sorted(sw.runs["m"].unique()) == [4, 64]  # 500 > the 64 examples: skipped
     assert len(sw.runs) == 2 * 2 * 2 and set(sw.runs["network"]) == {"bn", "no_bn"}
     r = sw.runs.iloc[0]
@@ -451,11 +474,12 @@ def test_regularisation_sweep_measures_gaps_and_noise(moons):
     assert r["acc_gap"] == pytest.approx(r["train_acc"] - r["test_acc"])
     noise = sw.noise.set_index("m")["sd_mu_rel"]
     assert noise[4] > 0.1 and noise[64] < 1e-9  # a batch of all 64 has no noise
-    assert list(cv.regularisation_table(sw).columns)[-2:] == ["sd_mu_rel", "sd_sigma2_rel"]
+    columns = list(mini_batch_noise.regularisation_table(sw).columns)
+    assert columns[-2:] == ["sd_mu_rel", "sd_sigma2_rel"]
     # the BN runs are the stacked train() runs: the eval-mode loss on the training set
     from bnsim import network
     tr = train(NetConfig(hidden=(8, 8)), X[:64], y[:64], Xt, yt, TrainConfig(steps=60,
-                                                                          batch_size=4))
+                                                                             batch_size=4))
     p = network.predict_proba(tr.params, X[:64], tr.net, "eval", tr.running_stats)
     loss = -np.mean(np.log(p[np.arange(64), y[:64]]))
     assert r["train_loss"] == pytest.approx(loss, rel=1e-9)
