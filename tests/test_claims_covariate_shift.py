@@ -4,20 +4,32 @@ run over 10 seeds with the page's own settings: a claim must hold in at least 8 
 Every setting is read from the page's declarations (control defaults and presets), so a
 changed default is tested as it is shown."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from bnsim import covariate_shift as cv
 from bnsim import data
+from bnsim.lessons.covariate_shift import (
+    black_cats,
+    common,
+    mini_batch_noise,
+    moving_inputs,
+    noisy_bn,
+)
 from bnsim.network import NetConfig
 from bnsim.train import train
-from bnsim.ui import covariate_shift as lesson
+from bnsim.ui.covariate_shift import LESSON
+from bnsim.ui.covariate_shift.black_cats import SHIFT_N_TEST, SHIFT_N_TRAIN, SHIFT_RULES
+from bnsim.ui.covariate_shift.common import DATA_SEED, N_TEST, N_TRAIN, net_key
+from bnsim.ui.covariate_shift.mini_batch_noise import REG_N_TEST
 from bnsim.verdict import Outcome
 
 SEEDS = range(10)
 NEED = 8  # of 10
-DEFAULTS = {c.key: c.default for c in lesson.ALL}
-NET = lesson.net_key(DEFAULTS)
+DEFAULTS = {c.key: c.default for c in LESSON.all_controls}
+NET = net_key(DEFAULTS)
+SEED0 = NET.training.seed
 
 
 def _count(outcomes, wanted=Outcome.HOLDS) -> int:
@@ -29,38 +41,38 @@ def shift_runs():
     """For every seed: the black-cat networks of all three rules, at the page's defaults."""
     out = []
     for s in SEEDS:
-        net = NET._replace(seed=s)
-        out.append(cv.train_shift_models(lesson.SHIFT_RULES, net.hidden, net.activation,
-                                         net.cfg(), DEFAULTS["spread"], lesson.SHIFT_N_TRAIN,
-                                         lesson.DATA_SEED))
+        net = net_key({**DEFAULTS, "seed": s})
+        out.append(black_cats.train_shift_models(SHIFT_RULES, net.hidden, net.activation,
+                                                 net.training, DEFAULTS["spread"], SHIFT_N_TRAIN,
+                                                 DATA_SEED))
     return out
 
 
 def _at(models, rule, shift):
-    sw = cv.shift_sweep(models, rule, DEFAULTS["spread"], DEFAULTS["tscale"],
-                        lesson.SHIFT_N_TRAIN, lesson.SHIFT_N_TEST, lesson.DATA_SEED)
-    return cv.shift_at(sw, shift)
+    sw = black_cats.shift_sweep(models, rule, DEFAULTS["spread"], DEFAULTS["tscale"],
+                                SHIFT_N_TRAIN, SHIFT_N_TEST, DATA_SEED)
+    return black_cats.shift_at(sw, shift)
 
 
 def test_bn_with_training_statistics_does_not_repair_the_default_shift(shift_runs):
     """Black cats, default (sine, shift 3): BN loses accuracy like the network without BN."""
     shift, rule = DEFAULTS["shift"], DEFAULTS["rule"]
-    outcomes = [cv.shift_claim(shift, DEFAULTS["tscale"], _at(m, rule, shift)).outcome
+    outcomes = [black_cats.shift_verdict(shift, DEFAULTS["tscale"], _at(m, rule, shift)).outcome
                 for m in shift_runs]
     assert _count(outcomes) >= NEED, outcomes
     # shift 0: never a verdict about shift
-    zero = [cv.shift_claim(0.0, 1.0, _at(m, rule, 0.0)).outcome for m in shift_runs[:3]]
+    zero = [black_cats.shift_verdict(0.0, 1.0, _at(m, rule, 0.0)).outcome for m in shift_runs[:3]]
     assert zero == [Outcome.NOT_APPLICABLE] * 3
 
 
 def test_adabn_restores_the_line_but_not_sine_or_circle(shift_runs):
     shift = DEFAULTS["shift"]
-    verdicts = {r: [] for r in lesson.SHIFT_RULES}
+    verdicts = {r: [] for r in SHIFT_RULES}
     for m in shift_runs:
-        for r in lesson.SHIFT_RULES:
+        for r in SHIFT_RULES:
             now, home = _at(m, r, shift), _at(m, r, 0.0)
-            verdicts[r].append(cv.adabn_claim(r, shift, 1.0, now.bn, now.adabn,
-                                              home.train_bn).outcome)
+            verdicts[r].append(black_cats.adabn_verdict(r, shift, 1.0, now.bn, now.adabn,
+                                                        home.train_bn).outcome)
     assert _count(verdicts["linear"]) >= NEED, verdicts["linear"]
     for r in ("sine", "circle"):  # the rule is needed where no data was seen: not restored
         assert sum(o is not Outcome.HOLDS for o in verdicts[r]) >= NEED, (r, verdicts[r])
@@ -68,34 +80,35 @@ def test_adabn_restores_the_line_but_not_sine_or_circle(shift_runs):
 
 @pytest.fixture(scope="module")
 def drift_data():
-    return data.train_test(DEFAULTS["dataset"], lesson.N_TRAIN, lesson.N_TEST,
-                           DEFAULTS["dnoise"], lesson.DATA_SEED)
+    return data.train_test(DEFAULTS["dataset"], N_TRAIN, N_TEST,
+                           DEFAULTS["noise"], DATA_SEED)
 
 
-def _drift_outcomes(drift_data, layer: int, qty: str, layers: int):
+def _drift_outcomes(drift_data, layer: int, qty: str, depth: int):
     X, y, Xt, yt = drift_data
-    net = NET._replace(layers=layers)
+    net = net_key({**DEFAULTS, "depth": depth})
     out = []
     for s in SEEDS:
         d = []
         for bn in (False, True):
-            tr = train(NetConfig(hidden=net.hidden, bn=(bn,) * layers,
+            tr = train(NetConfig(hidden=net.hidden, bn=(bn,) * depth,
                                  activation=net.activation), X, y, Xt, yt,
-                       net._replace(seed=s).cfg())
-            d.append(cv.drift(*cv.moments(cv.layer_values(tr.snapshots, X, tr.net, layer, qty))))
-        out.append(cv.drift_claim(*d, "x").outcome)
+                       replace(net.training, seed=s))
+            values = moving_inputs.layer_values(tr.snapshots, X, tr.net, layer, qty)
+            d.append(common.drift(*moving_inputs.moments(values)))
+        out.append(moving_inputs.drift_verdict(*d, "x").outcome)
     return out
 
 
 def test_bn_reduces_the_drift_of_a_deep_layers_inputs_at_the_default_view(drift_data):
     outcomes = _drift_outcomes(drift_data, DEFAULTS["layer"], DEFAULTS["qty"],
-                               DEFAULTS["layers"])
+                               DEFAULTS["depth"])
     assert _count(outcomes) >= NEED, outcomes
 
 
 def test_the_counter_example_preset_really_shows_the_story_failing(drift_data):
-    p = lesson.PRESETS["Where the lecture's story fails: layer 2's inputs"].values
-    outcomes = _drift_outcomes(drift_data, p["layer"], p["qty"], p["layers"])
+    p = LESSON.all_presets["Where the lecture's story fails: layer 2's inputs"].values
+    outcomes = _drift_outcomes(drift_data, p["layer"], p["qty"], p["depth"])
     # BN does not reduce the drift there: the inputs move more (or no less) with BN
     assert sum(o in (Outcome.REVERSED, Outcome.NO_EFFECT) for o in outcomes) >= NEED, outcomes
     assert _count(outcomes, Outcome.REVERSED) >= len(outcomes) // 2, outcomes
@@ -104,13 +117,13 @@ def test_the_counter_example_preset_really_shows_the_story_failing(drift_data):
 @pytest.fixture(scope="module")
 def noisy(drift_data):
     X, y, Xt, yt = drift_data
-    return cv.noisy_comparison(X, y, Xt, yt, NET.hidden, NET.activation, NET.cfg(),
-                               DEFAULTS["sigma"], [NET.seed + s for s in SEEDS])
+    return noisy_bn.noisy_comparison(X, y, Xt, yt, NET.hidden, NET.activation, NET.training,
+                                     DEFAULTS["sigma"], [SEED0 + s for s in SEEDS])
 
 
 def test_noisy_bn_trains_about_as_well_as_bn(noisy):
-    summ = cv.noisy_summary(noisy, DEFAULTS["dlayer"])
-    outcomes = [cv.noisy_claim(summ[summ["seed"] == s]).outcome for s in noisy.seeds]
+    summ = noisy_bn.noisy_summary(noisy, DEFAULTS["dlayer"])
+    outcomes = [noisy_bn.noisy_verdict(summ[summ["seed"] == s]).outcome for s in noisy.seeds]
     assert _count(outcomes) >= NEED, outcomes
     # and its z̃ really moves far more than BN's (the point of the experiment)
     d = summ.pivot(index="seed", columns="variant", values="drift")
@@ -122,24 +135,25 @@ def test_mini_batch_noise_shrinks_as_one_over_root_m(noisy, drift_data):
     tr, idx = noisy.runs("bn")
     outcomes = []
     for r in idx:
-        bn = cv.batch_noise(tr.params[r], tr.net, X, cv.BATCH_SIZES, n_batches=256, seed=0)
-        nv = cv.noise_view(bn, DEFAULTS["nlayer"], DEFAULTS["nunit"] - 1, DEFAULTS["m1"],
-                           DEFAULTS["m2"])
-        outcomes.append(cv.noise_law_claim(nv).outcome)
+        bn = mini_batch_noise.batch_noise(tr.params[r], tr.net, X, mini_batch_noise.BATCH_SIZES,
+                                          n_batches=256, seed=0)
+        nv = mini_batch_noise.noise_view(bn, DEFAULTS["nlayer"], DEFAULTS["nunit"] - 1,
+                                         DEFAULTS["m1"], DEFAULTS["m2"])
+        outcomes.append(mini_batch_noise.noise_law_verdict(nv).outcome)
     assert _count(outcomes) >= NEED, outcomes
 
 
 def test_the_regularisation_shrinks_with_m_at_the_default():
-    X, y, Xt, yt = data.train_test(DEFAULTS["dataset"], cv.REG_N_TRAIN, lesson.REG_N_TEST,
-                                   DEFAULTS["rnoise"], lesson.DATA_SEED)
-    sweep = cv.regularisation_sweep(X, y, Xt, yt, NET.hidden, NET.activation, NET.cfg(),
-                                    [NET.seed + s for s in SEEDS])
+    X, y, Xt, yt = data.train_test(DEFAULTS["dataset"], mini_batch_noise.REG_N_TRAIN,
+                                   REG_N_TEST, DEFAULTS["rnoise"], DATA_SEED)
+    sweep = mini_batch_noise.regularisation_sweep(X, y, Xt, yt, NET.hidden, NET.activation,
+                                                  NET.training, [SEED0 + s for s in SEEDS])
     outcomes = []
     for s in SEEDS:
-        one = cv.RegSweep(sweep.runs[sweep.runs["seed"] == NET.seed + s], sweep.noise,
-                          sweep.n_train)
-        outcomes.append(cv.regularisation_claim(one).outcome)
+        one = mini_batch_noise.RegSweep(sweep.runs[sweep.runs["seed"] == SEED0 + s],
+                                        sweep.noise, sweep.n_train)
+        outcomes.append(mini_batch_noise.regularisation_verdict(one).outcome)
     assert _count(outcomes) >= NEED, outcomes
     # the noise behind it: μ_B's spread falls with m and vanishes for the full batch
     noise = sweep.noise.set_index("m")["sd_mu_rel"]
-    assert np.all(np.diff(noise.values) < 0) and noise[cv.REG_N_TRAIN] < 1e-9
+    assert np.all(np.diff(noise.values) < 0) and noise[mini_batch_noise.REG_N_TRAIN] < 1e-9

@@ -8,9 +8,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import bnsim.covariate_shift
 import bnsim.ui.cache
-import bnsim.ui.covariate_shift
+import bnsim.ui.lesson
+from bnsim import notation
+from bnsim.lessons.covariate_shift import black_cats, noisy_bn
+from bnsim.ui.controls import preset_key
+from bnsim.ui.covariate_shift import LESSON
 from tests.apptest_charts import chart_specs
 
 APP = str(Path(__file__).resolve().parents[1] / "pages" / "2_Covariate_shift.py")
@@ -18,6 +21,16 @@ TABS = ("Black cats → coloured cats", "A deep layer's moving inputs", "Mini-ba
         "Noisy BN")
 FAST = {"steps": "200"}  # small training runs keep the page tests quick
 NUMBER = re.compile(r"\d+\.\d+|\d+ ?%")
+
+
+def _saved(at) -> dict:
+    """The runner's last value of every control of this lesson (option keys)."""
+    return at.session_state[bnsim.ui.lesson.SAVED][LESSON.title]
+
+
+def _preset(at, name: str):
+    """Click the preset button ``name`` (buttons are keyed by name, not by place)."""
+    return at.button(key=preset_key(name)).click().run()
 
 
 def _run(qp=None):
@@ -67,7 +80,7 @@ def test_black_cats_tab_is_honest_about_the_shift():
 
 
 def test_shift_rule_and_scale_never_retrain_but_spread_does(monkeypatch):
-    calls = _counter(monkeypatch, bnsim.covariate_shift, "train_stacked")
+    calls = _counter(monkeypatch, black_cats, "train_stacked")
     at = _run({"tab": TABS[0]})
     first = len(calls)
     assert first == 2  # with and without BN, all three rules in each stacked pass
@@ -103,7 +116,7 @@ def test_layer_and_batch_views_never_retrain(monkeypatch):
 
 
 def test_noisy_bn_retrains_only_for_training_controls(monkeypatch):
-    calls = _counter(monkeypatch, bnsim.covariate_shift, "train_stacked")
+    calls = _counter(monkeypatch, noisy_bn, "train_stacked")
     at = _run({"tab": TABS[3], "nseeds": "2"})
     assert len(calls) == 2  # no BN; BN and noisy BN stacked together
     text = _takeaways(at)[0]
@@ -116,16 +129,17 @@ def test_noisy_bn_retrains_only_for_training_controls(monkeypatch):
     assert len(calls) == 4 and "σ = 0.2" in _takeaways(at)[0]
 
 
-@pytest.mark.parametrize("preset, tab_text, check", [
-    (0, "does not repair", {"rule": "Sine: x₂ > sin(1.5·x₁)", "shift": 3.0}),
-    (1, "$a^{[2]}$", {"layer": 3, "layers": 3}),
-    (2, "m = 2", {"m1": "2", "m2": "256"}),
+@pytest.mark.parametrize("preset, start, tab_text, check", [
+    ("The black-cat example", TABS[1], "does not repair",
+     {"rule": "Sine: x₂ > sin(1.5·x₁)", "shift": 3.0}),
+    ("Layer 3's view", TABS[2], "$a^{[2]}$", {"layer": 3, "depth": 3}),
+    ("Batch size 2 vs 256", TABS[0], "m = 2", {"m1": "2", "m2": "256"}),
 ])  # ("Noisy BN" trains nine networks of 1000 steps: left to the browser test's budget)
-def test_presets_open_their_tab_and_set_controls(preset, tab_text, check):
-    start = TABS[(preset + 1) % 3]  # start on another tab
-    at = _run({"tab": start})
-    at.button(key=f"_preset_{preset}").click().run()
+def test_presets_open_their_tab_and_set_controls(preset, start, tab_text, check):
+    at = _run({"tab": start})  # start on another tab
+    _preset(at, preset)
     assert not at.exception
+    assert at.session_state["tab"] == LESSON.all_presets[preset].tab
     assert any(tab_text in t for t in _takeaways(at)), _takeaways(at)
     for key, value in check.items():
         widget = next(w for kind in ("slider", "selectbox", "radio")
@@ -151,7 +165,7 @@ def test_layer_beyond_the_network_is_clipped_with_a_note():
 
 def test_a_stored_lecture_link_opens_its_tab_and_layer():
     """A link prepared for a slide (what the preset "Layer 3's view" sets) reproduces it."""
-    qty = bnsim.ui.covariate_shift.QUANTITIES["a_prev"]
+    qty = notation.labels(notation.QUANTITIES)["a_prev"]
     at = _run({"tab": TABS[1], "layers": "3", "layer": "3", "qty": qty})
     assert not at.exception, at.exception
     assert at.session_state["tab"] == TABS[1]
@@ -175,10 +189,10 @@ def test_a_tab_keeps_its_values_while_away_and_a_preset_resets_them():
     assert at.slider(key="shift").value == 1.5  # kept while the other tab was open
     at.session_state["tab"] = TABS[2]
     at.run()
-    assert at.session_state[bnsim.ui.covariate_shift.SAVED]["shift"] == 1.5
-    at.button(key="_preset_2").click().run()  # "Batch size 2 vs 256": the others to defaults
+    assert _saved(at)["shift"] == 1.5
+    _preset(at, "Batch size 2 vs 256")  # the others back to their defaults
     assert not at.exception and at.selectbox(key="m1").value == "2"
-    saved = at.session_state[bnsim.ui.covariate_shift.SAVED]
+    saved = _saved(at)
     assert saved["shift"] == 3.0 and saved["m1"] == 2 and saved["steps"] == 1000
 
 
@@ -211,7 +225,7 @@ def test_mini_batch_tab_names_population_statistics_and_the_trained_m():
 
 def test_regularisation_preset_and_its_verdict():
     at = _run({"tab": TABS[0]})
-    at.button(key="_preset_5").click().run()
+    _preset(at, "Slight regularisation: m = 4 … 256")
     assert not at.exception
     assert at.session_state["tab"] == TABS[2]
     assert at.slider(key="rseeds").value == 5 and at.slider(key="rnoise").value == 0.3
@@ -222,7 +236,7 @@ def test_regularisation_preset_and_its_verdict():
 
 def test_counter_example_preset_opens_layer_two():
     at = _run({"tab": TABS[0]})
-    at.button(key="_preset_4").click().run()
+    _preset(at, "Where the lecture's story fails: layer 2's inputs")
     assert not at.exception
     assert at.session_state["tab"] == TABS[1] and at.slider(key="layer").value == 2
     assert [m.label for m in at.metric][:1] == ["Drift D of $a^{[1]}$ without BN"]
@@ -236,3 +250,19 @@ def test_noisy_tab_says_what_this_simulation_does_and_the_glossary_is_there():
     assert "cannot show BN's speed-up" not in " ".join(c.value for c in at.caption)
     assert "Inside a BN layer" in " ".join(c.value for c in at.caption)
     assert any(e.label == "Glossary" for e in at.expander)
+
+
+def test_an_old_link_opens_the_same_view_under_the_new_keys():
+    """``layers``, ``units``, ``dnoise`` became ``depth``, ``width``, ``noise`` (and the
+    learning rate's label 1.0 became 1): a link made before opens the same values."""
+    old = _run({"tab": TABS[3], "layers": "3", "units": "8", "dnoise": "0.2", "lr": "1.0",
+                "nseeds": "1"})
+    assert not old.exception, old.exception
+    assert old.session_state["tab"] == TABS[3]
+    assert (old.slider(key="depth").value, old.slider(key="width").value,
+            old.slider(key="noise").value) == (3, 8, 0.2)
+    assert old.selectbox(key="lr").value == "1"
+    assert not {"layers", "units", "dnoise"} & set(old.query_params)
+    new = _run({"tab": TABS[3], "depth": "3", "width": "8", "noise": "0.2", "lr": "1",
+                "nseeds": "1"})
+    assert _takeaways(new) == _takeaways(old)
