@@ -46,8 +46,7 @@ class BNCache(NamedTuple):
     @property
     def sigma2_unbiased(self) -> np.ndarray:
         """Unbiased batch variance m/(m−1)·sigma2 (NaN where m = 1)."""
-        m = self.z_norm.shape[-2]
-        return self.sigma2 * m / (m - 1) if m > 1 else np.full_like(self.sigma2, np.nan)
+        return unbiased_variance(self.sigma2, self.z_norm.shape[-2])
 
 
 class BatchStats(NamedTuple):
@@ -62,22 +61,27 @@ def batch_stats(z, *, axis: int = -2, unbiased: bool = False) -> BatchStats:
 
     .. math:: \mu_B = \frac1m\sum_i z_i,\qquad
               \sigma^2_B = \frac1m\sum_i (z_i - \mu_B)^2
-              \quad(\text{unbiased: } \tfrac{1}{m-1})
+              \quad(\text{unbiased: } \tfrac{m}{m-1}\,\sigma^2_B)
 
     ``z``: ``(..., m, n_units)`` with the examples on ``axis`` (default −2: BN's layout; any
     axis works, e.g. ``axis=0`` for ``(m, ...)``). Returns :class:`BatchStats` with that axis
     removed. Unbiased with m = 1 gives NaN (no spread can be estimated from one example).
+    The BN forward passes (:func:`forward_train`, Batch Renorm, the frozen path) compute their
+    statistics with the same code (:func:`_moments`), so they agree with this to the last bit.
     """
     z = np.asarray(z, dtype=float)
-    m = z.shape[axis]
-    mu = np.add.reduce(z, axis=axis, keepdims=True) * (1.0 / m)
-    zc = z - mu
-    ss = np.add.reduce(zc * zc, axis=axis)
+    mu, _, sigma2 = _moments(z, axis)
+    mu, sigma2 = np.squeeze(mu, axis=axis), np.squeeze(sigma2, axis=axis)
     if unbiased:
-        sigma2 = ss / (m - 1) if m > 1 else np.full_like(ss, np.nan)
-    else:
-        sigma2 = ss * (1.0 / m)
-    return BatchStats(np.squeeze(mu, axis=axis), sigma2)
+        sigma2 = unbiased_variance(sigma2, z.shape[axis])
+    return BatchStats(mu, sigma2)
+
+
+def unbiased_variance(sigma2, m: int):
+    """The biased variance σ² of m values as the unbiased m/(m − 1)·σ² (NaN where m = 1) —
+    the one biased → unbiased conversion (PyTorch's ``running_var``, population statistics).
+    ``sigma2``: any shape; returned in the same shape."""
+    return sigma2 * (m / (m - 1)) if m > 1 else np.full_like(sigma2, np.nan)
 
 
 # ---------------------------------------------------------------- validation helpers
@@ -119,6 +123,15 @@ def _check_eps(eps: float) -> float:
 # (z: (B, k, n)) and several training runs stacked on a leading axis (z: (R, m, n) with
 # gamma, beta: (R, n)). Statistics are always taken over axis −2 (the examples); gamma, beta
 # and the running statistics carry the same leading axes as z without the example axis.
+def _moments(z, axis: int = -2):
+    """μ, z − μ and the biased σ² of ``z`` over ``axis``; μ and σ² keep that axis (length 1)
+    so they broadcast against ``z``. No validation: this is the hot path of every BN pass."""
+    inv_m = 1.0 / z.shape[axis]
+    mu = np.add.reduce(z, axis=axis, keepdims=True) * inv_m
+    zc = z - mu
+    return mu, zc, np.add.reduce(zc * zc, axis=axis, keepdims=True) * inv_m
+
+
 def _forward(z, gamma, beta, eps, running=None, r_max=1.0, d_max=0.0):
     """Train-mode BN on ``z`` ``(..., m, n)``; statistics over axis −2. No validation.
 
@@ -127,10 +140,7 @@ def _forward(z, gamma, beta, eps, running=None, r_max=1.0, d_max=0.0):
     ``z_tilde`` (..., m, n) and a :class:`BNCache` whose ``mu``, ``sigma2``, ``std``, ``r``,
     ``d`` are (..., n).
     """
-    inv_m = 1.0 / z.shape[-2]
-    mu = np.add.reduce(z, axis=-2, keepdims=True) * inv_m
-    zc = z - mu
-    sigma2 = np.add.reduce(zc * zc, axis=-2, keepdims=True) * inv_m
+    mu, zc, sigma2 = _moments(z)  # (..., 1, n), (..., m, n), (..., 1, n)
     std = np.sqrt(sigma2 + eps)
     z_norm = zc / std
     r = d = None
@@ -155,17 +165,14 @@ def _forward_frozen(z, gamma, beta, eps, running):
     gradient (the forum's "why not use the running averages during training?"). The cache
     still carries this batch's ``mu`` and ``sigma2``, from which the caller updates μ̂, σ̂².
     Shapes as :func:`_forward`."""
-    inv_m = 1.0 / z.shape[-2]
-    mu = np.add.reduce(z, axis=-2, keepdims=True) * inv_m
-    zc = z - mu
-    sigma2 = np.add.reduce(zc * zc, axis=-2) * inv_m
+    mu, _, sigma2 = _moments(z)  # this batch's statistics, for the running update only
     r_mean, r_var = running
     std = np.sqrt(r_var + eps)
     z_hat = (z - r_mean[..., None, :]) / std[..., None, :]
     out = z_hat * gamma[..., None, :]
     out += beta[..., None, :]
-    return out, BNCache(z_hat, z_hat, mu[..., 0, :], sigma2, gamma, eps, None, None, std,
-                        frozen=True)
+    return out, BNCache(z_hat, z_hat, mu[..., 0, :], sigma2[..., 0, :], gamma, eps, None, None,
+                        std, frozen=True)
 
 
 def _backward(dz_tilde, cache: BNCache, out=(None, None)):

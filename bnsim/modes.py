@@ -56,6 +56,8 @@ class Variance(StrEnum):
 
 def parse(enum: type[StrEnum], value, what: str) -> StrEnum:
     """``value`` as a member of ``enum``, or a ``ValueError`` that lists what is allowed."""
+    if type(value) is enum:  # already a member: the common case on hot paths
+        return value
     try:
         return enum(value)
     except ValueError:

@@ -10,7 +10,7 @@ and without BN, z^[l] = W^[l] a^[l−1] + b^[l], a^[l] = g(z^[l]). The output la
 softmax(W_out a^[L] + b_out) with cross-entropy loss. Arrays carry examples in rows:
 ``X`` is (m, n_in), so z = a @ W.T is (m, n_l).
 
-Forward modes:
+Forward modes (:class:`bnsim.modes.Mode`; the plain strings work too):
 
 * ``"train"``: batch statistics of this mini-batch (the caller updates running statistics
   from the returned ``batch_stats``);
@@ -33,10 +33,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from bnsim import batchnorm
+from bnsim import batchnorm, modes
+from bnsim.modes import Mode
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
-MODES = ("train", "eval", "batch", "renorm", "running")
+MODES = tuple(m.value for m in Mode)
 
 
 @dataclass(frozen=True)
@@ -92,17 +93,6 @@ def init_params(net: NetConfig, seed: int = 0) -> dict[str, np.ndarray]:
     return p
 
 
-def flatten(params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """One flat copy of all parameters and a dict of views into it (same keys and shapes), so
-    an optimiser can update every parameter with a few vector operations."""
-    flat = np.concatenate([p.ravel() for p in params.values()])
-    views, o = {}, 0
-    for k, p in params.items():
-        views[k] = flat[o:o + p.size].reshape(p.shape)
-        o += p.size
-    return flat, views
-
-
 def init_running(net: NetConfig) -> dict[str, np.ndarray]:
     """Running statistics as the frameworks start them: mean 0, variance 1."""
     r: dict[str, np.ndarray] = {}
@@ -129,11 +119,8 @@ class NetCache(NamedTuple):
 
 
 def activation(name: str, x):
-    """g(x) for an activation name of :data:`ACTIVATIONS` (sigmoid written overflow-free)."""
-    return _act(name, x)
-
-
-def _act(name: str, x):
+    """g(x) for an activation name of :data:`ACTIVATIONS` — the one Python copy of g (the
+    trainer, the eval-mode fold and every lesson call it). Sigmoid is written overflow-free."""
     if name == "relu":
         return np.maximum(x, 0.0)
     if name == "tanh":
@@ -160,8 +147,8 @@ def _t(w):
     return w.swapaxes(-1, -2)
 
 
-def forward(params, X, net: NetConfig, mode: str = "train", running=None, renorm=None,
-            noise=None):
+def forward(params, X, net: NetConfig, mode: Mode | str = Mode.TRAIN, running=None,
+            renorm=None, noise=None):
     """Logits (..., m, n_out) and a :class:`NetCache` for :func:`backward`.
 
     One run: parameters as :func:`init_params` makes them, ``X`` (m, n_in), or (..., m, n_in)
@@ -171,8 +158,11 @@ def forward(params, X, net: NetConfig, mode: str = "train", running=None, renorm
     ``running``: dict of running statistics (needed by "eval", "renorm" and "running").
     ``renorm``: (r_max, d_max) for "renorm". ``noise``: {l: (scale, shift)} arrays (n_l,) or
     (R, n_l) applied after BN as z̃·scale + shift ("noisy BN"). No validation here: this is
-    the hot path; :func:`predict_proba` and the trainer validate their inputs.
+    the hot path (``mode`` alone is checked); :func:`predict_proba` and the trainer validate
+    their inputs.
     """
+    mode = modes.parse(Mode, mode, "mode")
+    own_stats = mode is Mode.TRAIN or mode is Mode.BATCH  # this batch's own μ_B, σ²_B
     a = X
     act = net.activation
     layers = []
@@ -182,23 +172,23 @@ def forward(params, X, net: NetConfig, mode: str = "train", running=None, renorm
         nscale = None
         if net.bn[l - 1]:
             g, b = params[f"gamma{l}"], params[f"beta{l}"]
-            if mode == "eval":
+            if own_stats:
+                zt, cache_bn = batchnorm._forward(z, g, b, net.eps)
+            elif mode is Mode.EVAL:
                 mean, var = _units(running[f"mean{l}"]), _units(running[f"var{l}"])
                 zt = _units(g) * (z - mean) / np.sqrt(var + net.eps) + _units(b)
-            elif mode == "renorm":
+            elif mode is Mode.RENORM:
                 rs = (running[f"mean{l}"], running[f"var{l}"])
                 zt, cache_bn = batchnorm._forward(z, g, b, net.eps, rs, *renorm)
-            elif mode == "running":
+            else:  # running
                 rs = (running[f"mean{l}"], running[f"var{l}"])
                 zt, cache_bn = batchnorm._forward_frozen(z, g, b, net.eps, rs)
-            else:
-                zt, cache_bn = batchnorm._forward(z, g, b, net.eps)
             if noise is not None and l in noise:
                 nscale, nshift = _units(noise[l][0]), _units(noise[l][1])
                 zt = zt * nscale + nshift
         else:
             zt = z + _units(params[f"b{l}"])
-        a_prev, a = a, _act(act, zt)
+        a_prev, a = a, activation(act, zt)
         layers.append(LayerCache(a_prev, z, cache_bn, nscale, zt, a))
     logits = np.matmul(a, _t(params["W_out"])) + _units(params["b_out"])
     return logits, NetCache(layers, a)
@@ -290,16 +280,18 @@ def _check_X(X, net: NetConfig, min_rows: int = 1) -> np.ndarray:
     return X
 
 
-def predict_proba(params, X, net: NetConfig, mode: str = "eval", running=None, renorm=None):
+def predict_proba(params, X, net: NetConfig, mode: Mode | str = Mode.EVAL, running=None,
+                  renorm=None):
     """Class probabilities (..., m, n_out) in ``mode`` "eval" or "batch" (see module doc).
 
     In "batch" mode each slice X[..., :, :] is one test batch whose own μ and σ² normalise it:
     a batch of k = 1 gives z_norm = 0, so every example gets the same output.
     """
-    if mode not in ("eval", "batch"):
-        raise ValueError(f"mode must be 'eval' or 'batch' for prediction; got {mode!r}.")
+    mode = modes.parse(Mode, mode, "mode")
+    if mode not in (Mode.EVAL, Mode.BATCH):
+        raise ValueError(f"mode must be 'eval' or 'batch' for prediction; got {mode.value!r}.")
     X = _check_X(X, net)
-    if mode == "eval" and running is None and any(net.bn):
+    if mode is Mode.EVAL and running is None and any(net.bn):
         raise ValueError("eval mode needs the running statistics (running=...).")
     logits, _ = forward(params, X, net, mode, running, renorm)
     return softmax(logits)
@@ -318,15 +310,12 @@ def population_stats(params, X, net: NetConfig):
 def _population_stats(params, X, net: NetConfig):
     """:func:`population_stats` without input checks. BN layers reuse the statistics their
     batch-mode forward already computed."""
-    _, cache = forward(params, X, net, "batch")
+    _, cache = forward(params, X, net, Mode.BATCH)
     n = X.shape[0]
     out = {}
     for l, lc in enumerate(cache.layers, start=1):
-        if lc.bn is not None:
-            mean, var = lc.bn.mu, lc.bn.sigma2
-        else:
-            mean, var = lc.z.mean(axis=0), lc.z.var(axis=0)
-        out[l] = (mean, var, var * (n / (n - 1)))
+        stats = lc.bn if lc.bn is not None else batchnorm.batch_stats(lc.z, axis=0)
+        out[l] = (stats.mu, stats.sigma2, batchnorm.unbiased_variance(stats.sigma2, n))
     return out
 
 

@@ -25,8 +25,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-CONVENTIONS = ("pytorch", "keras", "lecture")
-DEFAULT_MOMENTUM = {"pytorch": 0.1, "keras": 0.99, "lecture": 0.9}
+from bnsim import batchnorm, modes
+from bnsim.modes import Convention
+
+CONVENTIONS = tuple(c.value for c in Convention)
+DEFAULT_MOMENTUM = {Convention.PYTORCH: 0.1, Convention.KERAS: 0.99, Convention.LECTURE: 0.9}
 
 
 class RunningTrace(NamedTuple):
@@ -56,25 +59,25 @@ class RunningRule(NamedTuple):
     unbiased: bool
 
 
-def rule(convention: str, momentum=DEFAULT, unbiased: bool | None = None) -> RunningRule:
+def rule(convention: Convention | str, momentum=DEFAULT, unbiased: bool | None = None
+         ) -> RunningRule:
     """Validate a convention and its momentum; return the update rule it means.
 
     ``momentum`` omitted (``DEFAULT``): the convention's default (0.1, 0.99, 0.9).
     ``momentum=None``: for ``pytorch`` the cumulative average (PyTorch's own
     ``momentum=None``); for the others their default.
     """
-    if convention not in CONVENTIONS:
-        raise ValueError(f"convention must be one of {CONVENTIONS}; got {convention!r}.")
-    default_unbiased = convention == "pytorch"
+    convention = modes.parse(Convention, convention, "convention")
+    default_unbiased = convention is Convention.PYTORCH
     unbiased = default_unbiased if unbiased is None else bool(unbiased)
-    if momentum is None and convention == "pytorch":
+    if momentum is None and convention is Convention.PYTORCH:
         return RunningRule(None, unbiased)
     if momentum is None or momentum is DEFAULT:
         momentum = DEFAULT_MOMENTUM[convention]
     momentum = float(momentum)
     if not (np.isfinite(momentum) and 0.0 <= momentum <= 1.0):
         raise ValueError(f"momentum must be a number in [0, 1]; got {momentum}.")
-    keep = 1.0 - momentum if convention == "pytorch" else momentum
+    keep = 1.0 - momentum if convention is Convention.PYTORCH else momentum
     return RunningRule(keep, unbiased)
 
 
@@ -85,7 +88,7 @@ def update(mean, var, batch_mean, batch_var, m: int, t: int, how: RunningRule):
     (left as is for m = 1, where the unbiased variance is undefined). Returns (mean, var).
     """
     if how.unbiased and m > 1:
-        batch_var = batch_var * (m / (m - 1))
+        batch_var = batchnorm.unbiased_variance(batch_var, m)
     keep = (t - 1) / t if how.keep is None else how.keep
     return keep * mean + (1 - keep) * batch_mean, keep * var + (1 - keep) * batch_var
 
@@ -93,7 +96,7 @@ def update(mean, var, batch_mean, batch_var, m: int, t: int, how: RunningRule):
 def track(
     batches,
     *,
-    convention: str,
+    convention: Convention | str,
     momentum=DEFAULT,
     init_mean: float = 0.0,
     init_var: float = 1.0,
@@ -138,7 +141,7 @@ def track(
     mean = np.broadcast_to(np.asarray(init_mean, dtype=float), (n,)).copy()
     var = np.broadcast_to(np.asarray(init_var, dtype=float), (n,)).copy()
     for t, b in enumerate(arrays, start=1):
-        bm, bv = b.mean(axis=0), b.var(axis=0)
+        bm, bv = batchnorm.batch_stats(b, axis=0)
         mean, var = update(mean, var, bm, bv, b.shape[0], t, how)
         out["batch_mean"][t - 1], out["batch_var"][t - 1] = bm, bv
         out["running_mean"][t - 1], out["running_var"][t - 1] = mean, var
@@ -197,6 +200,5 @@ def population_stats(z_all) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     z = np.asarray(z_all, dtype=float)
     if z.ndim != 2 or z.shape[0] < 2:
         raise ValueError(f"z_all must be (N, n_units) with N ≥ 2; got shape {z.shape}.")
-    mean, var = z.mean(axis=0), z.var(axis=0)
-    n = z.shape[0]
-    return mean, var, var * n / (n - 1)
+    mean, var = batchnorm.batch_stats(z, axis=0)
+    return mean, var, batchnorm.unbiased_variance(var, z.shape[0])

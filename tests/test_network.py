@@ -124,14 +124,6 @@ def test_population_stats_and_recalibration():
         np.testing.assert_array_equal(params[k], before[k])  # weights untouched
 
 
-def test_flatten_gives_views():
-    net = NetConfig()
-    flat, views = network.flatten(network.init_params(net))
-    flat[:] = 0.0
-    assert all(np.all(v == 0) for v in views.values())
-    assert flat.size == sum(v.size for v in views.values())
-
-
 @pytest.mark.parametrize(
     "kw, match",
     [

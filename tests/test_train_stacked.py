@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from bnsim import data, network
+from bnsim import data, evaluation, network, stacked_runs
 from bnsim import train as trainer
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train
@@ -88,14 +88,32 @@ def test_stacked_output_statistics_closed_form(moons):
     params["gamma1"] = rng.normal(size=(2, 6))
     params["beta1"] = rng.normal(size=(2, 6))
     noise = {1: (1 + 0.5 * rng.normal(size=(2, 6)), 0.5 * rng.normal(size=(2, 6)))}
-    out = np.full((4, 2, 2, 6), np.nan)
-    trainer._population(params, X, net, noise, out)
+    pop = evaluation.population(params, X, net, noise)
+    assert pop.pop_mean.shape == (2, 2, 6)
     _, cache = network.forward(params, X, net, "batch", noise=noise)
     for l in (0, 1):
-        zt = cache.layers[l].z_tilde
-        n = zt.shape[-1]
-        np.testing.assert_allclose(out[2, :, l, :n], zt.mean(axis=1), atol=1e-12)
-        np.testing.assert_allclose(out[3, :, l, :n], zt.std(axis=1), rtol=1e-9)
+        lc = cache.layers[l]
+        n = lc.z.shape[-1]
+        np.testing.assert_allclose(pop.pop_mean[:, l, :n], lc.z.mean(axis=1), atol=1e-12)
+        np.testing.assert_allclose(pop.pop_var[:, l, :n], lc.z.var(axis=1), rtol=1e-12)
+        np.testing.assert_allclose(pop.out_mean[:, l, :n], lc.z_tilde.mean(axis=1), atol=1e-12)
+        np.testing.assert_allclose(pop.out_std[:, l, :n], lc.z_tilde.std(axis=1), rtol=1e-9)
+    assert np.all(np.isnan(pop.pop_mean[:, 1, 5:]))  # layer 2 has 5 units: padded
+    quiet = evaluation.population(params, X, net, noise, outputs=False)
+    np.testing.assert_array_equal(quiet.pop_mean, pop.pop_mean)
+    assert np.all(np.isnan(quiet.out_mean)) and np.all(np.isnan(quiet.out_std))
+
+
+def test_stacked_parameters_are_views_into_one_flat_array():
+    net = NetConfig(hidden=(6, 5), bn=(True, False))
+    inits = [network.init_params(net, seed=s) for s in (0, 1, 2)]
+    flat, views = stacked_runs.stack_params(inits)
+    assert flat.shape == (3, sum(p.size for p in inits[0].values()))
+    for r, init in enumerate(inits):
+        for name, p in init.items():
+            np.testing.assert_array_equal(views[name][r], p)
+    flat[:] = 0.0
+    assert all(np.all(v == 0) for v in views.values())
 
 
 @pytest.mark.parametrize("sampling", ["iid", "by_class"])
