@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from bnsim import network, notation
-from bnsim.modes import Mode, Norm, Sampling
+from bnsim.modes import Mode, Norm
 from bnsim.network import NetConfig
+from bnsim.sampling import epochs
 from bnsim.verdict import Outcome, Verdict, compare
 
 MAX_ROWS = 2048  # examples per block of a batch-mode pass (a block's arrays stay in cache)
@@ -188,18 +189,10 @@ def ramp_steps(steps: int) -> int:
 
 
 def training_batches(y, m: int, sampling: str, n_epochs: int, rng) -> np.ndarray:
-    """(B, m) indices: ``n_epochs`` passes over the examples of ``y`` cut into batches of m the
-    way training cuts them — random ("iid") or one class per batch ("by_class")."""
-    y = np.asarray(y)
-    out = []
-    for _ in range(n_epochs):
-        pools = ([np.arange(len(y))] if sampling == Sampling.IID
-                 else [np.flatnonzero(y == c) for c in np.unique(y)])
-        for pool in pools:
-            p = rng.permutation(pool)
-            nb = len(p) // m
-            out.append(p[:nb * m].reshape(nb, m))
-    idx = np.concatenate(out) if out else np.empty((0, m), dtype=np.intp)
+    """(B, m) indices: ``n_epochs`` passes over the examples of ``y`` cut into batches of m by
+    the trainer's own sampler (:func:`bnsim.sampling.epochs`) — random ("iid") or one class
+    per batch ("by_class", class by class)."""
+    idx = epochs(y, m, sampling, n_epochs, rng, shuffle=False)
     if not len(idx):
         raise ValueError(f"the test set has no batch of m = {m} for '{sampling}' batches.")
     return idx
