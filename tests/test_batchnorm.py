@@ -216,3 +216,25 @@ def test_normalising_by_the_running_estimates_has_the_gradient_of_an_affine_map(
     assert rel_error(dz, numerical_grad(loss, z)) < 1e-8
     assert rel_error(dgamma, numerical_grad(loss, gamma)) < 1e-8
     assert rel_error(dbeta, numerical_grad(loss, beta)) < 1e-8
+
+
+def test_one_kernel_for_batch_statistics():
+    """The forward passes, batch_stats and the unbiased conversion agree to the last bit."""
+    rng = np.random.default_rng(4)
+    z = rng.normal(2.0, 3.0, (3, 9, 5))  # 3 stacked batches of 9 examples, 5 units
+    gamma, beta = np.ones((3, 5)), np.zeros((3, 5))
+    stats = batchnorm.batch_stats(z)
+    _, cache = batchnorm._forward(z, gamma, beta, 1e-5)
+    np.testing.assert_array_equal(cache.mu, stats.mu)
+    np.testing.assert_array_equal(cache.sigma2, stats.sigma2)
+    _, frozen = batchnorm._forward_frozen(z, gamma, beta, 1e-5, (np.zeros((3, 5)),
+                                                                  np.ones((3, 5))))
+    np.testing.assert_array_equal(frozen.mu, stats.mu)
+    np.testing.assert_array_equal(frozen.sigma2, stats.sigma2)
+    unbiased = batchnorm.batch_stats(z, unbiased=True).sigma2
+    np.testing.assert_array_equal(unbiased, batchnorm.unbiased_variance(stats.sigma2, 9))
+    np.testing.assert_array_equal(unbiased, cache.sigma2_unbiased)
+    np.testing.assert_allclose(unbiased, z.var(axis=1, ddof=1), rtol=1e-14)
+    by_rows = batchnorm.batch_stats(z[0], axis=0)  # examples on axis 0
+    np.testing.assert_array_equal(by_rows.mu, stats.mu[0])
+    assert np.all(np.isnan(batchnorm.unbiased_variance(np.ones(3), 1)))

@@ -152,6 +152,8 @@ def test_predict_bad_input():
         network.predict_proba(params, np.ones((3, 2)), net, "eval")
     with pytest.raises(ValueError, match="mode"):
         network.predict_proba(params, np.ones((3, 2)), net, "train")
+    with pytest.raises(ValueError, match="mode must be one of"):
+        network.forward(params, np.ones((3, 2)), net, "test")
 
 
 def test_cross_entropy_of_stacked_runs_equals_each_run_alone():

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from bnsim import network, running
+from bnsim import network, running, sampling, smoothing
+from bnsim.modes import Convention, Mode, Norm, Sampling
 from bnsim.network import NetConfig
-from bnsim.train import TrainConfig, minibatches, renorm_limits, train
+from bnsim.train import TrainConfig, minibatches, renorm_limits, snapshot_index, train
 from tests import helpers
 
 
@@ -141,6 +142,41 @@ def test_sampling_without_replacement_and_by_class():
         assert len(np.unique(y[next(gen)])) == 1
 
 
+def test_epochs_cut_like_the_stream_and_refuse_what_cannot_be_cut():
+    y = np.r_[np.zeros(40, int), np.ones(24, int)]
+    stream = minibatches(y, 8, "by_class", np.random.default_rng(5))
+    whole = sampling.epochs(y, 8, "by_class", 2, np.random.default_rng(5))
+    assert whole.shape == (16, 8)
+    np.testing.assert_array_equal(whole, np.stack([next(stream) for _ in range(16)]))
+    grouped = sampling.epoch(y, 8, "by_class", np.random.default_rng(0), shuffle=False)
+    assert np.all(y[grouped[:5]] == 0) and np.all(y[grouped[5:]] == 1)  # class by class
+    assert sampling.epochs(y, 30, "by_class", 3, np.random.default_rng(0)).shape == (3, 30)
+    with pytest.raises(ValueError, match="batch_size"):
+        next(minibatches(y, 41, "by_class", np.random.default_rng(0)))
+    with pytest.raises(ValueError, match="sampling"):
+        sampling.epoch(y, 8, "sorted", np.random.default_rng(0))
+
+
+def test_smoothed_is_a_trailing_mean_and_keeps_divergence_visible():
+    x = np.array([1.0, 2.0, 3.0, 4.0, np.nan, np.nan])
+    np.testing.assert_allclose(smoothing.smoothed(x, 2)[:4], [1.0, 1.5, 2.5, 3.5])
+    assert np.all(np.isnan(smoothing.smoothed(x, 2)[4:]))
+    np.testing.assert_array_equal(smoothing.smoothed(x[:4], 1), x[:4])
+    np.testing.assert_array_equal(smoothing.smoothed(x[:4], 0), x[:4])  # < 1 counts as 1
+    runs = np.array([[1.0] * 10 + [0.1] * 90, [0.5] * 100])
+    s = smoothing.smoothed(runs, 10)
+    assert s.shape == runs.shape and s[0, 9] == 1.0 and s[0, 14] == pytest.approx(0.55)
+    np.testing.assert_allclose(s[1], 0.5)
+    gap = np.r_[np.ones(5), np.nan, np.ones(5)]  # a NaN spoils only the windows that hold it
+    np.testing.assert_array_equal(np.isnan(smoothing.smoothed(gap, 3)),
+                                  [False] * 5 + [True] * 3 + [False] * 3)
+
+
+def test_snapshot_index_is_the_latest_snapshot_at_or_before_a_step():
+    steps = np.array([1, 5, 20])
+    assert [snapshot_index(steps, s) for s in (0, 1, 4, 5, 19, 20, 99)] == [0, 0, 0, 1, 1, 2, 2]
+
+
 def test_to_frame_is_tidy(default_run):
     df = default_run.to_frame()
     assert list(df.columns) == ["step", "layer", "unit", "statistic", "value"]
@@ -215,3 +251,13 @@ def test_training_with_the_running_estimates_has_no_train_eval_mismatch(moons):
     np.testing.assert_allclose(train_out, eval_out, rtol=1e-12, atol=1e-12)
     # and the running estimates are still the EMA of the mini-batch statistics
     assert not np.allclose(tr.running_mean[-1, 0], 0.0)
+
+
+def test_modes_are_enums_and_the_plain_strings_still_work():
+    cfg = TrainConfig(norm="renorm", sampling="by_class", convention="keras")
+    assert cfg.norm is Norm.RENORM and cfg.sampling is Sampling.BY_CLASS
+    assert cfg.convention is Convention.KERAS and cfg.train_mode is Mode.RENORM
+    same = TrainConfig(norm=Norm.RENORM, sampling=Sampling.BY_CLASS, convention=Convention.KERAS)
+    assert cfg == same and hash(cfg) == hash(same)
+    assert cfg.norm == "renorm" and f"{cfg.sampling}" == "by_class"  # URLs and CSVs unchanged
+    assert TrainConfig().train_mode is Mode.TRAIN
