@@ -1,42 +1,17 @@
-"""One glossary for the lecture notation and one registry of labels per kind of thing.
-
-Formulas, docstrings and axis titles all take their symbols from :data:`GLOSSARY`, so they
-always agree. The EMA coefficient is written ``β_EMA`` on screen so that it is never confused
-with the BN shift ``β``.
+"""One registry of labels per kind of thing, the glossary of terms, and the lecture's equations.
 
 Everything a page, a figure or a CSV header names — data sets, optimisers, activations,
 running estimators, networks compared, normalisation modes — takes its label from the
 registries below (:class:`Term`: a label, a short form for tight places, and one line of
-meaning), so the same thing is named the same everywhere.
+meaning), so the same thing is named the same everywhere. :data:`TERMS` explains the words a
+student may not know (every page's glossary). The EMA coefficient is written ``β_EMA`` on
+screen so that it is never confused with the BN shift ``β``.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-
-class Symbol(NamedTuple):
-    latex: str
-    label: str  # plain-text (Unicode) label for axes and legends
-    meaning: str
-
-
-GLOSSARY: dict[str, Symbol] = {
-    "z": Symbol(r"z^{[l]}", "z", "pre-activation of layer l, before BN (no bias b^[l])"),
-    "mu": Symbol(r"\mu_B", "μ_B", "mini-batch mean of z"),
-    "sigma2": Symbol(r"\sigma^2_B", "σ²_B", "mini-batch variance of z (biased, 1/m)"),
-    "eps": Symbol(r"\varepsilon", "ε", "small constant for numerical safety"),
-    "z_norm": Symbol(r"z_{\text{norm}}", "z_norm", "z normalised to mean 0, variance 1"),
-    "z_tilde": Symbol(r"\tilde z", "z̃", "BN output γ·z_norm + β"),
-    "gamma": Symbol(r"\gamma^{[l]}", "γ", "learned scale"),
-    "beta": Symbol(r"\beta^{[l]}", "β (BN shift)", "learned shift; replaces the bias b^[l]"),
-    "ema_beta": Symbol(r"\beta_{\text{EMA}}", "β_EMA",
-                       "EMA coefficient in v_t = β·v_{t−1} + (1−β)·θ_t"),
-    "running_mean": Symbol(r"\hat\mu", "running μ", "running (EMA) estimate of the mean"),
-    "running_var": Symbol(r"\hat\sigma^2", "running σ²", "running (EMA) estimate of the variance"),
-    "pop_mean": Symbol(r"\mu_{\text{pop}}", "population μ", "mean over the whole training set"),
-    "pop_var": Symbol(r"\sigma^2_{\text{pop}}", "population σ²", "variance over the training set"),
-}
 
 class Term(NamedTuple):
     label: str  # the name on screen: control options, legends, CSV values

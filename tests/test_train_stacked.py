@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 
 from bnsim import data, evaluation, network, stacked_runs
-from bnsim import train as trainer
 from bnsim.network import NetConfig
-from bnsim.train import TrainConfig, train
+from bnsim.train import TrainConfig, train, train_stacked
 from tests import helpers
 
 
@@ -31,7 +30,7 @@ def test_stacked_runs_equal_sequential_train(moons, net, opt, noise):
     X, y, Xt, yt = moons
     cfg = TrainConfig(steps=120, batch_size=16, optimizer=opt, lr=0.05, convention="keras")
     seeds = [0, 7, 3]
-    st = trainer.train_stacked(net, X, y, Xt, yt, cfg, seeds, noise)
+    st = train_stacked(net, X, y, Xt, yt, cfg, seeds, noise)
     for r, s in enumerate(seeds):
         tr = train(net, X, y, Xt, yt, replace(cfg, seed=s, bn_noise=noise[r] if noise else 0))
         np.testing.assert_allclose(st.loss[r], tr.loss, rtol=1e-12, atol=1e-14)
@@ -55,7 +54,7 @@ def test_stacked_per_run_labels_and_class_batches():
     Y = np.stack([s.y_train for s in d])
     net = NetConfig(hidden=(8, 8))
     cfg = TrainConfig(steps=60, batch_size=8, sampling="by_class")
-    st = trainer.train_stacked(net, d[0].X_train, Y, cfg=cfg, seeds=[4, 4, 4])
+    st = train_stacked(net, d[0].X_train, Y, cfg=cfg, seeds=[4, 4, 4])
     for r in range(3):
         tr = train(net, d[0].X_train, Y[r], cfg=replace(cfg, seed=4))
         np.testing.assert_allclose(st.loss[r], tr.loss, rtol=1e-12)
@@ -67,7 +66,7 @@ def test_stacked_divergence_matches_train(moons):
     net = NetConfig(hidden=(16,), bn=(False,))
     cfg = TrainConfig(steps=100, optimizer="gd", lr=10.0, batch_size=32)
     Xbig = X * np.array([1e3, 1.0])
-    st = trainer.train_stacked(net, Xbig, y, cfg=cfg, seeds=[0, 1])
+    st = train_stacked(net, Xbig, y, cfg=cfg, seeds=[0, 1])
     for r, s in enumerate((0, 1)):
         tr = train(net, Xbig, y, cfg=replace(cfg, seed=s))
         assert tr.diverged and st.diverged_at[r] == tr.diverged_at
@@ -123,7 +122,7 @@ def test_stacked_batch_renorm_equals_sequential_train(moons, sampling):
     net = NetConfig(hidden=(8, 6), bn=(True, True))
     cfg = TrainConfig(steps=80, batch_size=8, norm="renorm", r_max=1.5, d_max=0.5,
                       sampling=sampling)
-    st = trainer.train_stacked(net, X, y, Xt, yt, cfg, seeds=[2, 5])
+    st = train_stacked(net, X, y, Xt, yt, cfg, seeds=[2, 5])
     for r, s in enumerate((2, 5)):
         tr = train(net, X, y, Xt, yt, replace(cfg, seed=s))
         np.testing.assert_allclose(st.loss[r], tr.loss, rtol=1e-12, atol=1e-14)
@@ -135,11 +134,11 @@ def test_stacked_batch_renorm_equals_sequential_train(moons, sampling):
 def test_stacked_rejects_bad_input(moons):
     X, y, _, _ = moons
     with pytest.raises(ValueError, match="one value per run"):
-        trainer.train_stacked(NetConfig(), X, y, seeds=[0, 1], bn_noise=[0.1])
+        train_stacked(NetConfig(), X, y, seeds=[0, 1], bn_noise=[0.1])
     with pytest.raises(ValueError, match="noisy BN needs"):
-        trainer.train_stacked(NetConfig(bn=(False, False)), X, y, seeds=[0], bn_noise=[0.2])
+        train_stacked(NetConfig(bn=(False, False)), X, y, seeds=[0], bn_noise=[0.2])
     with pytest.raises(ValueError, match="bn_noise"):
-        trainer.train_stacked(NetConfig(), X, y, seeds=[0], bn_noise=[-1.0])
+        train_stacked(NetConfig(), X, y, seeds=[0], bn_noise=[-1.0])
 
 
 def test_noise_injection_changes_training_and_is_seeded(moons):
@@ -162,13 +161,13 @@ def test_stacked_runs_with_their_own_learning_rates_equal_separate_runs(moons, o
     net = NetConfig(hidden=(8, 6), bn=(True, False), activation="tanh")
     cfg = TrainConfig(steps=60, batch_size=16, optimizer=opt)
     lrs = [0.003, 0.1, 0.3]
-    st = trainer.train_stacked(net, X, y, Xt, yt, cfg, seeds=[1, 1, 2], lrs=lrs)
+    st = train_stacked(net, X, y, Xt, yt, cfg, seeds=[1, 1, 2], lrs=lrs)
     for r, (s, a) in enumerate(zip([1, 1, 2], lrs, strict=True)):
         tr = train(net, X, y, Xt, yt, replace(cfg, seed=s, lr=a))
         np.testing.assert_allclose(st.loss[r], tr.loss, rtol=1e-12, atol=1e-14)
         for k, v in tr.params.items():
             np.testing.assert_allclose(st.params[r][k], v, rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match="one value per run"):
-        trainer.train_stacked(net, X, y, cfg=cfg, seeds=[0, 1], lrs=[0.1])
+        train_stacked(net, X, y, cfg=cfg, seeds=[0, 1], lrs=[0.1])
     with pytest.raises(ValueError, match="lr"):
-        trainer.train_stacked(net, X, y, cfg=cfg, seeds=[0], lrs=[-1.0])
+        train_stacked(net, X, y, cfg=cfg, seeds=[0], lrs=[-1.0])
