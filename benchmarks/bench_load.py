@@ -55,7 +55,7 @@ class Workload:
 
 WORKLOADS = {
     "trivial": Workload("tests/apps/trivial_app.py", "", "", "x", tuple(range(0, 101, 5))),
-    "running_stats": Workload("app.py", "Running_statistics", "", "beta",
+    "running_stats": Workload("app.py", "Running_statistics", "", "ema_beta",
                               tuple(round(0.5 + 0.025 * i, 3) for i in range(20))),
     "covariate_shift": Workload("app.py", "Covariate_shift", "", "shift",
                                 tuple(0.25 * i for i in range(21))),

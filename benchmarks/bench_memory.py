@@ -109,7 +109,7 @@ async def views(url: str, pid: int, n: int, sessions: int, deadline: float
             async def move(s: Session, mine: list[float]) -> int:
                 bad = 0
                 for v in mine:
-                    bad += len((await s.set_widget("beta", v)).exceptions)
+                    bad += len((await s.set_widget("ema_beta", v)).exceptions)
                 return bad
 
             errors += sum(await asyncio.gather(*(move(s, chunk[i::sessions])

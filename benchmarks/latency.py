@@ -3,9 +3,10 @@
 Run from the repository root (needs Debian's ``chromium`` on PATH)::
 
     python benchmarks/latency.py                     # the floor page (benchmarks/floor_page.py)
-    python benchmarks/latency.py --page pages/3_Running_statistics.py --slider "β (EMA)"
+    python benchmarks/latency.py --page pages/3_Running_statistics.py \\
+        --slider "β_EMA (EMA coefficient)"
     python benchmarks/latency.py --page pages/4_Train_vs_test.py \\
-        --slider "Batch size" --slider "Momentum" --plot 1 --presses 20
+        --slider "Test batch size k" --slider "Class mix of a test batch (% class 1)" --plot 0
 
 ``--page`` is run as the main script of its own ``streamlit run`` server; ``--slider``
 is the label exactly as passed to ``st.slider`` (repeat it to measure several sliders);
@@ -22,7 +23,7 @@ From your own benchmark script in ``benchmarks/``::
     from latency import measure_slider, open_page, summary
 
     with open_page("pages/3_Running_statistics.py") as (page, url):
-        print(summary(measure_slider(page, url, "β (EMA)", presses=12)))
+        print(summary(measure_slider(page, url, "β_EMA (EMA coefficient)", presses=12)))
 """
 
 from __future__ import annotations

@@ -7,18 +7,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import bnsim.ui.covariate_shift
-import bnsim.ui.inside_layer
-import bnsim.ui.running_stats
-import bnsim.ui.testtime
 from bnsim.figures.style import tex
 from bnsim.ui import controls as ui
+from bnsim.ui.home import FORUM, STEMS, lesson
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
-PAGES = {"Inside_a_BN_layer": (bnsim.ui.inside_layer, "CONTROLS", "tab"),
-         "Covariate_shift": (bnsim.ui.covariate_shift, "ALL", "tab"),
-         "Running_statistics": (bnsim.ui.running_stats, "CONTROLS", "panel"),
-         "Train_vs_test": (bnsim.ui.testtime, "CONTROLS", "tab")}
+PAGES = {"Inside_a_BN_layer": "inside_layer", "Covariate_shift": "covariate_shift",
+         "Running_statistics": "running_stats", "Train_vs_test": "testtime"}
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +33,9 @@ def test_landing_page_runs_without_exception(at):
 
 def test_landing_page_lists_all_lessons(at):
     texts = [m.value for m in at.markdown] + [link.label for link in at.get("page_link")]
-    for lesson in ("Inside a BN layer", "Running statistics", "Train vs test",
+    for title in ("Inside a BN layer", "Running statistics", "Train vs test",
                    "Covariate shift"):
-        assert any(f"**{lesson}**" in text for text in texts), lesson
+        assert any(f"**{title}**" in text for text in texts), title
 
 
 def test_one_card_per_lecture_and_the_forum(at):
@@ -54,9 +49,11 @@ def test_one_card_per_lecture_and_the_forum(at):
 
 def test_every_preset_has_a_deep_link_whose_values_the_page_accepts(at):
     links = _links(at)
-    for path, (module, attr, tab_key) in PAGES.items():
-        controls = {c.key: c for c in getattr(module, attr)}
-        for name, preset in module.PRESETS.items():
+    assert sorted(PAGES.values()) == sorted(STEMS)
+    for path, stem in PAGES.items():
+        declared = lesson(stem)
+        controls, tab_key = {c.key: c for c in declared.all_controls}, declared.tab_key
+        for name, preset in declared.all_presets.items():
             url = next(u for label, u in links if label == tex(name))  # typeset symbols
             target, _, query = url.partition("?")
             assert target == path
@@ -70,8 +67,6 @@ def test_every_preset_has_a_deep_link_whose_values_the_page_accepts(at):
 
 
 def test_forum_questions_link_to_presets(at):
-    from app import FORUM  # noqa: PLC0415 - importing app.py runs it; only after AppTest
-
     labels = [label for label, _ in _links(at)]
     for question, _, _ in FORUM:
         assert tex(question) in labels

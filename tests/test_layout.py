@@ -109,9 +109,10 @@ def test_a_concept_offered_on_several_pages_is_one_declaration_narrowed():
 
 def test_no_module_outside_tests_looks_like_a_test():
     stray = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py")
-             if ".venv" not in p.parts and p.parts[len(ROOT.parts)] != "tests"
+             if ".venv" not in p.parts and p.parts[len(ROOT.parts)] not in ("tests", "pages")
              and (p.name.startswith("test_") or p.stem.endswith("_test"))]
-    assert not stray, stray
+    pages = [p.name for p in (ROOT / "pages").glob("*.py") if p.name.startswith("test_")]
+    assert not stray and not pages, (stray, pages)  # a page's name is its URL path
 
 
 def test_pytest_from_the_root_collects_exactly_the_tests_folder():

@@ -88,7 +88,7 @@ def test_sessions_spread_over_all_replicas(cluster):
             open_ws = {name: int(row["scur"]) for name, row in cluster.stats().items()}
             # every viewer can still move a control on its own replica
             for s in sessions:
-                r = await s.set_widget("beta", 0.8)
+                r = await s.set_widget("ema_beta", 0.8)
                 assert r.finished and not r.exceptions
         finally:
             await close_all(sessions)
@@ -148,9 +148,9 @@ def test_killed_replica_viewers_reconnect_and_keep_their_view(cluster):
             values = {}
             for i, s in enumerate(sessions):  # each viewer its own β_EMA, in its URL
                 values[id(s)] = round(0.5 + 0.05 * i, 3)
-                r = await s.set_widget("beta", values[id(s)])
+                r = await s.set_widget("ema_beta", values[id(s)])
                 assert r.finished and not r.exceptions
-                assert f"beta={values[id(s)]}" in s.query_string
+                assert f"ema_beta={values[id(s)]}" in s.query_string
             victim = sessions[0].jar["SERVERID"]
             hit = [s for s in sessions if s.jar["SERVERID"] == victim]
             spared = [s for s in sessions if s.jar["SERVERID"] != victim]
@@ -168,7 +168,7 @@ def test_killed_replica_viewers_reconnect_and_keep_their_view(cluster):
             for s in hit:
                 r = await s.reconnect()  # through the balancer, old cookie, no widget state
                 restored.append((r.finished, r.exceptions, s.jar["SERVERID"],
-                                 s.session_id != old_ids[id(s)], s.shown("beta"),
+                                 s.session_id != old_ids[id(s)], s.shown("ema_beta"),
                                  values[id(s)]))
             seconds = time.perf_counter() - t0
             # (redispatch moved them before the health checks noticed; they do within ~2 s)

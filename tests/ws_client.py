@@ -10,7 +10,7 @@ moves. Loopback only; every wait is bounded.
 
     async with Session(url, "Running_statistics") as s:
         first = await s.rerun()                      # the page's first run
-        res = await s.set_widget("beta", 0.5)        # move the slider bound to ?beta=
+        res = await s.set_widget("ema_beta", 0.5)    # move the slider bound to ?ema_beta=
         res.seconds, res.exceptions, s.query_string
 
 Behind a load balancer with cookie affinity (``deploy/cluster.py``) a viewer first loads the

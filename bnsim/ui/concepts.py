@@ -63,9 +63,12 @@ LAYER = Control(key="layer", label="Layer l", default=2, group="View", kind="sli
                 max=4, step=1, help="Hidden layer to watch (clipped to the network's depth).")
 UNIT = Control(key="unit", label="Unit j", default=1, group="View", kind="slider", min=1,
                max=64, step=1, help="Unit j = 1 … n^[l] of that layer (clipped to its width).")
+STEP = Control(key="step", label="Training step", default=5000, group="View", kind="slider",
+               min=1, max=5000, step=1,
+               help="The training step to look at (the nearest recorded step is shown).")
 LOGX = Control(key="logx", label="Log step axis", default=True, group="View", kind="toggle",
                help="Logarithmic step axis: spreads out the first steps, where most changes "
                     "happen.")
 
 ALL = (DATASET, NOISE, DEPTH, WIDTH, ACTIVATION, OPTIMIZER, LR, BATCH, STEPS, SEED, EMA_BETA,
-       GAMMA, BN_BETA, LAYER, UNIT, LOGX)
+       GAMMA, BN_BETA, LAYER, UNIT, STEP, LOGX)

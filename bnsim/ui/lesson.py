@@ -14,7 +14,8 @@ and the controls, then runs **only the open tab's view**, inside that tab: a tab
 open costs nothing. Nothing refers to a tab by its position, so a tab can be added, removed or
 moved by editing the ``tabs`` tuple alone.
 
-A tab's own controls sit in the sidebar while it is open; the other tabs' controls are drawn
+A tab's own controls sit in the sidebar while it is open (several tabs may offer the same
+control: one declaration, one value); the other tabs' controls are drawn
 folded away ("Settings of the other tabs"), so every control exists in every run and a preset
 that sets another tab's values writes them all into the address bar. A tab's controls keep
 their values while another tab is open.
@@ -63,14 +64,17 @@ class Lesson:
         titles = [t.title for t in self.tabs]
         if len(set(titles)) != len(titles):
             raise ValueError(f"{self.title}: two tabs share a title: {titles}.")
-        keys = [c.key for c in self.all_controls]
-        if len(set(keys)) != len(keys):
-            raise ValueError(f"{self.title}: a control key is declared twice: {keys}.")
+        declared: dict[str, Control] = {}
+        for c in self.controls + tuple(c for t in self.tabs for c in t.controls):
+            if declared.setdefault(c.key, c) != c:
+                raise ValueError(f"{self.title}: two different controls use the key {c.key!r}.")
 
     @property
     def all_controls(self) -> tuple[Control, ...]:
-        """The shared controls, then every tab's own, in tab order."""
-        return self.controls + tuple(c for t in self.tabs for c in t.controls)
+        """The shared controls, then every tab's own, in tab order, each key once (several
+        tabs may offer one control — the same declaration — which then has one value)."""
+        every = self.controls + tuple(c for t in self.tabs for c in t.controls)
+        return tuple({c.key: c for c in every}.values())
 
     @property
     def all_presets(self) -> dict[str, Preset]:
@@ -113,8 +117,11 @@ def values(lesson: Lesson, open_tab: Tab) -> dict[str, Any]:
     away. Returns {key: value} (option keys) of every control of the lesson."""
     shown = lesson.controls + open_tab.controls
     saved = _restore_saved(lesson, shown)
+    others = [c for c in lesson.all_controls if c not in shown]
+    if notes := controls.url_problems(others):  # a link's bad value for a folded control
+        st.session_state[controls.NOTES] = list(dict.fromkeys(
+            [*st.session_state.get(controls.NOTES, []), *notes]))
     v = controls.render(shown)
-    others = [c for c in lesson.all_controls if c.key not in v]
     if others:
         with st.sidebar.expander("Settings of the other tabs", icon=":material/tune:"):
             saved.update(controls.render(others, where=st, notes_box=False))

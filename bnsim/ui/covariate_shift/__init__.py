@@ -7,12 +7,10 @@ on four toy examples, one tab each (found by name: one module per tab, the same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
-from bnsim.ui.controls import Control
 from bnsim.ui.covariate_shift import black_cats, mini_batch_noise, moving_inputs, noisy_bn
 from bnsim.ui.covariate_shift.common import SHARED
 from bnsim.ui.lesson import Lesson
@@ -37,28 +35,7 @@ def about(_: dict[str, Any]) -> None:
         st.markdown(ABOUT)
 
 
-@dataclass(frozen=True, kw_only=True)
-class SharedTabControlsLesson(Lesson):
-    """A :class:`Lesson` in which several tabs may declare the same control (one declaration:
-    the data set and noise of the last three tabs, which the first tab does not use). It is
-    one control: drawn with whichever of those tabs is open, folded away otherwise, and one
-    value across them. Transitional, until :class:`bnsim.ui.lesson.Lesson` allows it."""
-
-    def __post_init__(self):
-        declared: dict[str, Control] = {}
-        for c in self.controls + tuple(c for t in self.tabs for c in t.controls):
-            if declared.setdefault(c.key, c) != c:
-                raise ValueError(f"{self.title}: two different controls use the key {c.key!r}.")
-        super().__post_init__()
-
-    @property
-    def all_controls(self) -> tuple[Control, ...]:
-        """The shared controls, then every tab's own, in tab order (each key once)."""
-        every = self.controls + tuple(c for t in self.tabs for c in t.controls)
-        return tuple({c.key: c for c in every}.values())
-
-
-LESSON = SharedTabControlsLesson(
+LESSON = Lesson(
     title="Covariate shift", intro=INTRO, controls=SHARED,
     tabs=(black_cats.TAB, moving_inputs.TAB, mini_batch_noise.TAB, noisy_bn.TAB),
     tab_key="tab", footer=about, glossary=GLOSSARY_TERMS)

@@ -32,9 +32,8 @@ LAYER = concepts.LAYER.narrow(help="Hidden layer to look inside (clipped to the 
                                    "layers).")
 UNIT = concepts.UNIT.narrow(max=16, help="Unit of that layer, numbered from 1 (clipped to the "
                                          "width).")
-STEP = Control(key="step", label="Training step", default=5000, group="View", kind="slider",
-               min=1, max=5000, step=1, help="The mini-batch of this step (the latest recorded "
-               "step at or before it; clipped to the steps trained).")
+STEP = concepts.STEP.narrow(help="The mini-batch of this step (the latest recorded step at or "
+                                 "before it; clipped to the steps trained).")
 CONTROLS = (
     concepts.DATASET.narrow(help="Toy 2-D data set (400 training, 400 test examples)."),
     concepts.NOISE.narrow(max=0.5, default=0.15, help="Gaussian noise added to the inputs.",

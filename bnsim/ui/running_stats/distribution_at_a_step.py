@@ -14,8 +14,7 @@ from bnsim.lessons.running_stats.distribution_at_a_step import (
     distribution_at,
     z_range,
 )
-from bnsim.ui import page
-from bnsim.ui.controls import Control
+from bnsim.ui import concepts, page
 from bnsim.ui.lesson import Tab
 from bnsim.ui.live import live_chart
 from bnsim.ui.running_stats.common import Run, View, prepare
@@ -23,11 +22,8 @@ from bnsim.verdict import num
 
 TITLE = "Distribution at a step"
 DISTRIBUTION_HEIGHT = 480  # the legend takes three rows; the histogram keeps ≥ 250 px
-STEP = Control(key="step", label="Step for the histogram", default=10, group="View",
-               kind="slider",
-               help="Training step of the distribution view (the nearest step with stored "
-                    "weights is shown).",
-               min=1, max=5000, step=1)
+STEP = concepts.STEP.narrow(default=10, help="Training step of the distribution view (the "
+                            "nearest step with stored weights is shown).")
 
 
 def distribution_of(run: Run, layer: int, unit: int, step: int) -> Distribution:

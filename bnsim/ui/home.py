@@ -1,0 +1,144 @@
+"""The landing page ("Home"): a map of the lectures with deep links to their moments, the
+forum's questions, how to present, the glossary.
+
+The deep links are built from each lesson's declared presets (``bnsim.ui.<stem>.LESSON``), so
+a link always opens exactly what the preset button does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import urllib.parse
+
+import streamlit as st
+
+from bnsim.figures.style import tex
+from bnsim.notation import BN_EQUATIONS
+from bnsim.ui import page
+from bnsim.ui.controls import Control
+from bnsim.ui.lesson import Lesson
+
+STEMS = ("inside_layer", "covariate_shift", "running_stats", "testtime")  # as page.PAGES[1:]
+
+LECTURES = (  # (lecture, [(stem, what the page shows, tab by tab)])
+    ("Fitting batch norm into a neural network", [
+        ("inside_layer",
+         "**One mini-batch**: z = W·a → μ_B → z − μ_B → σ²_B → z_norm → z̃ → a, one row per "
+         "operation, with shapes (n^[l], m) and the numbers; b^[l] cancelled. "
+         "**γ and β**: γ, β undo BN; sigmoid's linear middle. **Learning γ, β**: GD, "
+         "momentum, RMSprop, Adam side by side. **With vs without BN**: a learning-rate "
+         "sweep — the largest α that still trains and the speed-up."),
+    ]),
+    ("Why does batch norm work?", [
+        ("covariate_shift",
+         "**Black cats → coloured cats**: input shift, BN and AdaBN. **A deep layer's moving "
+         "inputs**: internal covariate shift, drift D. **Mini-batch noise**: the slight "
+         "regularisation and how it shrinks with m. **Noisy BN**: does pinning the inputs "
+         "matter?"),
+    ]),
+    ("Batch norm at test time", [
+        ("running_stats",
+         "μ_B and σ²_B of every mini-batch and their running estimates; **Error vs "
+         "population**, **Step by step** (the EMA forming), **Distribution at a step**, "
+         "**PyTorch & Keras** (β_EMA as momentum), **Formulas**."),
+        ("testtime",
+         "**Boundaries**, **Test batch size** (k = 1 collapses), **Same point, new "
+         "neighbours**, **Skewed test batches**, **Running estimate**, **Batch Renorm**, "
+         "**Running averages in training**."),
+    ]),
+)
+FORUM = (  # the forum's questions -> (stem, preset that answers it)
+    ("Why does the layer before BN need no bias b^[l]?", "inside_layer", "b^[l] is cancelled"),
+    ("If BN forces mean 0 and variance 1, doesn't it limit the network?", "inside_layer",
+     "γ, β undo BN"),
+    ("Does BN really let me use a larger learning rate?", "inside_layer",
+     "BN rescues a deep sigmoid net at α = 0.3"),
+    ("What happens with a test batch of a single example?", "testtime", "A test batch of one"),
+    ("Why not use the running averages during training too?", "testtime",
+     "Tiny training batches: plain BN vs Batch Renorm"),
+    ("Is β_EMA the same as PyTorch's momentum?", "running_stats",
+     "β_EMA = 0.999: a very slow estimate"),
+)
+PRESENTING = (
+    "- **Wide layout and readable fonts** are set on every page; on a projector zoom the "
+    "browser to 110–125 % (Ctrl/⌘ +) and collapse the sidebar (‹‹) when it is not needed.\n"
+    "- **Theme**: ⋮ menu → Settings → light or dark; the colours stay the same concepts "
+    "(orange: a mini-batch statistic, blue: with BN / running estimate, vermillion: "
+    "without BN, green dashed: population).\n"
+    "- **Prepared links**: every control and the open tab are in the address bar, so the URL "
+    "is the view. The links below open each lecture moment in a new tab; copy them into your "
+    "slides. The first view of a new setting trains once (a second or two), then it is cached."
+)
+
+
+def lesson(stem: str) -> Lesson:
+    """The declared lesson ``stem`` (its title, controls, tabs and presets)."""
+    return importlib.import_module(f"bnsim.ui.{stem}").LESSON
+
+
+def _script(stem: str) -> str:
+    return page.PAGES[1 + STEMS.index(stem)][0]
+
+
+def preset_link(stem: str, name: str) -> str:
+    """The relative URL that opens lesson ``stem`` at its preset ``name`` (controls and tab as
+    query parameters, values as the widgets show them)."""
+    declared = lesson(stem)
+    controls = {c.key: c for c in declared.all_controls}
+    preset = declared.all_presets[name]
+    query = [(key, value) for key, raw in preset.values.items()
+             for value in _url_values(controls[key], raw)]
+    if preset.tab is not None:
+        query.append((declared.tab_key, preset.tab))
+    path = page.url_path(_script(stem))
+    return path + ("?" + urllib.parse.urlencode(query) if query else "")
+
+
+def _url_values(control: Control, raw) -> list[str]:
+    shown = control.to_widget(raw)
+    if isinstance(shown, list):
+        return [str(v) for v in shown]
+    if isinstance(shown, bool):
+        return ["true" if shown else "false"]
+    return [str(shown)]
+
+
+def _md_link(label: str, url: str) -> str:
+    """A Markdown link whose text shows the lecture's symbols typeset."""
+    return f"[{tex(label)}]({url})"
+
+
+def home() -> None:
+    """The landing page: a map of the lectures with deep links, how to present, the glossary."""
+    st.set_page_config(layout="wide", page_title="bnsim — Batch Normalization simulator")
+    page.style()
+    page.navigation()
+    st.title("bnsim — Batch Normalization, simulated")
+    st.markdown(
+        "Batch Normalization sits inside a layer, between the linear step and the activation: "
+        "the pre-activations $z^{[l]}$ of a mini-batch are normalized to $z_\\text{norm}$ "
+        "(mean 0, variance 1), then rescaled and shifted to "
+        "$\\tilde z = \\gamma\\, z_\\text{norm} + \\beta$ before the activation "
+        "$g(\\tilde z)$. Each card below is one lecture: the pages that show it, what each "
+        "tab shows, and links that open its lecture moments."
+    )
+    st.latex(r"\qquad ".join(BN_EQUATIONS))
+    st.header("Lecture map")
+    columns = st.columns(len(LECTURES) + 1)
+    for column, (lecture, lessons) in zip(columns, LECTURES, strict=False):
+        with column.container(border=True):
+            st.subheader(lecture)
+            for stem, what in lessons:
+                st.page_link(_script(stem), label=f"**{lesson(stem).title}**",
+                             icon=":material/school:")
+                st.markdown(tex(what))
+                st.markdown("\n".join(f"- {_md_link(name, preset_link(stem, name))}"
+                                      for name in lesson(stem).all_presets))
+    with columns[-1].container(border=True):
+        st.subheader("The forum's questions")
+        st.markdown("\n".join(
+            f"- {_md_link(question, preset_link(stem, name))} — *{lesson(stem).title}*"
+            for question, stem, name in FORUM))
+    st.header("How to present")
+    st.markdown(PRESENTING)
+    page.glossary()
