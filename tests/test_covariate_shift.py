@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bnsim import data, network
+from bnsim import data, network, smoothing
 from bnsim.lessons.covariate_shift import (
     black_cats,
     common,
@@ -327,11 +327,16 @@ def test_noisy_means_verdict_and_tables():
                                    "bn_seed4", "noisy_bn_seed3", "noisy_bn_seed4"]
     assert list(table["noisy_bn_seed4"]) == [3.0] * 4
 
+
+def test_the_loss_curves_use_the_one_smoothing():
+    assert noisy_bn.smoothed is smoothing.smoothed
+
+
 def test_smooth():
     x = np.array([1.0, 2.0, 3.0, 4.0, np.nan])
-    np.testing.assert_allclose(noisy_bn.smooth(x, 2)[:4], [1.0, 1.5, 2.5, 3.5])
-    assert np.isnan(noisy_bn.smooth(x, 2)[4])
-    np.testing.assert_array_equal(noisy_bn.smooth(x[:4], 1), x[:4])
+    np.testing.assert_allclose(noisy_bn.smoothed(x, 2)[:4], [1.0, 1.5, 2.5, 3.5])
+    assert np.isnan(noisy_bn.smoothed(x, 2)[4])
+    np.testing.assert_array_equal(noisy_bn.smoothed(x[:4], 1), x[:4])
 
 
 def test_core_modules_import_neither_streamlit_nor_plotly():

@@ -80,7 +80,8 @@ def test_sweep_figures_draw_the_sweeps_numbers():
     steps = sweep_figures.sweep_steps(sw, 1.0)
     np.testing.assert_allclose(arr(steps.data[1].y), sw.steps_to_target(True))
     loss = sweep_figures.sweep_loss(sw, 1.0)
-    np.testing.assert_allclose(arr(loss.data[0].y), sweeps.smoothed(sw.runs[1.0, False].loss)[0])
+    np.testing.assert_allclose(arr(loss.data[0].y),
+                               sweeps.smoothed(sw.runs[1.0, False].loss, sweeps.SMOOTH)[0])
     assert loss.data[0].line.color == style.COLORS["without_bn"]
 
 

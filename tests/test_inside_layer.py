@@ -136,7 +136,7 @@ def test_smoothing_and_steps_to_target():
     s = sweeps.smoothed(loss, window=10)
     assert s[0, 0] == 1.0 and s[0, 9] == 1.0 and s[0, -1] == pytest.approx(0.1)
     assert s[0, 14] == pytest.approx(0.55)
-    s = sweeps.smoothed(loss)
+    s = sweeps.smoothed(loss, sweeps.SMOOTH)
     assert sweeps.steps_to(loss) == np.flatnonzero(s[0] <= sweeps.TARGET_LOSS)[0] + 1
     assert np.isnan(sweeps.steps_to(np.ones((2, 50))))
 

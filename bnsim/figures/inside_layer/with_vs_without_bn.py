@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from bnsim import notation
 from bnsim.figures import style
 from bnsim.lessons.inside_layer import with_vs_without_bn as sweeps
+from bnsim.smoothing import smoothed
 
 # room for a two-line legend above both sweep charts, so that their plot areas line up
 SWEEP_MARGIN = dict(l=60, r=20, t=80, b=50)
@@ -100,7 +101,7 @@ def sweep_loss(sw: sweeps.Sweep, lr: float, height: int = 380) -> go.Figure:
     data = []
     for bn, key in MODELS:
         name = notation.MODELS[key].label
-        loss = sweeps.smoothed(sw.runs[lr, bn].loss)
+        loss = smoothed(sw.runs[lr, bn].loss, sweeps.SMOOTH)
         steps = np.arange(1, loss.shape[1] + 1)
         for k, row in enumerate(loss):
             data.append(go.Scatter(x=steps, y=row, mode="lines", name=name, legendgroup=key,

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bnsim.lessons.covariate_shift.common import drift, margin, networks
+from bnsim.smoothing import smoothed
 from bnsim.train import StackedTrace, TrainConfig, train_stacked
 from bnsim.verdict import Outcome, Verdict, num, pct, runs
 
@@ -65,19 +66,6 @@ def noisy_comparison(X, y, X_test, y_test, hidden: tuple[int, ...], activation: 
     return NoisyComparison(seeds, float(noise), plain, bn)
 
 
-def smooth(x, window: int) -> np.ndarray:
-    """Trailing moving average over the last ``window`` values along the last axis (shorter
-    at the start; NaN stays NaN)."""
-    x = np.asarray(x, dtype=float)
-    window = max(int(window), 1)
-    c = np.cumsum(np.nan_to_num(x), axis=-1)
-    out = c.copy()
-    out[..., window:] = c[..., window:] - c[..., :-window]
-    counts = np.minimum(np.arange(1, x.shape[-1] + 1), window)
-    out = out / counts
-    return np.where(np.isnan(x), np.nan, out)
-
-
 def noisy_summary(cmp: NoisyComparison, layer: int, tail: float = 0.1) -> pd.DataFrame:
     """One row per variant and seed: final eval-mode test and training accuracy, mean
     mini-batch loss over the last ``tail`` of the steps, whether it diverged, and the
@@ -107,7 +95,7 @@ def loss_curves(cmp: NoisyComparison, window: int) -> dict:
     out = {}
     for v in VARIANTS:
         tr, idx = cmp.runs(v)
-        out[v] = smooth(tr.loss[idx], window)
+        out[v] = smoothed(tr.loss[idx], window)
     return out
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from bnsim import data
 from bnsim.network import NetConfig
+from bnsim.smoothing import smoothed
 from bnsim.train import TrainConfig, train_stacked
 from bnsim.verdict import Outcome, Verdict, compare, num, pct, runs
 
@@ -51,22 +52,11 @@ class SweepRun(NamedTuple):
     diverged: np.ndarray  # (k,) bool
 
 
-def smoothed(loss: np.ndarray, window: int = SMOOTH) -> np.ndarray:
-    """Trailing moving average over the last axis (shorter windows at the start; from a
-    NaN on, not finite)."""
-    loss = np.asarray(loss, dtype=float)
-    c = np.cumsum(np.nan_to_num(loss, nan=np.inf), axis=-1)
-    n = np.arange(1, loss.shape[-1] + 1)
-    lagged = np.concatenate([np.zeros(loss.shape[:-1] + (window,)), c[..., :-window]], axis=-1)
-    with np.errstate(invalid="ignore"):
-        return (c - lagged[..., :loss.shape[-1]]) / np.minimum(n, window)
-
-
 def steps_to(loss: np.ndarray, target: float = TARGET_LOSS) -> float:
     """First step (1-based) at which the smoothed mean loss over seeds is ≤ ``target``; NaN
     if never."""
     s = smoothed(np.nanmean(np.atleast_2d(loss), axis=0) if np.isfinite(loss).any()
-                 else np.full(np.shape(loss)[-1], np.nan))
+                 else np.full(np.shape(loss)[-1], np.nan), SMOOTH)
     hit = np.flatnonzero(np.isfinite(s) & (s <= target))
     return float(hit[0] + 1) if len(hit) else float("nan")
 

@@ -21,6 +21,7 @@ from bnsim import network, notation
 from bnsim.modes import Mode, Norm
 from bnsim.network import NetConfig
 from bnsim.sampling import epochs
+from bnsim.smoothing import smoothed
 from bnsim.verdict import Outcome, Verdict, compare
 
 MAX_ROWS = 2048  # examples per block of a batch-mode pass (a block's arrays stay in cache)
@@ -259,12 +260,10 @@ def norm_curves(traces: dict, window: int = 50) -> pd.DataFrame:
     for name, tr in traces.items():
         if not len(tr.eval_steps):
             continue
-        c = np.cumsum(np.r_[0.0, tr.acc])
         t = tr.eval_steps
-        lo = np.maximum(t - window, 0)
         parts.append(pd.DataFrame({"variant": name, "step": t,
                                    "eval_test_acc": tr.test_acc,
-                                   "train_mode_acc": (c[t] - c[lo]) / (t - lo)}))
+                                   "train_mode_acc": smoothed(tr.acc, window)[t - 1]}))
     cols = ["variant", "step", "eval_test_acc", "train_mode_acc"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
