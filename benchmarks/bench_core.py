@@ -2,7 +2,8 @@
 and loop written in PyTorch (CPU, float64, one thread), side by side in one run.
 
 Scenario (the default of the pages): 2 inputs → 16 → 16 → 2 classes, BN on both hidden layers,
-ReLU, Adam, batch 32, 1,000 steps, moons with 400 training examples, with recording.
+ReLU, Adam, batch 32, 1,000 steps, moons with 400 training examples, with recording. Also the
+stacked trainer the lessons use: 8 runs of that network in one pass (4 plain, 4 noisy BN).
 
     python benchmarks/bench_core.py [--repeats 7]
 
@@ -23,9 +24,10 @@ import numpy as np  # noqa: E402
 
 from bnsim import data  # noqa: E402
 from bnsim.network import NetConfig  # noqa: E402
-from bnsim.train import TrainConfig, train  # noqa: E402
+from bnsim.train import TrainConfig, train, train_stacked  # noqa: E402
 
 STEPS, BATCH, LR = 1000, 32, 0.01
+STACKED = 8  # runs in the stacked pass
 
 
 def bnsim_runner(X, y, Xt, yt, **cfg):
@@ -33,6 +35,14 @@ def bnsim_runner(X, y, Xt, yt, **cfg):
     net = NetConfig(hidden=(16, 16), bn=(True, True))
     tc = TrainConfig(steps=STEPS, batch_size=BATCH, lr=LR, **cfg)
     return lambda: train(net, X, y, Xt, yt, tc)
+
+
+def stacked_runner(X, y, Xt, yt):
+    """A no-argument function that trains STACKED runs in one pass with bnsim."""
+    net = NetConfig(hidden=(16, 16), bn=(True, True))
+    tc = TrainConfig(steps=STEPS, batch_size=BATCH, lr=LR)
+    noise = [0.0] * (STACKED // 2) + [0.3] * (STACKED - STACKED // 2)
+    return lambda: train_stacked(net, X, y, Xt, yt, tc, seeds=range(STACKED), bn_noise=noise)
 
 
 def torch_runner(X, y):
@@ -81,7 +91,8 @@ def main() -> None:
     args = ap.parse_args()
     X, y, Xt, yt = data.train_test("moons", 400, 400, 0.15, 0)
     runners = {"bnsim": bnsim_runner(X, y, Xt, yt),
-               "bare": bnsim_runner(X, y, Xt, yt, eval_every=STEPS, n_snapshots=1)}
+               "bare": bnsim_runner(X, y, Xt, yt, eval_every=STEPS, n_snapshots=1),
+               "stacked": stacked_runner(X, y, Xt, yt)}
     theirs = torch_runner(X, y.astype(np.int64))
     if theirs is not None:
         runners["torch"] = theirs
@@ -96,6 +107,8 @@ def main() -> None:
     print(f"bnsim recording trainer: median {med['bnsim'] * 1e3:7.1f} ms per {STEPS} steps "
           f"= {STEPS / med['bnsim']:8.0f} steps/s   (min {min(times['bnsim']) * 1e3:.1f} ms)")
     print(f"  the bare loop (no evaluation, one snapshot): median {med['bare'] * 1e3:7.1f} ms")
+    print(f"stacked trainer, {STACKED} runs in one pass: median {med['stacked'] * 1e3:7.1f} ms "
+          f"= {med['stacked'] / STACKED * 1e3:.1f} ms per run")
     if theirs is None:
         print("PyTorch not importable: no comparison (pip install torch to compare).")
         return

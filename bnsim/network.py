@@ -79,27 +79,28 @@ def init_params(net: NetConfig, seed: int = 0) -> dict[str, np.ndarray]:
     """He (ReLU) or Xavier (tanh, sigmoid) initialisation; γ = 1, β = 0; seeded."""
     rng = np.random.default_rng(seed)
     gain = 2.0 if net.activation == "relu" else 1.0
-    p: dict[str, np.ndarray] = {}
+    params: dict[str, np.ndarray] = {}
     for l in range(1, net.n_layers + 1):
         n_prev, n = net.widths[l - 1], net.widths[l]
-        p[f"W{l}"] = rng.standard_normal((n, n_prev)) * np.sqrt(gain / n_prev)
+        params[f"W{l}"] = rng.standard_normal((n, n_prev)) * np.sqrt(gain / n_prev)
         if net.bn[l - 1]:
-            p[f"gamma{l}"], p[f"beta{l}"] = np.ones(n), np.zeros(n)
+            params[f"gamma{l}"], params[f"beta{l}"] = np.ones(n), np.zeros(n)
         else:
-            p[f"b{l}"] = np.zeros(n)
+            params[f"b{l}"] = np.zeros(n)
     n_last = net.widths[-1]
-    p["W_out"] = rng.standard_normal((net.n_out, n_last)) * np.sqrt(1.0 / n_last)
-    p["b_out"] = np.zeros(net.n_out)
-    return p
+    params["W_out"] = rng.standard_normal((net.n_out, n_last)) * np.sqrt(1.0 / n_last)
+    params["b_out"] = np.zeros(net.n_out)
+    return params
 
 
 def init_running(net: NetConfig) -> dict[str, np.ndarray]:
     """Running statistics as the frameworks start them: mean 0, variance 1."""
-    r: dict[str, np.ndarray] = {}
+    running: dict[str, np.ndarray] = {}
     for l in range(1, net.n_layers + 1):
         if net.bn[l - 1]:
-            r[f"mean{l}"], r[f"var{l}"] = np.zeros(net.widths[l]), np.ones(net.widths[l])
-    return r
+            n = net.widths[l]
+            running[f"mean{l}"], running[f"var{l}"] = np.zeros(n), np.ones(n)
+    return running
 
 
 class LayerCache(NamedTuple):
@@ -203,27 +204,27 @@ def backward(dlogits, cache: NetCache, params, net: NetConfig, out=None
     Renorm treats r, d as constants). ``out``: arrays shaped like ``params`` to write the
     gradients into (the trainer passes views of one flat vector); they are returned.
     """
-    o = out if out is not None else {}
-    g = o if out is not None else {}
-    g["W_out"] = np.matmul(_t(dlogits), cache.a_last, out=o.get("W_out"))
-    g["b_out"] = np.add.reduce(dlogits, axis=-2, out=o.get("b_out"))
+    buffers = out if out is not None else {}  # where each gradient is written (or nowhere)
+    grads = out if out is not None else {}
+    grads["W_out"] = np.matmul(_t(dlogits), cache.a_last, out=buffers.get("W_out"))
+    grads["b_out"] = np.add.reduce(dlogits, axis=-2, out=buffers.get("b_out"))
     da = np.matmul(dlogits, params["W_out"])
     act = net.activation
     for l in range(net.n_layers, 0, -1):
         lc = cache.layers[l - 1]
-        dzt = da * _act_grad(act, lc.a)
+        dz_tilde = da * _act_grad(act, lc.a)
         if net.bn[l - 1]:
             if lc.noise_scale is not None:
-                dzt = dzt * lc.noise_scale
-            gb = (o.get(f"gamma{l}"), o.get(f"beta{l}"))
-            dz, g[f"gamma{l}"], g[f"beta{l}"] = batchnorm._backward(dzt, lc.bn, gb)
+                dz_tilde = dz_tilde * lc.noise_scale
+            into = (buffers.get(f"gamma{l}"), buffers.get(f"beta{l}"))
+            dz, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm._backward(dz_tilde, lc.bn, into)
         else:
-            dz = dzt
-            g[f"b{l}"] = np.add.reduce(dz, axis=-2, out=o.get(f"b{l}"))
-        g[f"W{l}"] = np.matmul(_t(dz), lc.a_prev, out=o.get(f"W{l}"))
+            dz = dz_tilde
+            grads[f"b{l}"] = np.add.reduce(dz, axis=-2, out=buffers.get(f"b{l}"))
+        grads[f"W{l}"] = np.matmul(_t(dz), lc.a_prev, out=buffers.get(f"W{l}"))
         if l > 1:
             da = np.matmul(dz, params[f"W{l}"])
-    return g
+    return grads
 
 
 def softmax_xent(logits, y):

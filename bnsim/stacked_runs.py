@@ -122,11 +122,12 @@ def run_stacked(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
     flat, params = stack_params([network.init_params(net, seed=s) for s in seeds])
     dflat = np.empty_like(flat)  # the gradients, written in place by the backward pass
     grads = _views(dflat, {name: p.shape[1:] for name, p in params.items()})
-    run = {name: np.tile(v, (n_runs, 1)) for name, v in network.init_running(net).items()}
+    estimates = {name: np.tile(v, (n_runs, 1))  # running μ̂, σ̂² (k, n_l)
+                 for name, v in network.init_running(net).items()}
     opt = optim.make(cfg.optimizer, flat, cfg.lr)
     if lrs is not None and len(set(lrs)) > 1:  # run r's α over its row of parameters
         opt.lr = np.asarray(lrs, dtype=float)[:, None]
-    how = running.rule(cfg.convention, None if cfg.cumulative else (
+    rule = running.rule(cfg.convention, None if cfg.cumulative else (
         cfg.momentum if cfg.momentum is not None else running.DEFAULT))
     renorm = (cfg.r_max, cfg.d_max) if cfg.norm == Norm.RENORM else None
     mode = cfg.train_mode
@@ -139,7 +140,7 @@ def run_stacked(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
     snap_steps = snapshot_steps(n_steps, min(cfg.n_snapshots, n_steps))
     snap_index = {int(s): i for i, s in enumerate(snap_steps)}
     pop_shape = (n_runs, len(snap_steps), net.n_layers, max(net.hidden))
-    pop = Population(*(np.full(pop_shape, np.nan) for _ in Population._fields))
+    pop_stats = Population(*(np.full(pop_shape, np.nan) for _ in Population._fields))
     X_eval = X if X_test is None else np.concatenate([X, X_test])
     X_pop = X if pop_rows is None else X[:max(2, int(pop_rows))]
     rows = np.arange(n_runs)[:, None]
@@ -149,7 +150,7 @@ def run_stacked(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
     loss_all = np.full((n_runs, n_steps), np.nan)
     acc_all = np.full((n_runs, n_steps), np.nan)
     per_layer = [[] for _ in net.hidden] if record else None  # per step: μ_B, σ²_B, μ̂, σ̂²
-    snaps = [] if record else None
+    snapshots = [] if record else None
     eval_steps, evals = [], []
     diverged_at = np.zeros(n_runs, dtype=int)
     alive = np.ones(n_runs, dtype=bool)
@@ -162,17 +163,17 @@ def run_stacked(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
             noise = _noise(net, noise_levels, rngs, bn_layers) if any_noise else None
             if t in snap_index:
                 if record:
-                    snaps.append(({n: v.copy() for n, v in params.items()},
-                                  {n: v.copy() for n, v in run.items()}))
+                    snapshots.append(({n: v.copy() for n, v in params.items()},
+                                      {n: v.copy() for n, v in estimates.items()}))
                 measured = evaluation.population(params, X_pop, net,
                                                  noise if noisy_population else None,
                                                  outputs=not record)
-                for buffer, value in zip(pop, measured, strict=True):
+                for buffer, value in zip(pop_stats, measured, strict=True):
                     buffer[:, snap_index[t]] = value
             yb = y[rows, idx]
             if renorm and cfg.renorm_ramp:  # Ioffe (2017): relax the clips gradually
                 renorm = renorm_limits(cfg, t)
-            logits, cache = network.forward(params, X[idx], net, mode, run, renorm, noise)
+            logits, cache = network.forward(params, X[idx], net, mode, estimates, renorm, noise)
             loss, dlogits, hits = network.xent(logits, yb)
             if not np.isfinite(loss).all():  # some run's loss is NaN/inf: it diverged now
                 bad = alive & ~np.isfinite(loss)
@@ -192,11 +193,11 @@ def run_stacked(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
             for l, lc in enumerate(cache.layers, start=1):
                 if lc.bn is not None:
                     mu, s2 = lc.bn.mu, lc.bn.sigma2
-                    rm, rv = run[f"mean{l}"], run[f"var{l}"]
-                    new_m, new_v = running.update(rm, rv, mu, s2, m, t, how)
+                    rm, rv = estimates[f"mean{l}"], estimates[f"var{l}"]
+                    new_m, new_v = running.update(rm, rv, mu, s2, m, t, rule)
                     if not everyone:  # a diverged run keeps its last statistics
                         new_m, new_v = np.where(live, new_m, rm), np.where(live, new_v, rv)
-                    run[f"mean{l}"], run[f"var{l}"] = new_m, new_v
+                    estimates[f"mean{l}"], estimates[f"var{l}"] = new_m, new_v
                 elif record:
                     mu, s2 = batchnorm.batch_stats(lc.z)
                     new_m = new_v = None
@@ -211,7 +212,8 @@ def run_stacked(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
                 flat[~alive] = frozen
             if t % every == 0 or t == n_steps:
                 eval_steps.append(t)
-                evals.append(evaluation.evaluate(params, X_eval, y, y_test, n_train, net, run))
+                evals.append(evaluation.evaluate(params, X_eval, y, y_test, n_train, net,
+                                                 estimates))
 
     eval_steps = np.array(eval_steps, dtype=int)
     evals = _stack_evaluations(evals, n_runs)
@@ -219,8 +221,8 @@ def run_stacked(net: NetConfig, X, y, X_test, y_test, cfg: TrainConfig, seeds, n
         cut = diverged_at[r]
         for values in evals:
             values[r, eval_steps >= cut] = np.nan
-        for values in pop:
+        for values in pop_stats:
             values[r, snap_steps > cut] = np.nan
-    recorded = _record(per_layer, snaps, net, n_runs, n_steps) if record else None
-    return Runs(loss_all, acc_all, eval_steps, evals, snap_steps, pop, params, run,
+    recorded = _record(per_layer, snapshots, net, n_runs, n_steps) if record else None
+    return Runs(loss_all, acc_all, eval_steps, evals, snap_steps, pop_stats, params, estimates,
                 diverged_at, recorded)
