@@ -85,30 +85,28 @@ def unbiased_variance(sigma2, m: int):
 
 
 # ---------------------------------------------------------------- validation helpers
-def _as_2d(name: str, a) -> np.ndarray:
-    a = np.asarray(a, dtype=float)
-    if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
-        raise ValueError(
-            f"{name} must be a 2-D array of shape (m, n_units) with m ≥ 1 and n_units ≥ 1; "
-            f"got shape {a.shape}."
-        )
+def _finite(name: str, a: np.ndarray, problem: str | None) -> np.ndarray:
+    """``a`` if ``problem`` is None and every value is finite, else a ``ValueError``."""
+    if problem is not None:
+        raise ValueError(f"{name} must {problem}; got shape {a.shape}.")
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} contains NaN or inf; only finite values are allowed.")
     return a
+
+
+def _as_2d(name: str, a) -> np.ndarray:
+    a = np.asarray(a, dtype=float)
+    bad = a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1
+    return _finite(name, a, "be a 2-D array of shape (m, n_units) with m ≥ 1 and n_units ≥ 1"
+                   if bad else None)
 
 
 def _as_units(name: str, a, n_units: int) -> np.ndarray:
     a = np.asarray(a, dtype=float)
     if a.ndim == 0:
         a = np.full(n_units, float(a))
-    if a.shape != (n_units,):
-        raise ValueError(
-            f"{name} must have shape ({n_units},) to match z's {n_units} units (or be a "
-            f"scalar); got shape {a.shape}."
-        )
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains NaN or inf; only finite values are allowed.")
-    return a
+    return _finite(name, a, f"have shape ({n_units},) to match z's {n_units} units (or be a "
+                   "scalar)" if a.shape != (n_units,) else None)
 
 
 def _check_eps(eps: float) -> float:
@@ -222,6 +220,17 @@ def forward_train(z, gamma, beta, eps: float = 1e-5) -> tuple[np.ndarray, BNCach
     return _forward(z, gamma, beta, _check_eps(eps))
 
 
+def _with_statistics(z, gamma, beta, mean, var, mean_name: str, var_name: str):
+    """z, gamma, beta and fixed statistics ``mean``, ``var`` checked (var ≥ 0) and shaped."""
+    z = _as_2d("z", z)
+    n = z.shape[1]
+    gamma, beta = _as_units("gamma", gamma, n), _as_units("beta", beta, n)
+    mean, var = _as_units(mean_name, mean, n), _as_units(var_name, var, n)
+    if np.any(var < 0):
+        raise ValueError(f"{var_name} must be ≥ 0 for every unit (it is a variance).")
+    return z, gamma, beta, mean, var
+
+
 def forward_eval(z, gamma, beta, mean, var, eps: float = 1e-5) -> np.ndarray:
     """Eval-mode BN: normalise with fixed (running) statistics, so each example stands alone.
 
@@ -230,12 +239,7 @@ def forward_eval(z, gamma, beta, mean, var, eps: float = 1e-5) -> np.ndarray:
     Shapes: ``z`` (m, n_units); ``gamma``, ``beta``, ``mean``, ``var`` (n_units,) or scalars;
     ``var`` ≥ 0. Returns ``z_tilde`` (m, n_units).
     """
-    z = _as_2d("z", z)
-    n = z.shape[1]
-    gamma, beta = _as_units("gamma", gamma, n), _as_units("beta", beta, n)
-    mean, var = _as_units("mean", mean, n), _as_units("var", var, n)
-    if np.any(var < 0):
-        raise ValueError("var must be ≥ 0 for every unit (it is a variance).")
+    z, gamma, beta, mean, var = _with_statistics(z, gamma, beta, mean, var, "mean", "var")
     return gamma * (z - mean) / np.sqrt(var + _check_eps(eps)) + beta
 
 
@@ -252,12 +256,8 @@ def forward_renorm(
     Shapes as :func:`forward_train`; ``running_mean``, ``running_var`` are (n_units,).
     Returns ``(z_tilde, cache)``; ``cache.r`` and ``cache.d`` hold the corrections.
     """
-    z = _as_2d("z", z)
-    n = z.shape[1]
-    gamma, beta = _as_units("gamma", gamma, n), _as_units("beta", beta, n)
-    rm, rv = _as_units("running_mean", running_mean, n), _as_units("running_var", running_var, n)
-    if np.any(rv < 0):
-        raise ValueError("running_var must be ≥ 0 for every unit (it is a variance).")
+    z, gamma, beta, rm, rv = _with_statistics(z, gamma, beta, running_mean, running_var,
+                                              "running_mean", "running_var")
     if not (np.isfinite(r_max) and r_max >= 1):
         raise ValueError(f"r_max must be a finite number ≥ 1; got {r_max}.")
     if not (np.isfinite(d_max) and d_max >= 0):
