@@ -21,9 +21,10 @@ def test_landing_page_renders(page, streamlit_server):
 def test_sidebar_lists_home_then_the_lessons_in_lecture_order(page, streamlit_server):
     for url in (streamlit_server, f"{streamlit_server}/Train_vs_test?steps=200"):
         goto_and_wait(page, url)
-        nav = page.locator("[data-testid=stSidebarNav] a").all_inner_texts()
+        nav = page.locator("[data-testid=stSidebar] [data-testid=stPageLink]").all_inner_texts()
         names = [n.strip().splitlines()[-1] for n in nav]  # the icon's name comes first
-        assert names[:2] == ["Home", "Inside a BN layer"], names
+        assert names == ["Home", "Inside a BN layer", "Covariate shift", "Running statistics",
+                         "Train vs test"], names
 
 
 def test_lecture_map_has_deep_links(page, streamlit_server):

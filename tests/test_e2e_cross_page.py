@@ -15,7 +15,7 @@ from tests.browser_helpers import (
 
 
 def _nav(page, title: str) -> None:
-    page.locator("[data-testid=stSidebarNav] a", has_text=title).first.click()
+    page.locator("[data-testid=stSidebar] [data-testid=stPageLink] a", has_text=title).first.click()
     page.wait_for_timeout(1500)  # the page switch, then Streamlit's URL sync rerun
     wait_for_idle(page)
     page.wait_for_timeout(500)
@@ -25,14 +25,14 @@ def _nav(page, title: str) -> None:
 @pytest.mark.browser
 def test_noise_one_then_train_vs_test_then_back(page, streamlit_server):
     goto_and_wait(page, f"{streamlit_server}/Running_statistics")
-    press_slider(page, "Noise", "End")  # 1.0, the maximum on this page
+    press_slider(page, "Data noise", "End")  # 1.0, the maximum on this page
     page.wait_for_timeout(800)
     wait_for_idle(page)
     assert "noise=1" in page.url
     _nav(page, "Train vs test")
     assert_no_exception(page)
     assert "/Train_vs_test" in page.url and "noise=" not in page.url, page.url
-    assert slider_state(page, "Noise")[0] == pytest.approx(0.15)
+    assert slider_state(page, "Data noise")[0] == pytest.approx(0.15)
     press_slider(page, "Test batch size k", "Home")  # use the page: k = 1
     page.wait_for_timeout(800)
     wait_for_idle(page)
@@ -43,4 +43,4 @@ def test_noise_one_then_train_vs_test_then_back(page, streamlit_server):
     assert "batch=" not in page.url and "k=" not in page.url, page.url
     _nav(page, "Running statistics")
     assert_no_exception(page)
-    assert slider_state(page, "Noise")[0] == pytest.approx(1.0)  # as it was left
+    assert slider_state(page, "Data noise")[0] == pytest.approx(1.0)  # as it was left
