@@ -65,7 +65,3 @@ def trained(setting: TrainSetting) -> Trained:
                       bn_noise=s.bn_noise, r_max=s.r_max, d_max=s.d_max)
     return Trained(train(net, X, y, Xt, yt, cfg), X, y, Xt, yt)
 
-
-def train_on_dataset(dataset: str, **kwargs) -> Trained:
-    """Transitional: :func:`trained` with the setting's fields as arguments."""
-    return trained(TrainSetting(dataset=dataset, **kwargs))
