@@ -172,3 +172,17 @@ def make_shift(
         ytr = np.where(rng.random(n_train) < label_noise, 1 - ytr, ytr)
         yte = np.where(rng.random(n_test) < label_noise, 1 - yte, yte)
     return ShiftData(Xtr, ytr, Xte, yte, rule, c_train, c_test)
+
+
+def reference_accuracy(X, y, X_test, y_test, k: int = 15) -> float:
+    """Test accuracy of a ``k``-nearest-neighbour classifier fitted on (X, y): what these data
+    allow without any network, the yardstick of the glossary's word *trains*
+    (:data:`bnsim.verdict.TRAINS`). Ties (an even vote) count as class 0."""
+    X, X_test = np.asarray(X, dtype=float), np.asarray(X_test, dtype=float)
+    y, y_test = np.asarray(y).ravel(), np.asarray(y_test).ravel()
+    if not 1 <= k <= len(X):
+        raise ValueError(f"k must be in 1 … {len(X)} (the training set's size); got {k}.")
+    d = ((X_test[:, None, :] - X[None, :, :]) ** 2).sum(-1)
+    nearest = np.argpartition(d, k - 1, axis=1)[:, :k]
+    predicted = (y[nearest].mean(axis=1) > 0.5).astype(y_test.dtype)
+    return float(np.mean(predicted == y_test))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,6 +39,9 @@ class Control:
     format: str | None = None  # slider/number display format, e.g. "%.3f"
     legacy: Mapping[str, Any] = field(default_factory=dict)  # old URL label -> option key
     old_keys: tuple[str, ...] = ()  # URL keys of links made before this control was renamed
+    # Why moving this control changes nothing at these settings ({key: value}, open tab's
+    # title), or None when it does something; the reason is shown right under the control.
+    inert: Callable[[Mapping[str, Any], str], str | None] | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS or self.group not in GROUPS:
@@ -55,7 +58,7 @@ class Control:
         ``label=``) declares a second, independent instance of the concept, e.g. another tab's
         own layer."""
         allowed = {"key", "label", "default", "min", "max", "step", "values", "options", "help",
-                   "old_keys", "legacy", "format"}
+                   "old_keys", "legacy", "format", "inert"}
         if unknown := set(changes) - allowed:
             raise ValueError(f"{self.key}: narrow() may change {sorted(allowed)}; "
                              f"got {sorted(unknown)}.")

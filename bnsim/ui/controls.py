@@ -212,11 +212,13 @@ def url_problems(controls: Sequence[Control]) -> list[str]:
     return notes
 
 
-def render(controls: Sequence[Control], where=None, *, notes_box: bool = True
-           ) -> dict[str, Any]:
+def render(controls: Sequence[Control], where=None, *, notes_box: bool = True,
+           tab: str = "", context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Draw the controls grouped in the sidebar, bound to the URL; return {key: value}
     (options as keys). Shows a note for URL values that were not allowed (``notes_box``:
-    the page's one box of notes is drawn by this call; a second call on a page says False)."""
+    the page's one box of notes is drawn by this call; a second call on a page says False).
+    A control that does nothing at these settings (its ``inert``, asked with every value —
+    ``context`` and these — and the open ``tab``) says why right under itself."""
     where = where or st.sidebar
     enter(controls)
     _translate_legacy(controls)
@@ -234,7 +236,7 @@ def render(controls: Sequence[Control], where=None, *, notes_box: bool = True
             if st.button("Dismiss", key="_dismiss_url_notes"):
                 st.session_state[NOTES] = []
                 st.rerun()
-    values = {}
+    values, reasons = {}, {}
     for group in GROUPS:
         members = [c for c in controls if c.group == group]
         if not members:
@@ -242,6 +244,12 @@ def render(controls: Sequence[Control], where=None, *, notes_box: bool = True
         where.subheader(group)
         for c in members:
             values[c.key] = c.from_widget(_widget(c, where))
+            if c.inert is not None:
+                reasons[c.key] = where.empty()
+    every = {**(context or {}), **values}
+    for c in controls:
+        if c.key in reasons and (why := c.inert(every, tab)):
+            reasons[c.key].caption(f":material/info: {why}")
     _remember(_page())
     return values
 

@@ -76,7 +76,8 @@ def lesson(stem: str) -> Lesson:
     return importlib.import_module(f"bnsim.ui.{stem}").LESSON
 
 
-def _script(stem: str) -> str:
+def script(stem: str) -> str:
+    """The page script of lesson ``stem`` (``pages/…py``)."""
     return page.PAGES[1 + STEMS.index(stem)][0]
 
 
@@ -90,7 +91,7 @@ def preset_link(stem: str, name: str) -> str:
              for value in _url_values(controls[key], raw)]
     if preset.tab is not None:
         query.append((declared.tab_key, preset.tab))
-    path = page.url_path(_script(stem))
+    path = page.url_path(script(stem))
     return path + ("?" + urllib.parse.urlencode(query) if query else "")
 
 
@@ -129,7 +130,7 @@ def home() -> None:
         with column.container(border=True):
             st.subheader(lecture)
             for stem, what in lessons:
-                st.page_link(_script(stem), label=f"**{lesson(stem).title}**",
+                st.page_link(script(stem), label=f"**{lesson(stem).title}**",
                              icon=":material/school:")
                 st.markdown(tex(what))
                 st.markdown("\n".join(f"- {_md_link(name, preset_link(stem, name))}"

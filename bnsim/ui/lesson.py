@@ -121,7 +121,8 @@ def values(lesson: Lesson, open_tab: Tab) -> dict[str, Any]:
     if notes := controls.url_problems(others):  # a link's bad value for a folded control
         st.session_state[controls.NOTES] = list(dict.fromkeys(
             [*st.session_state.get(controls.NOTES, []), *notes]))
-    v = controls.render(shown)
+    context = {c.key: saved.get(c.key, c.default) for c in lesson.all_controls}
+    v = controls.render(shown, tab=open_tab.title, context=context)
     if others:
         with st.sidebar.expander("Settings of the other tabs", icon=":material/tune:"):
             saved.update(controls.render(others, where=st, notes_box=False))

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from bnsim import notation
+from bnsim import notation, verdict
 
 # Projector-first: less empty space above the title and a smaller title, so a page's key
 # picture fits the first 1280×720 screen; wide equations scroll inside their own box on a
@@ -96,6 +96,9 @@ def glossary(terms: tuple[str, ...] | None = None, where=None) -> None:
     chosen = notation.TERMS if terms is None else {t: notation.TERMS[t] for t in terms}
     with (where or st).expander("Glossary", icon=":material/menu_book:"):
         st.markdown("\n".join(f"- **{term}**: {text}" for term, text in chosen.items()))
+        st.markdown("**Words with a threshold** (each sentence that uses one was checked "
+                    "against it):\n" + "\n".join(f"- *{w.term}*: {w.meaning}"
+                                                  for w in verdict.WORDS.values()))
 
 
 def takeaway(text: str) -> None:
