@@ -15,6 +15,7 @@ seeds), the View controls freely, so ``--n`` settings cost ``--pool`` trainings 
 
     python benchmarks/audit_claims.py                         # 1,000 settings per page
     python benchmarks/audit_claims.py --page testtime --n 100 --pool 8
+    python benchmarks/audit_claims.py --docs       # rewrite docs/claims.md from the register
 """
 
 from __future__ import annotations
@@ -215,6 +216,48 @@ def audit(stem: str, chosen: Sequence[Setting], known: Mapping[str, Oracle] | No
     return result
 
 
+# ---------------------------------------------------------------- docs/claims.md
+DOCS = ROOT / "docs" / "claims.md"
+DOCS_HEAD = """# Every claim the app makes
+
+A lecturer's read: every sentence that states a result is one of these claims. Each is
+computed from the numbers on screen (`bnsim.verdict.Verdict`), says so only when its
+**preconditions** hold — otherwise the screen says what happens instead — and uses each
+thresholded word as the glossary defines it. `benchmarks/audit_claims.py` checks every claim at
+1,000 settings per page against an independent recomputation; `tests/test_claims_audit.py` does
+the same at about 100 settings per page in the test suite.
+
+This file is generated from the claims' register (`python benchmarks/audit_claims.py --docs`);
+`tests/test_claims_audit.py` fails when it is out of date.
+
+## Words with a threshold
+
+| word | meaning |
+|---|---|
+"""
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def claims_doc() -> str:
+    """``docs/claims.md`` as the register says it."""
+    for stem in STEMS:
+        lesson(stem)  # importing a lesson registers its claims and words
+    lines = [DOCS_HEAD.rstrip("\n")]
+    lines += [f"| *{_cell(w.term)}* | {_cell(w.meaning)} |" for w in verdict.WORDS.values()]
+    for stem in STEMS:
+        rows = [c for c in verdict.CLAIMS.values() if c.id.split(".")[0] == stem]
+        lines += ["", f"## {lesson(stem).title}", "",
+                  "| claim | where | words | preconditions | threshold | test |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| `{c.id}` | {_cell(c.where)} | {_cell(c.words)} | "
+                  f"{_cell('; '.join(c.preconditions)) or '—'} | {_cell(c.threshold) or '—'} | "
+                  f"{_cell(c.test) or '—'} |" for c in sorted(rows, key=lambda c: c.id)]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--page", choices=STEMS, action="append", help="default: every page")
@@ -222,7 +265,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--pool", type=int, default=40, help="training combinations per page")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--show", type=int, default=20, help="violations listed per page")
+    ap.add_argument("--docs", action="store_true", help="rewrite docs/claims.md and stop")
     args = ap.parse_args(argv)
+    if args.docs:
+        DOCS.parent.mkdir(exist_ok=True)
+        DOCS.write_text(claims_doc(), encoding="utf-8")
+        print(f"wrote {DOCS.relative_to(ROOT)}: {len(verdict.CLAIMS)} claims, "
+              f"{len(verdict.WORDS)} words")
+        return 0
     if not 1 <= args.n <= 20000 or not 1 <= args.pool <= args.n:
         ap.error("--n must be in 1 … 20000 and --pool in 1 … --n")
     known = oracles()

@@ -191,7 +191,7 @@ def something_trains(accuracies: Mapping[str, float], reference: float) -> Preco
 # ---------------------------------------------------------------- the audit's ledger
 class _Ledger:
     records: list[Verdict] | None = None  # process-wide: a page test runs its script in
-    lock = threading.Lock()  # another thread; only the audit (one setting at a time) records
+    lock = threading.RLock()  # another thread; only the audit (one setting at a time) records
 
 
 _LEDGER = _Ledger()
