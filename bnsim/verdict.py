@@ -24,6 +24,7 @@ Numbers are formatted by :func:`pct` (accuracies, shares: always "98.8 %"), :fun
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -186,6 +187,18 @@ def something_trains(accuracies: Mapping[str, float], reference: float) -> Preco
                         f"None of these networks trains ({said}; a network *trains* at "
                         f"≥ {pct(bar)} here, see the glossary), so none is judged better or "
                         "worse.")
+
+
+def say(text: str | Verdict) -> str:
+    """The one renderer of claims: a verdict's text (or a sentence made of verdicts' texts)
+    with every word of the glossary's :data:`WORDS` in italics, outside math, so a reader sees
+    which words carry a threshold (each is explained in the glossary)."""
+    text = text.text if isinstance(text, Verdict) else text
+    parts = re.split(r"(\$[^$]*\$)", text)  # keep $…$ math untouched
+    for word in sorted(WORDS, key=len, reverse=True):
+        pattern = re.compile(rf"(?<![\w*]){re.escape(word)}(?![\w*])")
+        parts = [p if p.startswith("$") else pattern.sub(f"*{word}*", p) for p in parts]
+    return "".join(parts)
 
 
 # ---------------------------------------------------------------- the audit's ledger

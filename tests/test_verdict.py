@@ -108,3 +108,12 @@ def test_reference_accuracy_is_a_15_nearest_neighbour_vote():
     assert abs(reference_accuracy(noise[:200], coin[:200], noise[200:], coin[200:]) - 0.5) < 0.1
     # one example, k = 1: its own label
     assert reference_accuracy([[0, 0], [3, 3]], [0, 1], [[2.9, 3]], [1], k=1) == 1.0
+
+
+def test_say_marks_every_thresholded_word_once_outside_math():
+    from bnsim.verdict import say
+
+    text = "Noisy BN trains about as well as BN; a network *trains* at ≥ 87 %; $\\text{trains}$."
+    assert say(text) == ("Noisy BN *trains* *about as well* as BN; a network *trains* at ≥ 87 %;"
+                         " $\\text{trains}$.")
+    assert say("it retrains") == "it retrains"
