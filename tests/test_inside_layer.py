@@ -81,8 +81,51 @@ def test_a_bias_before_bn_moves_z_and_nothing_after(b):
 
 def test_bias_verdict_branches():
     verdict, check = one_mini_batch.bias_verdict, one_mini_batch.BiasCheck
-    assert verdict(check(0.0, 0.0, 0.0)).outcome is Outcome.NOT_APPLICABLE
+    v = verdict(check(0.0, 0.0, 0.0))
+    assert v.outcome is Outcome.NOT_APPLICABLE and "nothing to cancel" in v.text
+    assert v.claim == one_mini_batch.BIAS_CANCELLED and v.failed.name == "b ≠ 0"
     assert verdict(check(1.0, 1.0, 0.3)).outcome is Outcome.REVERSED
+    v = verdict(check(1.0, 1.0, np.nan))  # a diverged run
+    assert v.outcome is Outcome.NOT_APPLICABLE and "diverged" in v.text
+    assert verdict(check(-2.0, 2.0, 1e-15)).outcome is Outcome.HOLDS
+
+
+def _staged(z, gamma=1.5, beta=-0.5):
+    return common.stages(np.asarray(z, float), gamma, beta, 1e-5, "sigmoid")
+
+
+def test_normalised_verdict_branches():
+    z = np.random.default_rng(0).normal(1.0, 2.0, 8)
+    v = one_mini_batch.normalised_verdict(_staged(z))
+    assert v.outcome is Outcome.HOLDS and v.claim == one_mini_batch.NORMALISED
+    assert "with mean 0 and variance 1.00" in v.text and "give z̃ mean -0.500" in v.text
+    v = one_mini_batch.normalised_verdict(_staged(1.0 + 1e-3 * z))  # σ²_B ≈ 4e-6 < ε
+    assert v.outcome is Outcome.NOT_APPLICABLE and "not large against ε" in v.text
+    assert "not 1" in v.text and v.failed.name == "σ²_B ≫ ε"
+    v = one_mini_batch.normalised_verdict(_staged(np.full(8, np.nan)))
+    assert v.outcome is Outcome.NOT_APPLICABLE and "diverged" in v.text
+
+
+def test_undo_verdict_branches():
+    z = np.random.default_rng(1).normal(3.0, 2.0, 8)
+    s = _staged(z)
+    g, b = gamma_and_beta.undo(s)
+    v = gamma_and_beta.undo_verdict(common.stages(z, g, b, 1e-5, "sigmoid"))
+    assert v.outcome is Outcome.HOLDS and "z̃ equals z" in v.text
+    v = gamma_and_beta.undo_verdict(_staged(np.full(8, np.nan)))
+    assert v.outcome is Outcome.NOT_APPLICABLE and "diverged" in v.text
+
+
+def test_spread_verdict_branches():
+    z = np.random.default_rng(2).normal(0.0, 1.0, 8)
+    v = gamma_and_beta.spread_verdict(_staged(z, 2.0, 1.0))
+    assert v.outcome is Outcome.HOLDS and "mean 1.00 (= β)" in v.text
+    assert "standard deviation 2.00 (≈ |γ| = 2.00)" in v.text
+    v = gamma_and_beta.spread_verdict(_staged(1e-3 * z, 2.0, 1.0))  # σ²_B ≈ 1e-6 < ε
+    assert v.outcome is Outcome.NOT_APPLICABLE and "|γ| =" not in v.text
+    assert "barely varies" in v.text
+    v = gamma_and_beta.spread_verdict(_staged(np.full(8, np.nan)))
+    assert v.outcome is Outcome.NOT_APPLICABLE and "diverged" in v.text
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -120,6 +163,22 @@ def test_sigmoid_verdict_branches():
     assert verdict(mid(0.9, 0.5, 64), "relu", True).outcome is Outcome.NOT_APPLICABLE
     assert verdict(mid(0.9, 0.5, 64), "sigmoid", False).outcome is Outcome.NOT_APPLICABLE
     assert "98.0 %" in verdict(mid(0.98, 0.6, 64), "sigmoid", True, 2).text
+    assert "changed little" in verdict(mid(0.9, 0.88, 64), "tanh", True).text
+    assert "train longer" not in verdict(mid(0.9, 0.88, 64), "tanh", True).text
+    v = verdict(mid(0.9, 0.5, 64), "sigmoid", True, 2, moved=False)
+    assert v.outcome is Outcome.NOT_APPLICABLE and "initial values" in v.text
+    v = verdict(mid(1.0, 0.0, 64), "sigmoid", True, 2, varying=0.25)
+    assert v.outcome is Outcome.NOT_APPLICABLE and "25.0 %" in v.text
+    v = verdict(mid(np.nan, np.nan, 64), "sigmoid", True, 2)
+    assert v.outcome is Outcome.NOT_APPLICABLE and "diverged" in v.text
+
+
+def test_middle_of_a_batch_at_the_first_step_and_later(run):
+    trace, X, y = run
+    first = gamma_and_beta.middle_of(common.batch_at(trace, X, y, 1, 2), 1e-5, "sigmoid")
+    assert first.outcome is Outcome.NOT_APPLICABLE and first.claim == gamma_and_beta.MIDDLE_CLAIM
+    last = gamma_and_beta.middle_of(common.batch_at(trace, X, y, 300, 2), 1e-5, "sigmoid")
+    assert last.outcome is not Outcome.NOT_APPLICABLE and last.raw["z"].shape == (8, 8)
 
 
 def test_param_path_starts_at_one_and_zero(run):
@@ -141,18 +200,59 @@ def test_smoothing_and_steps_to_target():
     assert np.isnan(sweeps.steps_to(np.ones((2, 50))))
 
 
-def _cmp(acc_bn, acc_no, s_bn=100.0, s_no=400.0):
-    return sweeps.Comparison(0.3, acc_bn, acc_no, 3, 3, s_bn, s_no)
+def _cmp(acc_bn, acc_no, s_bn=100.0, s_no=400.0, n=3, reference=1.0):
+    return sweeps.Comparison(0.3, acc_bn, acc_no, n, n, s_bn, s_no, reference, 0, 0)
 
 
 def test_bn_verdict_branches():
-    v = sweeps.bn_verdict(_cmp(0.98, 0.82))
+    """A network *trains* at ≥ 87.5 % when the 15-NN reference is 100 %."""
+    v = sweeps.bn_verdict(_cmp(0.98, 0.90))
     assert v.outcome is Outcome.HOLDS and "98.0 %" in v.text and "4.00×" in v.text
+    assert "BN helps" in v.text and "in 3 of 3 runs" in v.text
+    v = sweeps.bn_verdict(_cmp(0.98, 0.82))  # without BN does not train: no step count for it
+    assert v.outcome is Outcome.HOLDS and "400" not in v.text and "does not train" in v.text
     assert sweeps.bn_verdict(_cmp(0.80, 0.95)).outcome is Outcome.REVERSED
     assert "hurts" in sweeps.bn_verdict(_cmp(0.80, 0.95)).text
-    assert sweeps.bn_verdict(_cmp(0.97, 0.965)).outcome is Outcome.NO_EFFECT
-    assert sweeps.bn_verdict(_cmp(0.5, 0.5, np.nan, np.nan)).outcome is Outcome.NOT_APPLICABLE
-    assert "never without" in sweeps.bn_verdict(_cmp(0.98, 0.82, 100.0, np.nan)).text
+    v = sweeps.bn_verdict(_cmp(0.97, 0.965))
+    assert v.outcome is Outcome.NO_EFFECT and "about as well" in v.text
+    v = sweeps.bn_verdict(_cmp(0.5, 0.5, np.nan, np.nan))
+    assert v.outcome is Outcome.NOT_APPLICABLE and v.failed.name == "something trains"
+    v = sweeps.bn_verdict(_cmp(0.86, 0.70))  # 16 pp apart, but neither trains: not judged
+    assert v.outcome is Outcome.NOT_APPLICABLE and "helps" not in v.text
+    v = sweeps.bn_verdict(_cmp(0.55, 0.50, reference=0.55))  # nothing to learn
+    assert v.outcome is Outcome.NOT_APPLICABLE and v.failed.name == "the data is learnable"
+    assert "never without" in sweeps.bn_verdict(_cmp(0.98, 0.90, 100.0, np.nan)).text
+    assert "at this seed" in sweeps.bn_verdict(_cmp(0.98, 0.90, n=1)).text
+
+
+def _fake_sweep(acc_bn, acc_no, reference=1.0):
+    """A Sweep over two α with the given per-α, per-seed accuracies (NaN: diverged)."""
+    lrs = (0.1, 1.0)
+    runs = {}
+    for bn, acc in ((True, acc_bn), (False, acc_no)):
+        for lr, a in zip(lrs, acc, strict=True):
+            a = np.asarray(a, float)
+            runs[lr, bn] = sweeps.SweepRun(lr, bn, np.ones((len(a), 10)), a, np.array([10]),
+                                           a[:, None], np.isnan(a))
+    n = len(acc_bn[0])
+    return sweeps.Sweep(sweeps.SweepSetting(n_seeds=n), lrs, runs, reference)
+
+
+def test_largest_lr_verdict_branches():
+    v = sweeps.largest_lr_verdict(_fake_sweep([[0.99, 0.99], [0.98, 0.97]],
+                                              [[0.95, 0.96], [0.5, 0.99]]))
+    assert v.outcome is Outcome.HOLDS and "α = 1 with BN, α = 0.1 without" in v.text
+    assert "in all 2 runs" in v.text and "largest α tried" in v.text
+    v = sweeps.largest_lr_verdict(_fake_sweep([[0.99, 0.99], [np.nan, 0.97]],
+                                              [[0.95, 0.96], [0.95, 0.99]]))
+    assert v.outcome is Outcome.REVERSED and "without BN trains at a larger" in v.text
+    v = sweeps.largest_lr_verdict(_fake_sweep([[0.99], [0.6]], [[0.95], [0.6]]))
+    assert v.outcome is Outcome.NO_EFFECT and "at this seed" in v.text
+    assert "largest α tried" not in v.text
+    v = sweeps.largest_lr_verdict(_fake_sweep([[0.6], [0.6]], [[0.7], [0.5]]))
+    assert v.outcome is Outcome.NOT_APPLICABLE and v.failed.name == "some α trains"
+    v = sweeps.largest_lr_verdict(_fake_sweep([[0.6], [0.6]], [[0.7], [0.5]], reference=0.5))
+    assert v.outcome is Outcome.NOT_APPLICABLE and v.failed.name == "the data is learnable"
 
 
 def test_small_sweep_bookkeeping():
@@ -163,3 +263,13 @@ def test_small_sweep_bookkeeping():
     assert len(df) == 2 * 2 * 2 and set(df["model"]) == {"bn", "no_bn"}
     c = sweeps.compare_at(sw, 1.0)
     assert c.n == 2 and 0 <= c.acc_bn <= 1
+
+
+def test_steps_to_target_only_for_networks_that_train():
+    """A loss near 0 at chance accuracy (a collapsed network) is no speed: the steps chart
+    leaves out an α at which the network does not train."""
+    sw = _fake_sweep([[0.99, 0.99], [0.5, 0.5]], [[0.99, 0.99], [0.99, 0.99]])
+    zero = {k: r._replace(loss=np.zeros_like(r.loss)) for k, r in sw.runs.items()}
+    sw = sw._replace(runs=zero)
+    np.testing.assert_array_equal(sw.steps_to_target(True), [1.0, np.nan])
+    np.testing.assert_array_equal(sw.steps_to_target(False), [1.0, 1.0])

@@ -233,3 +233,49 @@ def test_the_intro_is_one_line_and_the_rest_is_in_about():
     _ok(at)
     assert "\n" not in LESSON.intro and len(LESSON.intro) < 160
     assert any(e.label == "About this page" for e in at.expander)
+
+
+def _captions(at) -> list[str]:
+    return [str(c.value) for c in at.sidebar.caption]
+
+
+def test_gamma_and_beta_sliders_say_why_they_do_nothing_unless_sliders_are_used():
+    """Issue 19, case 8: a lecturer who moves γ while “γ, β used” is “learned” reads why
+    nothing happens right under the slider; in the sliders' mode no such note."""
+    for gb in ("learned", "undo BN"):
+        at = _run({"gb": gb, "gamma": "2.0"}, tab="γ and β")
+        _ok(at)
+        notes = [c for c in _captions(at) if "set it to “sliders”" in c]
+        assert len(notes) == 2 and f"“{gb}”" in notes[0], _captions(at)  # γ and β
+    at = _run({"gb": "sliders", "gamma": "2.0"}, tab="γ and β")
+    _ok(at)
+    assert not [c for c in _captions(at) if "set it to “sliders”" in c]
+
+
+def test_step_beyond_the_steps_trained_says_so():
+    at = _run({"step": "4000"})
+    _ok(at)
+    assert any("beyond the 300 steps trained" in c for c in _captions(at))
+    at = _run({"step": "120"})
+    assert not any("steps trained" in c for c in _captions(at))
+
+
+def test_each_tab_shows_only_the_controls_that_act_on_it():
+    """The sweep trains its own networks (moons, its own controls); "Learning γ, β" sets each
+    optimiser's α itself; the other controls are hidden there (folded away)."""
+    assert LESSON.controls == ()
+    tabs = {t.title: {c.key for c in t.controls} for t in LESSON.tabs}
+    assert tabs["With vs without BN"] == {c.key for c in sweep_tab.CONTROLS}
+    assert not {"opt", "lr", "step", "bias", "gb", "gamma", "bn_beta"} & tabs["Learning γ, β"]
+    assert {"gamma", "bn_beta", "gb", "bias", "step"} <= tabs["γ and β"] <= tabs["One mini-batch"]
+
+
+def test_the_larger_alpha_preset_states_the_largest_alpha_with_and_without_bn():
+    """Issue 19, case 6: the forum's "a larger learning rate?" preset (ReLU, 5 seeds) says
+    which α still trains with and without BN."""
+    at = _run()
+    at.button(key=preset_key(sweep_tab.LARGER_LR)).click().run()
+    _ok(at)
+    text = next(t for t in _takeaways(at) if "largest α" in t)
+    assert "α = 3 with BN, α = 0.3 without" in text and "in all 5 runs" in text
+    assert "BN lets the network train at a larger learning rate" in text

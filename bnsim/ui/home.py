@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import urllib.parse
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -27,7 +28,8 @@ LECTURES = (  # (lecture, [(stem, what the page shows, tab by tab)])
          "operation, with shapes (n^[l], m) and the numbers; b^[l] cancelled. "
          "**γ and β**: γ, β undo BN; sigmoid's linear middle. **Learning γ, β**: GD, "
          "momentum, RMSprop, Adam side by side. **With vs without BN**: a learning-rate "
-         "sweep — the largest α that still trains and the speed-up."),
+         "sweep — the largest α that trains with and without BN, and the steps each needs to a "
+         "target loss."),
     ]),
     ("Why does batch norm work?", [
         ("covariate_shift",
@@ -47,18 +49,47 @@ LECTURES = (  # (lecture, [(stem, what the page shows, tab by tab)])
          "**Running averages in training**."),
     ]),
 )
-FORUM = (  # the forum's questions -> (stem, preset that answers it)
-    ("Why does the layer before BN need no bias b^[l]?", "inside_layer", "b^[l] is cancelled"),
-    ("If BN forces mean 0 and variance 1, doesn't it limit the network?", "inside_layer",
-     "γ, β undo BN"),
-    ("Does BN really let me use a larger learning rate?", "inside_layer",
-     "BN rescues a deep sigmoid net at α = 0.3"),
-    ("What happens with a test batch of a single example?", "testtime", "A test batch of one"),
-    ("Why not use the running averages during training too?", "testtime",
-     "Tiny training batches: plain BN vs Batch Renorm"),
-    ("Is β_EMA the same as PyTorch's momentum?", "running_stats",
-     "β_EMA = 0.999: a very slow estimate"),
+
+
+@dataclass(frozen=True)
+class Question:
+    """A forum question and the view that answers it: the tab it needs (of lesson ``stem``)
+    and the preset that opens it (None: the tab at its defaults); ``claim``: the id of the
+    claim (or the tab's claims' prefix) made there that answers it, "" when the tab answers it
+    without a computed claim (formulas, code)."""
+
+    text: str
+    stem: str
+    tab: str
+    preset: str | None = None
+    claim: str = ""
+
+
+# The forum's questions, numbered as the forum numbers them (a page may cite "Forum question
+# N"): the label on Home is the position here.
+FORUM = (
+    Question("Why does the layer before BN need no bias b^[l]?", "inside_layer",
+             "One mini-batch", "b^[l] is cancelled",
+             "inside_layer.one_mini_batch.bias_cancelled"),
+    Question("If BN forces mean 0 and variance 1, doesn't it limit the network?",
+             "inside_layer", "γ and β", "γ, β undo BN", "inside_layer.gamma_and_beta.undo"),
+    Question("Why not use the running averages during training too?", "testtime",
+             "Running averages in training", "Why not use the running averages in training?",
+             "testtime.running_averages.accuracy"),
+    Question("Does BN really let me use a larger learning rate?", "inside_layer",
+             "With vs without BN", "A larger α with BN: ReLU, 5 seeds",
+             "inside_layer.with_vs_without_bn.largest_lr"),
+    Question("What happens with a test batch of a single example?", "testtime",
+             "Test batch size", "A test batch of one", "testtime.batch_size.collapse"),
+    Question("Is β_EMA the same as PyTorch's momentum?", "running_stats", "PyTorch & Keras"),
 )
+
+
+def question_label(n: int) -> str:
+    """The label of the n-th forum question (1-based)."""
+    return f"Forum question {n}"
+
+
 PRESENTING = (
     "- **Wide layout and readable fonts** are set on every page; on a projector zoom the "
     "browser to 110–125 % (Ctrl/⌘ +) and collapse the sidebar (‹‹) when it is not needed.\n"
@@ -93,6 +124,19 @@ def preset_link(stem: str, name: str) -> str:
         query.append((declared.tab_key, preset.tab))
     path = page.url_path(script(stem))
     return path + ("?" + urllib.parse.urlencode(query) if query else "")
+
+
+def tab_link(stem: str, tab: str) -> str:
+    """The relative URL that opens tab ``tab`` of lesson ``stem`` at its defaults."""
+    declared = lesson(stem)
+    declared.tab(tab)  # raises for a tab the lesson does not have
+    return (page.url_path(script(stem)) + "?"
+            + urllib.parse.urlencode([(declared.tab_key, tab)]))
+
+
+def question_link(q: Question) -> str:
+    """The link of a forum question: its preset, or its tab at the defaults."""
+    return preset_link(q.stem, q.preset) if q.preset else tab_link(q.stem, q.tab)
 
 
 def _url_values(control: Control, raw) -> list[str]:
@@ -138,8 +182,8 @@ def home() -> None:
     with columns[-1].container(border=True):
         st.subheader("The forum's questions")
         st.markdown("\n".join(
-            f"- {_md_link(question, preset_link(stem, name))} — *{lesson(stem).title}*"
-            for question, stem, name in FORUM))
+            f"- **{question_label(n)}**: {_md_link(q.text, question_link(q))} — "
+            f"*{lesson(q.stem).title} → {q.tab}*" for n, q in enumerate(FORUM, 1)))
     st.header("How to present")
     st.markdown(PRESENTING)
     page.glossary()

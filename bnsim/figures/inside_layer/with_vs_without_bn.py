@@ -54,7 +54,7 @@ def _lr_marker(layout: dict, lr: float, lrs) -> None:
 
 def sweep_accuracy(sw: sweeps.Sweep, lr: float, height: int = 380) -> go.Figure:
     """Final test accuracy (in %) vs α with and without BN: each seed a dot, the mean a line;
-    the 'still trains' level dotted, the chosen α marked and labelled."""
+    the level at which a run *trains* dotted, the chosen α marked and labelled."""
     data = []
     for bn, key in MODELS:
         name = notation.MODELS[key].label
@@ -68,8 +68,8 @@ def sweep_accuracy(sw: sweeps.Sweep, lr: float, height: int = 380) -> go.Figure:
         data.append(go.Scatter(x=xs, y=ys, mode="markers", showlegend=False,
                                marker=dict(color=_color(bn), size=6, opacity=0.5),
                                hoverinfo="skip"))
-    data.append(_reference([min(sw.lrs), max(sw.lrs)], sweeps.TRAINS_ACC,
-                           f"trains: ≥ {100 * sweeps.TRAINS_ACC:g} %"))
+    data.append(_reference([min(sw.lrs), max(sw.lrs)], sw.bar,
+                           f"trains: ≥ {100 * sw.bar:.1f} %"))
     layout = style.layout(height=height, xaxis=_log_x(sw.lrs), yaxis=dict(
         range=[ACC_LO - 0.02, 1.02], tickvals=ACC_TICKS,
         ticktext=[f"{100 * t:.0f} %" for t in ACC_TICKS],
@@ -79,7 +79,8 @@ def sweep_accuracy(sw: sweeps.Sweep, lr: float, height: int = 380) -> go.Figure:
 
 
 def sweep_steps(sw: sweeps.Sweep, lr: float, height: int = 380) -> go.Figure:
-    """Steps until the smoothed training loss reaches the target, vs α (missing: never)."""
+    """Steps until the smoothed training loss reaches the target, vs α (missing: never, or
+    the network does not train at that α)."""
     data = []
     for bn, key in MODELS:
         name = notation.MODELS[key].label
@@ -90,7 +91,8 @@ def sweep_steps(sw: sweeps.Sweep, lr: float, height: int = 380) -> go.Figure:
                                              "<extra></extra>"))
     layout = style.layout(height=height, xaxis=_log_x(sw.lrs),
                           yaxis=dict(range=[0, sw.setting.steps * 1.05],
-                                     title=f"steps until loss ≤ {sweeps.TARGET_LOSS:g}"))
+                                     title=f"steps until loss ≤ {sweeps.TARGET_LOSS:g} "
+                                           "(if it trains)"))
     _lr_marker(layout, lr, sw.lrs)
     return style.typeset(go.Figure(data=data, layout=layout))
 

@@ -45,10 +45,11 @@ ABOUT = ("The lecture *Fitting batch norm into a neural network*, one operation 
          "- **γ and β**: the learned γ, β, two sliders (the rows follow them in the browser "
          "while you drag) or *Undo BN*; the activation curve shows where the batch sits on g.\n"
          "- **Learning γ, β**: γ and β over training under four optimisers.\n"
-         "- **With vs without BN**: a learning-rate sweep of a deep network with and without "
-         "BN, several seeds each.")
+         "- **With vs without BN**: a learning-rate sweep of a network (1 to 4 hidden layers) "
+         "with and without BN, several seeds each: the largest α that trains with and without "
+         "BN, and the steps to a target loss.")
 GLOSSARY_TERMS = ("train mode", "eval mode", "running estimate", "β_EMA", "nearly linear middle",
-                  "still trains", "i.i.d. mini-batches")
+                  "i.i.d. mini-batches")
 
 
 def about(v: dict[str, Any]) -> None:  # noqa: ARG001 - the runner's footer signature

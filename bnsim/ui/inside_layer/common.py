@@ -24,41 +24,63 @@ from bnsim.verdict import num
 N_TRAIN, N_TEST, DATA_SEED = 400, 400, 0
 GB_MODES = {"learned": "learned", "sliders": "sliders", "undo": "undo BN"}
 
-# ---------------------------------------------------------------- the shared controls
-GAMMA = concepts.GAMMA.narrow(help="Used when “γ, β used” is “sliders”.")
+# ---------------------------------------------------------------- the controls
+# No control is shared by every tab: "With vs without BN" trains its own sweep (its own
+# controls), "Learning γ, β" sets each optimiser's α itself. Each tab lists the controls that
+# act on it (hidden elsewhere); a control that does nothing at some setting says why under itself.
+
+
+def _gb_unused(v: dict[str, Any], tab: str) -> str | None:  # noqa: ARG001 - Control.inert
+    if "gb" not in v or v["gb"] == "sliders":
+        return None
+    return (f"Not used now: “γ, β used” is “{GB_MODES.get(v.get('gb'), v.get('gb'))}” — set "
+            "it to “sliders” to use this slider.")
+
+
+def _step_beyond(v: dict[str, Any], tab: str) -> str | None:  # noqa: ARG001 - Control.inert
+    if "step" in v and "steps" in v and int(v["step"]) >= int(v["steps"]):
+        return (f"At or beyond the {int(v['steps'])} steps trained: the last recorded step is "
+                "shown.")
+    return None
+
+
+GAMMA = concepts.GAMMA.narrow(help="Used when “γ, β used” is “sliders”.", inert=_gb_unused)
 BN_BETA = concepts.BN_BETA.narrow(help="Used when “γ, β used” is “sliders”.",
-                                  old_keys=("beta",))
+                                  old_keys=("beta",), inert=_gb_unused)
 LAYER = concepts.LAYER.narrow(help="Hidden layer to look inside (clipped to the number of "
                                    "layers).")
 UNIT = concepts.UNIT.narrow(max=16, help="Unit of that layer, numbered from 1 (clipped to the "
                                          "width).")
 STEP = concepts.STEP.narrow(help="The mini-batch of this step (the latest recorded step at or "
-                                 "before it; clipped to the steps trained).")
-CONTROLS = (
-    concepts.DATASET.narrow(help="Toy 2-D data set (400 training, 400 test examples)."),
-    concepts.NOISE.narrow(max=0.5, default=0.15, help="Gaussian noise added to the inputs.",
-                          old_keys=("dnoise",)),
-    concepts.DEPTH.narrow(help="Hidden layers of the network looked inside (each with BN).",
-                          old_keys=("layers",)),
-    concepts.WIDTH.narrow(max=16, default=8, help="Width of every hidden layer.",
-                          old_keys=("units",)),
-    concepts.ACTIVATION.narrow(default="sigmoid", help="Activation after each hidden layer."),
-    concepts.OPTIMIZER.narrow(help="Optimiser of the network looked inside."),
-    concepts.LR.narrow(values=LRS, default=0.01,
-                       help="Learning rate of the network looked inside."),
-    concepts.BATCH.narrow(values=(2, 4, 8, 16, 32, 64), default=8,
-                          help="Examples per mini-batch (the numbers are listed for m ≤ 8)."),
-    concepts.STEPS.narrow(min=200, step=100, help="Number of mini-batches."),
-    concepts.SEED.narrow(max=99, help="Initial weights and mini-batch order."),
-    LAYER, UNIT, STEP,
-    Control(key="bias", label="Bias b^[l] before BN", default=0.0, group="View", kind="slider",
-            min=-5.0, max=5.0, step=0.1,
-            help="Adds b^[l] to z before BN: z moves, z_norm does not."),
-    Control(key="gb", label="γ, β used", default="learned", group="View", kind="radio",
-            options=GB_MODES, help="Which γ, β the rows after z_norm use: as learned by "
-            "training, the two sliders, or undo BN (γ = √(σ²_B + ε), β = μ_B)."),
-    GAMMA, BN_BETA,
-)
+                                 "before it; clipped to the steps trained).",
+                            inert=_step_beyond)
+DATASET = concepts.DATASET.narrow(help="Toy 2-D data set (400 training, 400 test examples).")
+NOISE = concepts.NOISE.narrow(max=0.5, default=0.15, help="Gaussian noise added to the inputs.",
+                              old_keys=("dnoise",))
+DEPTH = concepts.DEPTH.narrow(help="Hidden layers of the network looked inside (each with BN).",
+                              old_keys=("layers",))
+WIDTH = concepts.WIDTH.narrow(max=16, default=8, help="Width of every hidden layer.",
+                              old_keys=("units",))
+ACT = concepts.ACTIVATION.narrow(default="sigmoid", help="Activation after each hidden layer.")
+OPT = concepts.OPTIMIZER.narrow(help="Optimiser of the network looked inside.")
+LR = concepts.LR.narrow(values=LRS, default=0.01,
+                        help="Learning rate of the network looked inside.")
+BATCH = concepts.BATCH.narrow(values=(2, 4, 8, 16, 32, 64), default=8,
+                              help="Examples per mini-batch (the numbers are listed for m ≤ 8).")
+STEPS = concepts.STEPS.narrow(min=200, step=100, help="Number of mini-batches.")
+SEED = concepts.SEED.narrow(max=99, help="Initial weights and mini-batch order.")
+BIAS = Control(key="bias", label="Bias b^[l] before BN", default=0.0, group="View",
+               kind="slider", min=-5.0, max=5.0, step=0.1,
+               help="Adds b^[l] to z before BN: z moves, z_norm does not.")
+GB = Control(key="gb", label="γ, β used", default="learned", group="View", kind="radio",
+             options=GB_MODES, help="Which γ, β the rows after z_norm use: as learned by "
+             "training, the two sliders, or undo BN (γ = √(σ²_B + ε), β = μ_B).")
+# "One mini-batch" and "γ and β": the network looked inside and the mini-batch shown.
+ROWS_CONTROLS = (DATASET, NOISE, DEPTH, WIDTH, ACT, OPT, LR, BATCH, STEPS, SEED, LAYER, UNIT,
+                 STEP, BIAS, GB, GAMMA, BN_BETA)
+# "Learning γ, β": the same network, each optimiser at its own α (so no optimiser, α, step).
+PATH_CONTROLS = (DATASET, NOISE, DEPTH, WIDTH, ACT, BATCH, STEPS, SEED, LAYER, UNIT)
+CONTROLS = ()  # shared by every tab: none
 
 
 def set_undo() -> None:

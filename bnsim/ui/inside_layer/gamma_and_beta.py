@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
 from bnsim.figures.inside_layer import common as rows_figures
@@ -17,7 +16,7 @@ from bnsim.ui.control import Preset
 from bnsim.ui.inside_layer import common
 from bnsim.ui.lesson import Tab
 from bnsim.ui.live import live_chart
-from bnsim.verdict import Verdict, num
+from bnsim.verdict import Verdict
 
 TITLE = "γ and β"
 HEIGHT = 400  # both charts, side by side, with the takeaway inside the first 1280×720 screen
@@ -30,20 +29,18 @@ def curve_preview(vw: common.RowsView) -> dict | None:
 
 
 def undo_takeaway(vw: common.RowsView) -> str:
-    s = vw.shown
-    if vw.gb != "undo":
-        return (f"z̃ now has mean {num(float(np.mean(s.z_tilde)))} and standard deviation "
-                f"{num(float(np.std(s.z_tilde)))}: with γ and β any mean and variance is "
-                "possible. Press **Undo BN** to get z back.")
-    return (f"With γ = √(σ²_B + ε) = {num(vw.gamma)} and β = μ_B = {num(vw.beta)}, z̃ equals z "
-            f"to {gamma_and_beta.undo_difference(s):.1e} (rounding): γ and β can undo BN "
-            "entirely, so BN never takes a representation away from the network.")
+    return first_verdict(vw).text
+
+
+def first_verdict(vw: common.RowsView) -> Verdict:
+    """Undo BN: z̃ equals z; otherwise: γ and β give z̃ any mean and spread."""
+    if vw.gb == "undo":
+        return gamma_and_beta.undo_verdict(vw.shown)
+    return gamma_and_beta.spread_verdict(vw.shown)
 
 
 def middle_verdict(vw: common.RowsView) -> Verdict:
-    act = vw.base.activation
-    mid = gamma_and_beta.layer_middle(vw.batch, vw.base.eps, act)
-    return gamma_and_beta.sigmoid_verdict(mid, act, True, vw.layer)
+    return gamma_and_beta.middle_of(vw.batch, vw.base.eps, vw.base.activation)
 
 
 def view(v: dict[str, Any]) -> None:
@@ -64,7 +61,7 @@ def view(v: dict[str, Any]) -> None:
                       key="csv_gb")
 
 
-TAB = Tab(title=TITLE, view=view, presets={
+TAB = Tab(title=TITLE, view=view, controls=common.ROWS_CONTROLS, presets={
     "γ, β undo BN": Preset(values={"gb": "undo"}),
     "sigmoid stuck in its linear part": Preset(
         values={"gb": "sliders", "gamma": 1.0, "bn_beta": 0.0, "act": "sigmoid"}),

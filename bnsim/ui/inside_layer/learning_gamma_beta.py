@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from bnsim import notation
@@ -66,7 +67,10 @@ def paths_takeaway(paths, layer: int, unit: int) -> str:
         return "Pick at least one optimiser to draw."
     parts = [f"{OPTS[p.optimizer]} (α = {OPT_LR[p.optimizer]:g}): γ^[{layer}]_{unit} = "
              f"{num(float(p.gamma[-1]))}, β^[{layer}]_{unit} = {num(float(p.beta[-1]))}, "
-             f"test accuracy {pct(p.test_acc)}" for p in paths]
+             f"test accuracy {pct(p.test_acc)}"
+             if np.isfinite(p.gamma[-1]) and np.isfinite(p.beta[-1]) else
+             f"{OPTS[p.optimizer]} (α = {OPT_LR[p.optimizer]:g}): diverged (γ, β are not "
+             "finite numbers)" for p in paths]
     return "At the last recorded step — " + "; ".join(parts) + "."
 
 
@@ -92,6 +96,6 @@ def view(v: dict[str, Any]) -> None:
     st.code(FRAMEWORK_CODE, language="python")
 
 
-TAB = Tab(title=TITLE, view=view, controls=(PATHS,), presets={
+TAB = Tab(title=TITLE, view=view, controls=(*common.PATH_CONTROLS, PATHS), presets={
     "Adam vs gradient descent for γ, β": Preset(values={"paths": ["gd", "adam"]}),
 })

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
 from bnsim.figures.inside_layer import common as rows_figures
@@ -16,7 +15,7 @@ from bnsim.ui.control import Control, Preset
 from bnsim.ui.inside_layer import common
 from bnsim.ui.lesson import Tab
 from bnsim.ui.live import live_chart
-from bnsim.verdict import Verdict, num
+from bnsim.verdict import Verdict
 
 TITLE = "One mini-batch"
 ROWS_HEIGHT = 400  # with the takeaway under it, inside the first 1280×720 screen
@@ -62,23 +61,20 @@ def numbers_markdown(s: core.Stages, n: int) -> str:
     return "\n".join(lines)
 
 
-def _rounded(x: float) -> float:
-    """0 for a value that is 0 up to rounding (|x| < 1e-12)."""
-    return 0.0 if abs(x) < 1e-12 else x
-
-
 def rows_takeaway(s: core.Stages) -> str:
-    return (f"μ_B = {num(s.mu)} and σ²_B = {num(s.sigma2)} centre and scale the {len(s.z)} "
-            f"values to z_norm (mean {num(_rounded(float(np.mean(s.z_norm))))}, variance "
-            f"{num(float(np.var(s.z_norm)))}); γ = {num(s.gamma)} and β = {num(s.beta)} then "
-            f"give z̃ mean {num(_rounded(float(np.mean(s.z_tilde))))} and standard deviation "
-            f"{num(float(np.std(s.z_tilde)))}.")
+    return rows_verdict(s).text
+
+
+def rows_verdict(s: core.Stages) -> Verdict:
+    return one_mini_batch.normalised_verdict(s)
 
 
 def bias_verdict(vw: common.RowsView) -> Verdict:
     s = vw.base
+    raw = {"z": s.z, "b": vw.shown.b, "gamma": vw.gamma, "beta": vw.beta, "eps": s.eps,
+           "activation": s.activation}
     return one_mini_batch.bias_verdict(one_mini_batch.bias_check(
-        s.z, vw.shown.b, vw.gamma, vw.beta, s.eps, s.activation))
+        s.z, vw.shown.b, vw.gamma, vw.beta, s.eps, s.activation), raw)
 
 
 def view(v: dict[str, Any]) -> None:
@@ -107,5 +103,5 @@ def view(v: dict[str, Any]) -> None:
     page.takeaway(bias_verdict(vw).text)
 
 
-TAB = Tab(title=TITLE, view=view, controls=(NUMBERS,),
+TAB = Tab(title=TITLE, view=view, controls=(*common.ROWS_CONTROLS, NUMBERS),
           presets={"b^[l] is cancelled": Preset(values={"bias": 3.0})})

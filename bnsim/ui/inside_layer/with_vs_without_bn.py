@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
 from bnsim import notation
@@ -16,7 +15,7 @@ from bnsim.ui import page
 from bnsim.ui.control import Control, Preset
 from bnsim.ui.lesson import Tab
 from bnsim.ui.live import live_chart
-from bnsim.verdict import Verdict, pct
+from bnsim.verdict import Verdict
 
 TITLE = "With vs without BN"
 CHART_HEIGHT = 380
@@ -51,18 +50,11 @@ def sweep_of(v: dict[str, Any]) -> sweeps.Sweep:
 
 
 def sweep_verdict(sw: sweeps.Sweep, lr: float) -> Verdict:
-    return sweeps.bn_verdict(sweeps.compare_at(sw, lr))
+    return sweeps.verdict_at(sw, lr)
 
 
-def largest_lr_line(sw: sweeps.Sweep) -> str:
-    def say(bn):
-        x = sw.largest_training_lr(bn)
-        return f"α = {x:g}" if np.isfinite(x) else "no α of the sweep"
-    s = sw.setting
-    return (f"{s.depth} hidden layer(s) of {s.units} {s.activation} units, "
-            f"{notation.OPTIMIZERS[s.optimizer].label}, {s.steps} steps, {s.n_seeds} seed(s) "
-            f"each. The largest α that still trains (mean test accuracy ≥ "
-            f"{pct(sweeps.TRAINS_ACC, 0)}): {say(True)} with BN, {say(False)} without.")
+def largest_lr_verdict(sw: sweeps.Sweep) -> Verdict:
+    return sweeps.largest_lr_verdict(sw)
 
 
 def view(v: dict[str, Any]) -> None:
@@ -76,12 +68,15 @@ def view(v: dict[str, Any]) -> None:
     live_chart(figures.sweep_steps(sw, lr, height=CHART_HEIGHT), key="fig_sweep_steps",
                where=right)
     page.takeaway(sweep_verdict(sw, lr).text)
-    st.markdown(largest_lr_line(sw))
+    page.takeaway(largest_lr_verdict(sw).text)
     live_chart(figures.sweep_loss(sw, lr), key="fig_sweep_loss")
     page.download_csv(lambda: sweeps.sweep_frame(sw), "inside_layer_sweep.csv", key="csv_sweep")
 
 
+LARGER_LR = "A larger α with BN: ReLU, 5 seeds"  # the forum's "larger learning rate?"
 TAB = Tab(title=TITLE, view=view, controls=CONTROLS, presets={
     "BN rescues a deep sigmoid net at α = 0.3": Preset(
         values={"sw_depth": 4, "sw_act": "sigmoid", "sw_opt": "gd", "sw_lr": 0.3}),
+    LARGER_LR: Preset(
+        values={"sw_depth": 4, "sw_act": "relu", "sw_opt": "gd", "sw_seeds": 5, "sw_lr": 3.0}),
 })
