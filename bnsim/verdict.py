@@ -257,7 +257,8 @@ def num(x: float, digits: int = 3) -> str:
         return "0"
     if abs(x) < 1e-4 or abs(x) >= 1e6:
         return f"{x:.{digits - 1}e}"
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    rounded = float(f"{x:.{digits - 1}e}")  # the magnitude after rounding: 0.99995 → "1.00"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(rounded))))
     return f"{x:.{decimals}f}"
 
 

@@ -117,3 +117,10 @@ def test_say_marks_every_thresholded_word_once_outside_math():
     assert say(text) == ("Noisy BN *trains* *about as well* as BN; a network *trains* at ≥ 87 %;"
                          " $\\text{trains}$.")
     assert say("it retrains") == "it retrains"
+
+
+def test_num_counts_significant_digits_after_rounding():
+    from bnsim.verdict import num
+
+    assert [num(0.99995), num(9.9999), num(-0.99995), num(123456)] == [
+        "1.00", "10.0", "-1.00", "123456"]

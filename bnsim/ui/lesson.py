@@ -125,7 +125,8 @@ def values(lesson: Lesson, open_tab: Tab) -> dict[str, Any]:
     v = controls.render(shown, tab=open_tab.title, context=context)
     if others:
         with st.sidebar.expander("Settings of the other tabs", icon=":material/tune:"):
-            saved.update(controls.render(others, where=st, notes_box=False))
+            saved.update(controls.render(others, where=st, notes_box=False, tab=open_tab.title,
+                                          context=context))
     saved.update(v)
     return {**{c.key: saved.get(c.key, c.default) for c in others}, **v}
 
