@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from benchmarks.claim_oracles.covariate_shift import ORACLES
 from bnsim import data
 from bnsim.lessons.covariate_shift import (
     black_cats,
@@ -121,10 +122,15 @@ def noisy(drift_data):
                                      DEFAULTS["sigma"], [SEED0 + s for s in SEEDS])
 
 
-def test_noisy_bn_trains_about_as_well_as_bn(noisy):
+def test_noisy_bn_trains_about_as_well_as_bn(noisy, drift_data):
     summ = noisy_bn.noisy_summary(noisy, DEFAULTS["dlayer"])
-    outcomes = [noisy_bn.noisy_verdict(summ[summ["seed"] == s]).outcome for s in noisy.seeds]
-    assert _count(outcomes) >= NEED, outcomes
+    ref = data.reference_accuracy(*drift_data)
+    verdicts = [noisy_bn.noisy_verdict(summ[summ["seed"] == s], ref, drift_data)
+                for s in noisy.seeds]
+    assert _count([v.outcome for v in verdicts]) >= NEED, verdicts
+    assert sum("about as well" in v.text for v in verdicts) >= NEED
+    for v in verdicts:  # every one of them true by its oracle
+        assert ORACLES[v.claim](v) == [], v.text
     # and its z̃ really moves far more than BN's (the point of the experiment)
     d = summ.pivot(index="seed", columns="variant", values="drift")
     assert (d["noisy_bn"] > 5 * d["bn"]).sum() >= NEED
@@ -143,17 +149,79 @@ def test_mini_batch_noise_shrinks_as_one_over_root_m(noisy, drift_data):
     assert _count(outcomes) >= NEED, outcomes
 
 
-def test_the_regularisation_shrinks_with_m_at_the_default():
-    X, y, Xt, yt = data.train_test(DEFAULTS["dataset"], mini_batch_noise.REG_N_TRAIN,
-                                   REG_N_TEST, DEFAULTS["rnoise"], DATA_SEED)
-    sweep = mini_batch_noise.regularisation_sweep(X, y, Xt, yt, NET.hidden, NET.activation,
+def test_the_regularisation_view_at_the_preset():
+    """Issue 19, case 4: at the preset "Slight regularisation: m = 4 … 256" BN at m = 4 fits
+    its training set clearly less than at m = 256, so its smaller gap is underfitting: the
+    verdict says so and does not call it regularisation (in ≥ 8 of 10 seeds)."""
+    values = {**DEFAULTS, **LESSON.all_presets["Slight regularisation: m = 4 … 256"].values}
+    sets = data.train_test(values["dataset"], mini_batch_noise.REG_N_TRAIN, REG_N_TEST,
+                           values["rnoise"], DATA_SEED)
+    ref = data.reference_accuracy(*sets)
+    sweep = mini_batch_noise.regularisation_sweep(*sets, NET.hidden, NET.activation,
                                                   NET.training, [SEED0 + s for s in SEEDS])
-    outcomes = []
+    verdicts = []
     for s in SEEDS:
         one = mini_batch_noise.RegSweep(sweep.runs[sweep.runs["seed"] == SEED0 + s],
                                         sweep.noise, sweep.n_train)
-        outcomes.append(mini_batch_noise.regularisation_verdict(one).outcome)
-    assert _count(outcomes) >= NEED, outcomes
+        verdicts.append(mini_batch_noise.regularisation_verdict(one, ref, sets))
+    under = [v for v in verdicts if v.failed is not None
+             and v.failed.name == "matched training accuracy" and "underfitting" in v.text]
+    assert len(under) >= NEED, [v.text for v in verdicts]
+    assert not any("less noise, less regularisation" in v.text for v in under)
+    for v in verdicts:
+        assert ORACLES[v.claim](v) == [], v.text
+    # the whole sweep (10 seeds) says the same
+    whole = mini_batch_noise.regularisation_verdict(sweep, ref, sets)
+    assert whole.outcome is Outcome.NOT_APPLICABLE and "underfitting" in whole.text
     # the noise behind it: μ_B's spread falls with m and vanishes for the full batch
     noise = sweep.noise.set_index("m")["sd_mu_rel"]
     assert np.all(np.diff(noise.values) < 0) and noise[mini_batch_noise.REG_N_TRAIN] < 1e-9
+
+
+def test_bn_pins_the_mean_and_variance_of_z_tilde(drift_data):
+    """The pinning claim at the default view, every seed (it is an identity: 10 of 10), and
+    the oracle agrees with each verdict."""
+    X, y, Xt, yt = drift_data
+    layer = DEFAULTS["layer"]
+    for s in SEEDS:
+        runs = [train(NetConfig(hidden=NET.hidden, bn=(bn,) * NET.depth,
+                                activation=NET.activation), X, y, Xt, yt,
+                      replace(NET.training, seed=s)) for bn in (False, True)]
+        lv = moving_inputs.LayerView(*(moving_inputs.layer_run(tr, X, layer, DEFAULTS["qty"])
+                                       for tr in runs))
+        v = moving_inputs.pinning_verdict(layer, moving_inputs.pinning(lv), view=lv)
+        assert v.outcome is Outcome.HOLDS, v.text
+        assert ORACLES[v.claim](v) == [], v.text
+        d = moving_inputs.drift_verdict(lv.no_bn.drift, lv.bn.drift, "a", view=lv)
+        assert ORACLES[d.claim](d) == [], d.text
+
+
+def test_noisy_bn_at_a_large_learning_rate_is_not_judged(drift_data):
+    """Issue 19, case 1 (``?tab=Noisy BN&lr=1.0&act=tanh``): no network trains there, so no
+    "about as well" and no "hurts" — in ≥ 8 of 10 seeds."""
+    X, y, Xt, yt = drift_data
+    net = net_key({**DEFAULTS, "lr": 1.0, "act": "tanh"})
+    cmp = noisy_bn.noisy_comparison(X, y, Xt, yt, net.hidden, net.activation, net.training,
+                                    DEFAULTS["sigma"], [SEED0 + s for s in SEEDS])
+    summ = noisy_bn.noisy_summary(cmp, DEFAULTS["dlayer"])
+    ref = data.reference_accuracy(*drift_data)
+    verdicts = [noisy_bn.noisy_verdict(summ[summ["seed"] == s], ref, drift_data)
+                for s in cmp.seeds]
+    assert _count([v.outcome for v in verdicts], Outcome.NOT_APPLICABLE) >= NEED, \
+        [v.text for v in verdicts]
+    for v in verdicts:
+        assert ORACLES[v.claim](v) == [], v.text
+
+
+def test_the_shift_verdict_says_too_only_when_both_lose(shift_runs):
+    """Issue 19, case 5, over every seed, rule and shift of the sweep: "Both lose" exactly when
+    both networks lose more than the threshold, never "too"; the oracle agrees."""
+    for models in shift_runs:
+        for rule in SHIFT_RULES:
+            sw = black_cats.shift_sweep(models, rule, DEFAULTS["spread"], DEFAULTS["tscale"],
+                                        SHIFT_N_TRAIN, SHIFT_N_TEST, DATA_SEED)
+            for shift in (0.5, 1.5, 3.0, 5.0):
+                v = black_cats.shift_verdict(shift, 1.0, black_cats.shift_at(sw, shift),
+                                             sweep=sw)
+                assert " too" not in v.text
+                assert ORACLES[v.claim](v) == [], v.text

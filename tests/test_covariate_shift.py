@@ -315,10 +315,10 @@ def test_noisy_means_verdict_and_tables():
     assert means.test_acc == pytest.approx({"no_bn": 0.9, "bn": 0.9, "noisy_bn": 0.8})
     assert means.drift == pytest.approx({"no_bn": 6.0, "bn": 2.0, "noisy_bn": 85.0})
     assert noisy_bn.diverged_runs(summ) == [("no_bn", 1)]
-    hurts = noisy_bn.noisy_verdict(summ)  # a no-BN run diverged: not this verdict's concern
+    hurts = noisy_bn.noisy_verdict(summ, 0.99)  # a no-BN run diverged: not its concern
     assert hurts.outcome is Outcome.REVERSED
     assert hurts.evidence["drift_ratio"] == pytest.approx(42.5)
-    holds = noisy_bn.noisy_verdict(summ.assign(test_acc=[1.0, 0.8, 0.9, 0.9, 0.88, 0.89]))
+    holds = noisy_bn.noisy_verdict(summ.assign(test_acc=[1.0, 0.8, 0.9, 0.9, 0.88, 0.89]), 0.99)
     assert holds.outcome is Outcome.HOLDS  # within 0.02 of BN
     curves = {v: np.full((2, 4), i + 1.0) for i, v in enumerate(noisy_bn.VARIANTS)}
     np.testing.assert_array_equal(noisy_bn.loss_steps(curves), [1, 2, 3, 4])
@@ -362,11 +362,14 @@ def test_shift_verdict_branches():
     assert black_cats.shift_verdict(0.0, 1.0, _now(0.97, 0.96)).outcome is Outcome.NOT_APPLICABLE
     v0 = black_cats.shift_verdict(0.0, 1.0, _now(0.97, 0.96))
     assert "repair" in v0.text and "does not repair" not in v0.text  # no verdict at shift 0
-    assert black_cats.shift_verdict(3.0, 1.0, _now(0.5, 0.4, train_bn=0.6)).outcome \
-        is Outcome.NOT_APPLICABLE  # BN never learned the rule
+    assert v0.failed.name == "the test cloud is shifted"
+    nl = black_cats.shift_verdict(3.0, 1.0, _now(0.5, 0.4, train_bn=0.6))
+    assert nl.outcome is Outcome.NOT_APPLICABLE  # BN never learned the rule
+    assert nl.failed.name == "both networks learned the rule" and "did not learn" in nl.text
     assert black_cats.shift_verdict(0.0, 1.5, _now(0.5, 0.4)).outcome is Outcome.HOLDS  # scale only
     held = black_cats.shift_verdict(3.0, 1.0, _now(0.3, 0.35, 0.77, 0.89))
     assert held.outcome is Outcome.HOLDS and "does not repair input shift" in held.text
+    assert "Both lose accuracy" in held.text and "too" not in held.text
     assert "35.0 %" in held.text and "30.0 %" in held.text and "77.0 %" in held.text
     assert held.evidence["drop_bn"] == pytest.approx(0.62)
     assert black_cats.shift_verdict(1.0, 1.0, _now(0.95, 0.94)).outcome is Outcome.NO_EFFECT
@@ -374,11 +377,22 @@ def test_shift_verdict_branches():
     assert rev.outcome is Outcome.REVERSED and "absorb" in rev.text
 
 
+def test_shift_verdict_states_the_contrast_when_only_bn_loses():
+    """Issue 19, case 5: BN loses 64.5 pp, no BN 2.7 pp — no "too", the contrast instead."""
+    v = black_cats.shift_verdict(3.0, 1.0, _now(0.943, 0.325, train_no_bn=0.97, train_bn=0.97))
+    assert v.outcome is Outcome.HOLDS
+    assert "too" not in v.text and "Both lose" not in v.text
+    assert "BN loses 64.5 pp while no BN loses 2.7 pp only" in v.text
+    assert "hurt more than the network without BN" in v.text
+    gain = black_cats.shift_verdict(3.0, 1.0, _now(0.98, 0.5, train_no_bn=0.97, train_bn=0.97))
+    assert "no BN gains 1.0 pp only" in gain.text
+
+
 def test_adabn_verdict_branches():
     assert black_cats.adabn_verdict("line", 0.0, 1.0, 0.9, 0.9, 0.98).outcome \
         is Outcome.NOT_APPLICABLE
-    assert black_cats.adabn_verdict("line", 3.0, 1.0, 0.5, 0.5, 0.6).outcome \
-        is Outcome.NOT_APPLICABLE
+    nl = black_cats.adabn_verdict("line", 3.0, 1.0, 0.5, 0.5, 0.6)
+    assert nl.outcome is Outcome.NOT_APPLICABLE and "did not learn" in nl.text
     v = black_cats.adabn_verdict("line", 3.0, 1.0, 0.83, 0.98, 0.98)
     assert v.outcome is Outcome.HOLDS and "restored" in v.text
     assert "kept" in black_cats.adabn_verdict("line", 3.0, 1.0, 0.98, 0.98, 0.99).text
@@ -392,26 +406,34 @@ def test_adabn_verdict_branches():
 def test_drift_verdict_branches():
     held = moving_inputs.drift_verdict(8.0, 4.0, "a^[2]")
     assert held.outcome is Outcome.HOLDS and "8.00" in held.text and "4.00" in held.text
-    assert held.evidence["ratio"] == 0.5
-    assert moving_inputs.drift_verdict(2.2, 2.86, "a^[1]").outcome is Outcome.REVERSED
-    assert moving_inputs.drift_verdict(2.2, 2.3, "a^[1]").outcome is Outcome.NO_EFFECT
-    assert moving_inputs.drift_verdict(0.0, 0.0, "a^[0]").outcome is Outcome.NOT_APPLICABLE
-    assert moving_inputs.drift_verdict(float("nan"), 1.0, "z").outcome is Outcome.NOT_APPLICABLE
+    assert held.evidence["ratio"] == 0.5 and "at this seed" in held.text
+    rev = moving_inputs.drift_verdict(2.2, 2.86, "a^[1]")
+    assert rev.outcome is Outcome.REVERSED and "at this seed" in rev.text
+    same = moving_inputs.drift_verdict(2.2, 2.3, "a^[1]")
+    assert same.outcome is Outcome.NO_EFFECT and "at this seed" in same.text
+    still = moving_inputs.drift_verdict(0.0, 0.0, "a^[0]")
+    assert still.outcome is Outcome.NOT_APPLICABLE and "never moves" in still.text
+    nan = moving_inputs.drift_verdict(float("nan"), 1.0, "z")
+    assert nan.outcome is Outcome.NOT_APPLICABLE and "not a finite number" in nan.text
 
 
 def test_pinning_verdict_branches():
     ok = moving_inputs.pinning_verdict(2, moving_inputs.Pinning(1e-15, 1e-6, 0.4, 1.2))
     assert ok.outcome is Outcome.HOLDS and "0.400" in ok.text and "1.20" in ok.text
+    assert "variance γ² at every step" in ok.text
+    eps = moving_inputs.pinning_verdict(2, moving_inputs.Pinning(1e-15, 1e-6, 0.4, 1.2, 0.3))
+    assert eps.outcome is Outcome.HOLDS and "γ²·σ²/(σ² + ε)" in eps.text  # ε's share said
+    assert "30.0 %" in eps.text
     off = moving_inputs.Pinning(0.3, 0.2, 0.4, 1.2)
     assert moving_inputs.pinning_verdict(2, off).outcome is Outcome.REVERSED
     assert moving_inputs.pinning_verdict(2, off._replace(off_mean=float("nan"))).outcome \
         is Outcome.NOT_APPLICABLE
 
 
-def _nv(sd_small, sd_large, m=(4, 64), sigma=1.0):
+def _nv(sd_small, sd_large, m=(4, 64), sigma=1.0, layer=1):
     sizes = np.array(m)
     law = mini_batch_noise.mean_spread_law(sigma, sizes, 1000)
-    return mini_batch_noise.NoiseView(1, 0, m[0], m[1], 0, len(m) - 1, sigma, 0.0, law, law,
+    return mini_batch_noise.NoiseView(layer, 0, m[0], m[1], 0, len(m) - 1, sigma, 0.0, law, law,
                                       np.zeros(3), np.zeros(3), np.array([sd_small, sd_large]),
                                       np.zeros(2), sizes, 1000, np.zeros(2), np.zeros(2))
 
@@ -419,12 +441,18 @@ def _nv(sd_small, sd_large, m=(4, 64), sigma=1.0):
 def test_noise_law_verdict_branches():
     law = mini_batch_noise.mean_spread_law(1.0, np.array([4, 64]), 1000)
     assert mini_batch_noise.noise_law_verdict(_nv(*law)).outcome is Outcome.HOLDS
-    assert mini_batch_noise.noise_law_verdict(_nv(0.1, 0.2)).outcome is Outcome.REVERSED
-    assert mini_batch_noise.noise_law_verdict(_nv(0.2, 0.19)).outcome is Outcome.NO_EFFECT
-    assert mini_batch_noise.noise_law_verdict(_nv(0.5, 0.5, m=(4, 4))).outcome \
-        is Outcome.NOT_APPLICABLE
-    assert mini_batch_noise.noise_law_verdict(_nv(0.5, 0.1, sigma=0.0)).outcome \
-        is Outcome.NOT_APPLICABLE
+    grows = mini_batch_noise.noise_law_verdict(_nv(0.1, 0.2))
+    assert grows.outcome is Outcome.REVERSED and "normalised" not in grows.text
+    assert "normalised by the same" in mini_batch_noise.noise_law_verdict(
+        _nv(0.1, 0.2, layer=3)).text
+    one = mini_batch_noise.noise_law_verdict(_nv(0.2, 0.19))
+    assert one.outcome is Outcome.NO_EFFECT and "measured spread itself noisy" in one.text
+    two = mini_batch_noise.noise_law_verdict(_nv(0.2, 0.19, layer=2))
+    assert two.outcome is Outcome.NO_EFFECT and "normalised by the same mini-batch" in two.text
+    same = mini_batch_noise.noise_law_verdict(_nv(0.5, 0.5, m=(4, 4)))
+    assert same.outcome is Outcome.NOT_APPLICABLE and "two different sizes" in same.text
+    flat = mini_batch_noise.noise_law_verdict(_nv(0.5, 0.1, sigma=0.0))
+    assert flat.outcome is Outcome.NOT_APPLICABLE and "does not vary" in flat.text
 
 
 def _summary(bn, noisy, diverged=False):
@@ -436,35 +464,89 @@ def _summary(bn, noisy, diverged=False):
 
 
 def test_noisy_verdict_branches():
-    held = noisy_bn.noisy_verdict(_summary([0.99, 0.98, 0.99], [0.985, 0.99, 0.95]))
+    held = noisy_bn.noisy_verdict(_summary([0.99, 0.98, 0.99], [0.985, 0.99, 0.95]), 0.99)
     assert held.outcome is Outcome.HOLDS and "in 2 of 3 runs" in held.text
+    assert "about as well" in held.text
     assert held.evidence["drift_ratio"] == pytest.approx(45.0)
-    worse = noisy_bn.noisy_verdict(_summary([0.99, 0.98], [0.90, 0.91]))
-    assert worse.outcome is Outcome.REVERSED and "in 0 of 2 runs" in worse.text
-    assert noisy_bn.noisy_verdict(_summary([0.99], [0.9], diverged=True)).outcome \
+    worse = noisy_bn.noisy_verdict(_summary([0.99, 0.98], [0.90, 0.91]), 0.99)
+    assert worse.outcome is Outcome.REVERSED and "in 2 of 2 runs" in worse.text
+    assert "hurts: 8.0 pp below BN" in worse.text
+    assert noisy_bn.noisy_verdict(_summary([0.99], [0.9], diverged=True), 0.99).outcome \
         is Outcome.NOT_APPLICABLE
 
 
-def _reg(gaps_small, gaps_large, diverged=False):
+def test_noisy_verdict_about_as_well_means_within_2_pp_either_way():
+    """Issue 19, case 1: noisy BN 5.6 pp above BN is "better", not "about as well"."""
+    better = noisy_bn.noisy_verdict(_summary([0.90, 0.92, 0.91], [0.96, 0.97, 0.97]), 0.99)
+    assert better.outcome is Outcome.HOLDS and "about as well" not in better.text
+    assert "does better than BN, by 5.7 pp" in better.text and "in 3 of 3 runs" in better.text
+    one = noisy_bn.noisy_verdict(_summary([0.95], [0.96]), 0.99)
+    assert "at this seed" in one.text and " run" not in one.text.split("as far")[1]
+
+
+def test_noisy_verdict_needs_something_that_trains():
+    """Issue 19, case 1: 73.2 % vs 67.6 % where a network trains at ≥ 87 %: no judgement."""
+    v = noisy_bn.noisy_verdict(_summary([0.676, 0.676, 0.676], [0.732, 0.732, 0.732]), 0.998)
+    assert v.outcome is Outcome.NOT_APPLICABLE and v.failed.name == "something trains"
+    assert "None of these networks trains" in v.text
+    assert "about as well" not in v.text and "hurts" not in v.text
+    flat = noisy_bn.noisy_verdict(_summary([0.5], [0.5]), 0.52)  # nothing learnable
+    assert flat.outcome is Outcome.NOT_APPLICABLE and flat.failed.name == "the data is learnable"
+
+
+def _reg(gaps_small, gaps_large, diverged=False, train=(0.95, 0.95), plain=(0.0, 0.0),
+         test=0.9):
+    """A sweep with the BN loss gaps per seed at m = 4 and 256, BN's training accuracy at the
+    two sizes (``train``) and the no-BN gaps (``plain``, the same for every seed)."""
     rows = []
-    for m, gaps in ((4, gaps_small), (256, gaps_large)):
+    for i, (m, gaps) in enumerate(((4, gaps_small), (256, gaps_large))):
         for s, g in enumerate(gaps):
-            rows.append({"m": m, "network": "bn", "seed": s, "loss_gap": g, "acc_gap": g / 10,
-                         "diverged": diverged and m == 256})
+            for key, gap, acc in (("bn", g, train[i]), ("no_bn", plain[i], 0.95)):
+                rows.append({"m": m, "network": key, "seed": s, "train_loss": 0.1,
+                             "test_loss": 0.1 + gap, "loss_gap": gap, "train_acc": acc,
+                             "test_acc": test, "acc_gap": acc - test,
+                             "diverged": diverged and m == 256 and key == "bn"})
     noise = pd.DataFrame({"m": [4, 256], "sd_mu_rel": [0.2, 0.0], "sd_sigma2_rel": [0.4, 0.0]})
     return mini_batch_noise.RegSweep(pd.DataFrame(rows), noise, 256)
 
 
 def test_regularisation_verdict_branches():
-    held = mini_batch_noise.regularisation_verdict(_reg([0.0, 0.01], [1.0, 0.02]))
+    ref = 0.95
+    held = mini_batch_noise.regularisation_verdict(_reg([0.0, 0.01], [1.0, 0.02]), ref)
     assert held.outcome is Outcome.HOLDS and "in 1 of 2 runs" in held.text
-    assert "m = 4" in held.text and "m = 256" in held.text
-    assert mini_batch_noise.regularisation_verdict(_reg([0.5, 0.5], [0.0, 0.1])).outcome \
+    assert "m = 4" in held.text and "m = 256" in held.text and "matched" in held.text
+    same = mini_batch_noise.regularisation_verdict(_reg([0.0, 0.01], [1.0, 0.02],
+                                                        plain=(0.0, 0.6)), ref)
+    assert same.outcome is Outcome.NO_EFFECT and "comes from m itself" in same.text
+    assert mini_batch_noise.regularisation_verdict(_reg([0.5, 0.5], [0.0, 0.1]), ref).outcome \
         is Outcome.REVERSED
-    assert mini_batch_noise.regularisation_verdict(_reg([0.0, 0.0], [0.01, 0.02])).outcome \
-        is Outcome.NO_EFFECT
-    assert mini_batch_noise.regularisation_verdict(_reg([0.0], [1.0], diverged=True)).outcome \
-        is Outcome.NOT_APPLICABLE
+    quiet = mini_batch_noise.regularisation_verdict(_reg([0.0, 0.0], [0.01, 0.02]), ref)
+    assert quiet.outcome is Outcome.NO_EFFECT and "nothing overfits" in quiet.text
+    loud = mini_batch_noise.regularisation_verdict(_reg([0.5, 0.5], [0.52, 0.53]), ref)
+    assert loud.outcome is Outcome.NO_EFFECT and "nothing overfits" not in loud.text
+    assert mini_batch_noise.regularisation_verdict(_reg([0.0], [1.0], diverged=True),
+                                                   ref).outcome is Outcome.NOT_APPLICABLE
+
+
+def test_regularisation_verdict_abstains_on_underfitting():
+    """Issue 19, case 4: a smaller gap at m = 4 that comes with a lower training accuracy is
+    underfitting, not regularisation."""
+    under = mini_batch_noise.regularisation_verdict(
+        _reg([0.0, 0.0], [1.0, 1.0], train=(0.85, 0.98)), 0.95)
+    assert under.outcome is Outcome.NOT_APPLICABLE
+    assert under.failed.name == "matched training accuracy"
+    assert "underfitting" in under.text and "13.0 pp less" in under.text
+    assert "less regularisation" not in under.text
+    over = mini_batch_noise.regularisation_verdict(
+        _reg([0.0, 0.0], [1.0, 1.0], train=(0.99, 0.95)), 0.95)
+    assert over.outcome is Outcome.NOT_APPLICABLE and "4.0 pp better" in over.text
+    # lower training accuracy at m = 4 but the larger gap there: not "underfitting"
+    flip = mini_batch_noise.regularisation_verdict(
+        _reg([0.2, 0.2], [0.0, 0.0], train=(0.96, 1.0)), 0.95)
+    assert flip.outcome is Outcome.NOT_APPLICABLE and "underfitting" not in flip.text
+    assert "4.0 pp less" in flip.text and "not compared at matched" in flip.text
+    flat = mini_batch_noise.regularisation_verdict(_reg([0.0], [1.0], test=0.6), 0.95)
+    assert flat.outcome is Outcome.NOT_APPLICABLE and flat.failed.name == "something trains"
 
 
 def test_regularisation_sweep_measures_gaps_and_noise(moons):
@@ -488,3 +570,18 @@ def test_regularisation_sweep_measures_gaps_and_noise(moons):
     p = network.predict_proba(tr.params, X[:64], tr.net, "eval", tr.running_stats)
     loss = -np.mean(np.log(p[np.arange(64), y[:64]]))
     assert r["train_loss"] == pytest.approx(loss, rel=1e-9)
+
+
+def test_shift_and_adabn_verdicts_abstain_on_a_one_class_cloud():
+    """A shifted cloud that is ≥ 95 % one class: a constant answer scores that much, so "BN
+    kept its accuracy" or "restored" would say nothing — both verdicts abstain and say why."""
+    v = black_cats.shift_verdict(5.0, 2.0, _now(0.0, 1.0, majority=1.0, train_no_bn=0.9,
+                                                train_bn=0.99))
+    assert v.outcome is Outcome.NOT_APPLICABLE
+    assert v.failed.name == "the shifted cloud holds both classes"
+    assert "mostly one class" in v.text and "absorb" not in v.text
+    a = black_cats.adabn_verdict("sine", 5.0, 2.0, 1.0, 0.89, 0.99, majority=0.97)
+    assert a.outcome is Outcome.NOT_APPLICABLE and "mostly one class" in a.text
+    assert "restored" not in a.text and "worse" not in a.text
+    kept = black_cats.adabn_verdict("sine", 5.0, 2.0, 1.0, 0.99, 0.99, majority=0.94)
+    assert kept.outcome is Outcome.HOLDS  # 94 % one class: still judged

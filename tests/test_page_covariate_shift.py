@@ -230,7 +230,10 @@ def test_regularisation_preset_and_its_verdict():
     assert at.session_state["tab"] == TABS[2]
     assert at.slider(key="rseeds").value == 5 and at.slider(key="rnoise").value == 0.3
     notes = " ".join(_takeaways(at))
-    assert "at m = 4" in notes and "at m = 256" in notes and "of 5 runs" in notes
+    assert "at m = 4" in notes and "at m = 256" in notes and "means of 5 seeds" in notes
+    # issue 19, case 4: BN at m = 4 fits its training set less — said, not called
+    # regularisation
+    assert "underfitting" in notes and "less regularisation" not in notes
     assert any(b.label.startswith("Download the gaps") for b in at.get("download_button"))
 
 
@@ -266,3 +269,29 @@ def test_an_old_link_opens_the_same_view_under_the_new_keys():
     new = _run({"tab": TABS[3], "depth": "3", "width": "8", "noise": "0.2", "lr": "1",
                 "nseeds": "1"})
     assert _takeaways(new) == _takeaways(old)
+
+
+def _full(qp) -> AppTest:
+    """The page at ``qp`` with the page's own number of steps (the issue's URLs)."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update(qp)
+    return at.run()
+
+
+@pytest.mark.parametrize("qp", [{"tab": "Noisy BN", "lr": "1.0", "act": "tanh"},
+                                {"tab": "Noisy BN", "lr": "1.0", "act": "tanh",
+                                 "dataset": "Circles"},
+                                {"tab": "Noisy BN", "lr": "1.0"}])
+def test_noisy_bn_is_not_judged_where_nothing_trains(qp):
+    """Issue 19, case 1: at these links no network trains, so neither "about as well" nor
+    "hurts" — the sentence says why instead."""
+    at = _full(qp)
+    assert not at.exception
+    notes = " ".join(_takeaways(at))
+    assert "None of these networks trains" in notes
+    assert "about as well" not in notes and "hurts" not in notes
+
+
+def test_noisy_bn_about_as_well_at_the_default():
+    notes = " ".join(_takeaways(_full({"tab": "Noisy BN"})))
+    assert "trains about as well as BN (within 2.0 pp)" in notes

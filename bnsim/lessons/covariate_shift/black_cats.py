@@ -19,8 +19,15 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from bnsim import data, network
-from bnsim.lessons.covariate_shift.common import margin, networks
+from bnsim import data, network, verdict
+from bnsim.lessons.covariate_shift.common import (
+    LEARNED_RULE,
+    LOSES,
+    ONE_CLASS,
+    RESTORES,
+    margin,
+    networks,
+)
 from bnsim.modes import Mode
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train_stacked
@@ -206,68 +213,152 @@ def decision_grid(models: ShiftModels, rule: str, model: str, X_test, xlim, ylim
 
 
 # ---------------------------------------------------------------- verdicts
-SHIFT_DROP = 0.10  # an accuracy drop larger than this is "the shift hurts"
-ADABN_TOL = 0.03  # AdaBN within this of the training accuracy "restores" it
-MIN_TRAINED = 0.80  # below this on the training distribution the network did not learn
+SHIFT_DROP = LOSES.threshold  # an accuracy drop larger than this: the network *loses* accuracy
+ADABN_TOL = RESTORES.threshold  # AdaBN within this of the training accuracy *restores* it
+MIN_TRAINED = LEARNED_RULE.threshold  # below this on the training cloud: the rule not learned
+MAX_MAJORITY = ONE_CLASS.threshold  # a shifted cloud this much one class: accuracies say little
 
 
-def shift_verdict(shift: float, test_scale: float, now: ShiftAt,
-                  drop: float = SHIFT_DROP) -> Verdict:
+def both_classes(majority: float, lead: str = ": ") -> verdict.Precondition:
+    """The precondition "the shifted cloud holds both classes" (``majority``: the accuracy of
+    always answering its majority class)."""
+    return verdict.Precondition(
+        "the shifted cloud holds both classes", majority < MAX_MAJORITY,
+        f"{lead}the shifted cloud is mostly one class (always answering it scores "
+        f"{pct(majority)}), so the accuracies there say little — no verdict (try a smaller "
+        "shift or another rule).")
+
+SHIFT = verdict.claim(
+    "covariate_shift.black_cats.shift", where="Covariate shift → Black cats → coloured cats "
+    "(the sentence under the two figures)",
+    words="On fresh inputs from the training cloud BN scores A and no BN B; on the shifted "
+          "cloud BN, no BN, AdaBN and the majority class score …; (a) both lose accuracy: BN "
+          "loses X pp and no BN Y pp — with its training statistics BN does not repair input "
+          "shift; (b) BN loses X pp while no BN changes by only Y pp — BN does not repair it, "
+          "here it is hurt more than the network without BN; (c) BN kept its accuracy (within "
+          "10 pp) while no BN lost Y pp — at this shift BN did absorb it; (d) neither loses "
+          "more than 10 pp — nothing to repair. Abstains: no shift; a network did not learn "
+          "the rule; the shifted cloud is mostly one class.",
+    preconditions=("the test cloud is shifted (shift > 0 or test spread ≠ 1)",
+                   "both networks learned the rule (≥ 80 % on the training cloud)",
+                   "the shifted cloud holds both classes (majority class < 95 %)"),
+    threshold="10 pp (*loses accuracy under a shift*); 80 % (*learned the rule*); 95 % "
+              "(*mostly one class*)",
+    test="tests/test_claims_covariate_shift.py::"
+         "test_bn_with_training_statistics_does_not_repair_the_default_shift, "
+         "tests/test_claims_covariate_shift.py::"
+         "test_the_shift_verdict_says_too_only_when_both_lose, "
+         "tests/test_covariate_shift.py::test_shift_verdict_branches, "
+         "tests/test_covariate_shift.py::"
+         "test_shift_verdict_states_the_contrast_when_only_bn_loses")
+
+
+def _change(x: float) -> str:
+    """A network's accuracy change under the shift, in words: "loses 3.0 pp" / "gains 1.0 pp"
+    (``x``: training-cloud accuracy − shifted accuracy)."""
+    return f"loses {margin(x)}" if x >= 0 else f"gains {margin(x)}"
+
+
+def shift_verdict(shift: float, test_scale: float, now: ShiftAt, drop: float = SHIFT_DROP,
+                  sweep: ShiftSweep | None = None) -> Verdict:
     """"BN with its training statistics does not repair input shift" at this shift.
 
     Does not apply without a shift (shift 0, test spread × 1) or when a network did not learn
-    the rule; no effect when the shift costs neither network more than ``drop``; holds when
-    the BN network loses more than ``drop`` too; reversed when BN keeps its accuracy while the
-    network without BN loses it."""
+    the rule (below :data:`MIN_TRAINED` on the training cloud); no effect when the shift costs
+    neither network more than ``drop``; holds when the BN network loses more than ``drop`` —
+    said as "both lose" only when the network without BN loses more than ``drop`` too, else
+    as the contrast; reversed when BN keeps its accuracy while the network without BN loses
+    it. ``sweep`` (the table ``now`` was read from) is carried in ``raw`` for the audit."""
     ev = {"shift": shift, "test_scale": test_scale, "bn": now.bn, "no_bn": now.no_bn,
           "train_bn": now.train_bn, "train_no_bn": now.train_no_bn,
           "drop_bn": now.train_bn - now.bn, "drop_no_bn": now.train_no_bn - now.no_bn}
+    raw = {"shift": shift, "test_scale": test_scale, "now": now._asdict()}
+    if sweep is not None:
+        raw |= {"table": {k: sweep.table[k].to_numpy() for k in sweep.table.columns},
+                "train_dist": dict(sweep.train_dist)}
     fresh = (f"On fresh inputs from the training cloud the network with BN scores "
              f"{pct(now.train_bn)} and the one without {pct(now.train_no_bn)}")
-    if shift == 0 and test_scale == 1:
-        return Verdict(Outcome.NOT_APPLICABLE, fresh + ": the test cloud is not shifted, so "
-                       "there is no shift to repair — move the shift slider.", ev, drop)
-    if min(now.train_bn, now.train_no_bn) < MIN_TRAINED:
-        return Verdict(Outcome.NOT_APPLICABLE, fresh + f": below {pct(MIN_TRAINED, 0)}, a "
-                       "network did not learn the rule, so the shift cannot be judged.", ev, drop)
+    pre = (verdict.Precondition("the test cloud is shifted", not (shift == 0 and test_scale == 1),
+                                ": the test cloud is not shifted, so there is no shift to "
+                                "repair — move the shift slider."),
+           verdict.Precondition("both networks learned the rule",
+                                min(now.train_bn, now.train_no_bn) >= MIN_TRAINED,
+                                f": below {pct(MIN_TRAINED, 0)}, a network did not learn the "
+                                "rule, so the shift cannot be judged."),
+           both_classes(now.majority))
+    if verdict.first_failed(pre) is not None:
+        return verdict.abstain(SHIFT, pre, ev, drop, raw, lead=fresh)
     moved = (f"on the shifted cloud BN scores {pct(now.bn)}, no BN {pct(now.no_bn)}, BN after "
              f"AdaBN recalibration {pct(now.adabn)} and always answering the majority class "
              f"{pct(now.majority)}")
-    if max(ev["drop_bn"], ev["drop_no_bn"]) <= drop:
+    db, dn = ev["drop_bn"], ev["drop_no_bn"]
+    if max(db, dn) <= drop:
         return Verdict(Outcome.NO_EFFECT, fresh + f"; {moved}: at this shift neither loses more "
-                       f"than {margin(drop)}, so there is nothing to repair.", ev, drop)
-    if ev["drop_bn"] > drop:
-        return Verdict(Outcome.HOLDS, fresh + f"; {moved}. BN loses {margin(ev['drop_bn'])} "
-                       "too: with its training statistics it does not repair input shift.",
-                       ev, drop)
-    return Verdict(Outcome.REVERSED, fresh + f"; {moved}. Here BN kept its accuracy (within "
-                   f"{margin(drop)}) while no BN lost {margin(ev['drop_no_bn'])}: at this shift "
-                   "BN did absorb it.", ev, drop)
+                       f"than {margin(drop)} (BN {_change(db)}, no BN {_change(dn)}), so there "
+                       "is nothing to repair.", ev, drop, SHIFT, pre, raw)
+    if db > drop and dn > drop:
+        return Verdict(Outcome.HOLDS, fresh + f"; {moved}. Both lose accuracy: BN loses "
+                       f"{margin(db)} and no BN {margin(dn)} — with its training statistics BN "
+                       "does not repair input shift.", ev, drop, SHIFT, pre, raw)
+    if db > drop:
+        return Verdict(Outcome.HOLDS, fresh + f"; {moved}. BN loses {margin(db)} while no BN "
+                       f"{_change(dn)} only: with its training statistics BN does not repair "
+                       "input shift — here it is hurt more than the network without BN.",
+                       ev, drop, SHIFT, pre, raw)
+    return Verdict(Outcome.REVERSED, fresh + f"; {moved}. Here BN kept its accuracy (it "
+                   f"{_change(db)}, within {margin(drop)}) while no BN lost {margin(dn)}: at "
+                   "this shift BN did absorb it.", ev, drop, SHIFT, pre, raw)
+
+
+ADABN = verdict.claim(
+    "covariate_shift.black_cats.adabn", where="Covariate shift → Black cats → coloured cats → "
+    "AdaBN (one line per rule)",
+    words="<rule>: A after AdaBN, B before, C on the training cloud: (a) the training accuracy "
+          "is restored | kept (BN alone had not lost it); (b) recalibration makes it worse; "
+          "(c) not restored (better than before, still short). Abstains: no shift; the BN "
+          "network did not learn this rule; the shifted cloud is mostly one class.",
+    preconditions=("the test cloud is shifted", "the BN network learned the rule (≥ 80 % on "
+                   "the training cloud)", "the shifted cloud holds both classes (majority "
+                   "class < 95 %)"),
+    threshold="3 pp (*restores (AdaBN)*); 80 % (*learned the rule*); 95 % (*mostly one "
+              "class*)",
+    test="tests/test_claims_covariate_shift.py::"
+         "test_adabn_restores_the_line_but_not_sine_or_circle, "
+         "tests/test_covariate_shift.py::test_adabn_verdict_branches, "
+         "tests/test_covariate_shift.py::"
+         "test_shift_and_adabn_verdicts_abstain_on_a_one_class_cloud")
 
 
 def adabn_verdict(rule_label: str, shift: float, test_scale: float, bn: float, adabn: float,
-                  train_bn: float, tol: float = ADABN_TOL) -> Verdict:
+                  train_bn: float, tol: float = ADABN_TOL, majority: float = 0.5) -> Verdict:
     """"AdaBN recalibration restores the training accuracy" for one rule at this shift.
 
     Holds when AdaBN is within ``tol`` of the BN network's accuracy on the training
     distribution; reversed when it scores below BN without recalibration by more than ``tol``;
     no effect otherwise (not restored, perhaps partly better). Does not apply without a shift
-    or when the network did not learn the rule."""
-    ev = {"shift": shift, "bn": bn, "adabn": adabn, "train_bn": train_bn}
+    or when the network did not learn the rule, or when the shifted cloud is mostly one class
+    (``majority``: the accuracy of always answering its majority class)."""
+    ev = {"shift": shift, "bn": bn, "adabn": adabn, "train_bn": train_bn, "majority": majority}
+    raw = {"shift": shift, "test_scale": test_scale, "bn": bn, "adabn": adabn,
+           "train_bn": train_bn, "majority": majority}
     nums = (f"{rule_label}: {pct(adabn)} after AdaBN, {pct(bn)} before, {pct(train_bn)} on "
             "the training cloud")
-    if shift == 0 and test_scale == 1:
-        return Verdict(Outcome.NOT_APPLICABLE, nums + " — no shift, nothing to recalibrate.",
-                       ev, tol)
-    if train_bn < MIN_TRAINED:
-        return Verdict(Outcome.NOT_APPLICABLE, nums + " — the network did not learn this rule.",
-                       ev, tol)
+    pre = (verdict.Precondition("the test cloud is shifted", not (shift == 0 and test_scale == 1),
+                                " — no shift, nothing to recalibrate."),
+           verdict.Precondition("the BN network learned the rule", train_bn >= MIN_TRAINED,
+                                f" — the network did not learn this rule (below "
+                                f"{pct(MIN_TRAINED, 0)} on the training cloud)."),
+           both_classes(majority, " — "))
+    if verdict.first_failed(pre) is not None:
+        return verdict.abstain(ADABN, pre, ev, tol, raw, lead=nums)
     if adabn >= train_bn - tol:
         how = ("restored" if bn < train_bn - tol else
                "kept (BN alone had not lost it)")
-        return Verdict(Outcome.HOLDS, nums + f": the training accuracy is {how}.", ev, tol)
+        return Verdict(Outcome.HOLDS, nums + f": the training accuracy is {how}.", ev, tol,
+                       ADABN, pre, raw)
     if adabn < bn - tol:
-        return Verdict(Outcome.REVERSED, nums + ": recalibration makes it worse.", ev, tol)
+        return Verdict(Outcome.REVERSED, nums + ": recalibration makes it worse.", ev, tol,
+                       ADABN, pre, raw)
     return Verdict(Outcome.NO_EFFECT, nums + ": not restored"
                    + (" (better than before, still short)." if adabn > bn + tol else "."),
-                   ev, tol)
+                   ev, tol, ADABN, pre, raw)

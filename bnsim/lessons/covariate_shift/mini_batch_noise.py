@@ -20,13 +20,21 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from bnsim import network
+from bnsim import network, verdict
 from bnsim.batchnorm import batch_stats
-from bnsim.lessons.covariate_shift.common import networks
+from bnsim.lessons.covariate_shift.common import (
+    FOLLOWS_LAW,
+    GAP_CHANGE,
+    MATCHED,
+    margin,
+    mean_spread_law,
+    networks,
+    sample_batches,
+)
 from bnsim.modes import Mode
 from bnsim.network import NetConfig
 from bnsim.train import TrainConfig, train_stacked
-from bnsim.verdict import Outcome, Verdict, compare, num, pp, runs
+from bnsim.verdict import Outcome, Verdict, num, pct, runs
 
 BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
 
@@ -49,28 +57,6 @@ class BatchNoise:
     def spread(self, l: int) -> tuple[np.ndarray, np.ndarray]:
         """Standard deviation over batches of μ_B and of σ²_B in layer l: two arrays (M, n_l)."""
         return self.mu[l - 1].std(axis=1), self.sigma2[l - 1].std(axis=1)
-
-
-def mean_spread_law(sigma, m, N: int | None = None):
-    r"""Standard deviation of the mean of m examples drawn without replacement from N values
-    whose (biased) standard deviation is σ:  σ/√m · √((N − m)/(N − 1)). Without ``N``
-    (infinitely many examples, or drawing with replacement) it is the 1/√m law σ/√m."""
-    m = np.asarray(m, dtype=float)
-    out = np.asarray(sigma, dtype=float) / np.sqrt(m)
-    if N is not None:
-        out = out * np.sqrt((N - m) / (N - 1))
-    return out
-
-
-def sample_batches(N: int, m: int, B: int, rng: np.random.Generator) -> np.ndarray:
-    """B index arrays of m distinct examples out of N (each a uniformly random m-subset, as a
-    batch within the trainer's epochs is): (B, m)."""
-    if not 1 <= m <= N:
-        raise ValueError(f"batch size must be 1 to {N}; got {m}.")
-    keys = rng.random((B, N))
-    if m == N:
-        return np.argsort(keys, axis=1)
-    return np.argpartition(keys, m - 1, axis=1)[:, :m]
 
 
 def batch_noise(params, net: NetConfig, X, sizes=BATCH_SIZES, n_batches: int = 400,
@@ -238,8 +224,42 @@ def regularisation_table(sweep: RegSweep) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- verdicts
-LAW_TOL = 0.25  # the spread "follows σ/√m" when its exponent is within this of the law's
-GAP_MIN = 0.05  # a loss gap change smaller than this between the smallest and largest m: none
+LAW_TOL = FOLLOWS_LAW.threshold  # the spread *follows 1/√m*: exponent within this of the law's
+GAP_MIN = GAP_CHANGE.threshold  # a loss gap change smaller than this between two m: none
+MATCH_TOL = MATCHED.threshold  # *matched training accuracy*: within 2 pp
+
+LAW = verdict.claim(
+    "covariate_shift.mini_batch_noise.noise_law", where="Covariate shift → Mini-batch noise "
+    "(the sentence under the μ_B histograms)",
+    words="Unit u of layer l: the spread of μ_B is A at m₁ and B at m₂; σ/√m·√((N−m)/(N−1)) "
+          "predicts C and D: (a) the noise shrinks as 1/√m; (b) here the noise grows with m; "
+          "(c) it shrinks X-fold, not the law's Y-fold (layer > 1: its inputs were normalised "
+          "by the same mini-batch | layer 1: 256 batches per size leave the measured spread "
+          "itself noisy). Abstains: one size twice; a constant unit.",
+    preconditions=("two different batch sizes", "the unit varies over the set (σ > 0)"),
+    threshold="25 % on a log scale (*follows 1/√m*); 10 % growth for (b)",
+    test="tests/test_claims_covariate_shift.py::test_mini_batch_noise_shrinks_as_one_over_root_m,"
+         " tests/test_covariate_shift.py::test_noise_law_verdict_branches")
+REG = verdict.claim(
+    "covariate_shift.mini_batch_noise.regularisation", where="Covariate shift → Mini-batch "
+    "noise → slight regularisation (the sentence under the gap figure)",
+    words="With BN the test loss exceeds the training loss by A at the smallest m and B at the "
+          "largest (without BN: C and D; means of n seeds): (a) the gap grows with m by X, more "
+          "than without BN (Y): less noise, less regularisation (k of n runs); (b) it grows, "
+          "but without BN as much: the growth comes from m itself, not from BN's noise; (c) "
+          "the gap is larger at the small m — no regularisation from the noise; (d) within "
+          "0.05, no regularisation to see. Abstains: a run diverged; nothing learnable; no BN "
+          "network trains; BN's training accuracies at the two m are not matched (said as "
+          "underfitting when the smaller gap, at the small m, comes with the lower training "
+          "accuracy).",
+    preconditions=("no run diverged and two batch sizes fit", "the data is learnable",
+                   "something trains (BN at the smallest or largest m)",
+                   "matched training accuracy (BN at the smallest vs the largest m, 2 pp)"),
+    threshold="0.05 in loss (*the loss gap changes*), also beyond the change without BN; "
+              "2 pp (*matched training accuracy*)",
+    test="tests/test_claims_covariate_shift.py::test_the_regularisation_view_at_the_preset, "
+         "tests/test_covariate_shift.py::test_regularisation_verdict_branches, "
+         "tests/test_covariate_shift.py::test_regularisation_verdict_abstains_on_underfitting")
 
 
 def noise_law_verdict(nv: NoiseView, tol: float = LAW_TOL) -> Verdict:
@@ -247,59 +267,127 @@ def noise_law_verdict(nv: NoiseView, tol: float = LAW_TOL) -> Verdict:
     m_large against the law's (with the finite-set correction), compared on a log scale.
 
     Holds when log(measured)/log(law) is within ``tol`` of 1; reversed when the spread grows
-    by more than 10 %; no effect otherwise. Does not apply for one size or a constant unit."""
+    by more than 10 %; no effect otherwise (the reason said depends on the layer). Does not
+    apply for one size or a constant unit."""
     a, b = nv.i_small, nv.i_large
     ev = {"sd_small": float(nv.sd_mu[a]), "sd_large": float(nv.sd_mu[b]),
           "law_small": float(nv.law_fpc[a]), "law_large": float(nv.law_fpc[b])}
+    raw = {"layer": nv.layer, "m_small": nv.m_small, "m_large": nv.m_large, "sigma": nv.sigma,
+           "n_examples": nv.n_examples, "mu_small": nv.mu_small, "mu_large": nv.mu_large,
+           "sd_small": ev["sd_small"], "sd_large": ev["sd_large"]}
     nums = (f"the spread of μ_B is {num(nv.sd_mu[a])} at m = {nv.m_small} and "
             f"{num(nv.sd_mu[b])} at m = {nv.m_large}; σ/√m·√((N−m)/(N−1)) predicts "
             f"{num(nv.law_fpc[a])} and {num(nv.law_fpc[b])}")
-    if nv.m_small == nv.m_large or not (nv.sigma > 0 and nv.sd_mu[b] > 0 and nv.law_fpc[b] > 0):
-        return Verdict(Outcome.NOT_APPLICABLE, nums[0].upper() + nums[1:] + " — pick two "
-                       "different sizes below the whole set.", ev, tol)
+    head = nums[0].upper() + nums[1:]
+    pre = (verdict.Precondition("two different batch sizes", nv.m_small != nv.m_large,
+                                " — pick two different sizes."),
+           verdict.Precondition("the unit varies over the set",
+                                bool(nv.sigma > 0 and nv.sd_mu[b] > 0 and nv.law_fpc[b] > 0),
+                                " — this unit does not vary, so there is no spread to "
+                                "compare."))
+    if verdict.first_failed(pre) is not None:
+        return verdict.abstain(LAW, pre, ev, tol, raw, lead=head)
     measured, law = nv.sd_mu[a] / nv.sd_mu[b], nv.law_fpc[a] / nv.law_fpc[b]
     ev |= {"measured_factor": float(measured), "law_factor": float(law)}
-    head = nums[0].upper() + nums[1:]
     if abs(np.log(measured) / np.log(law) - 1) <= tol:
-        return Verdict(Outcome.HOLDS, head + ": the noise shrinks as 1/√m.", ev, tol)
+        return Verdict(Outcome.HOLDS, head + ": the noise shrinks as 1/√m.", ev, tol, LAW, pre,
+                       raw)
     if measured < 1 / 1.1:
-        return Verdict(Outcome.REVERSED, head + ": here the noise grows with m.", ev, tol)
+        return Verdict(Outcome.REVERSED, head + ": here the noise grows with m" + (
+            " (its inputs were normalised by the same mini-batch below)." if nv.layer > 1
+            else "."), ev, tol, LAW, pre, raw)
+    why = ("its inputs were normalised by the same mini-batch below" if nv.layer > 1 else
+           "256 batches per size leave the measured spread itself noisy")
     return Verdict(Outcome.NO_EFFECT, head + f": it shrinks {num(measured)}-fold, not the "
-                   f"law's {num(law)}-fold (layers above 1 see normalised inputs).", ev, tol)
+                   f"law's {num(law)}-fold ({why}).", ev, tol, LAW, pre, raw)
 
 
-
-def regularisation_verdict(sweep: RegSweep, gap_min: float = GAP_MIN) -> Verdict:
+def regularisation_verdict(sweep: RegSweep, reference: float, data_sets: tuple | None = None,
+                           gap_min: float = GAP_MIN, match: float = MATCH_TOL) -> Verdict:
     """"BN's slight regularisation shrinks as m grows": the BN networks' loss gap (test −
-    train) at the largest m against the smallest, per seed and in the mean.
+    train) at the largest m against the smallest, against the same change without BN.
 
-    Holds when the mean gap at the largest m exceeds the one at the smallest by more than
-    ``gap_min`` (less noise, less regularisation); reversed when smaller by more; no effect in
-    between (e.g. nothing overfits). Does not apply when a run diverged or fewer than two
-    sizes were trained."""
-    r = sweep.runs[sweep.runs["network"] == "bn"]
+    Abstains when a run diverged or fewer than two sizes were trained, the data is not
+    learnable (``reference``: 15-NN test accuracy), no BN network (smallest or largest m)
+    trains, or BN's training accuracies at the two sizes are not *matched* (within ``match``):
+    a smaller gap then comes with fitting the training set less, and the text says so.
+    Holds when BN's mean gap grows by more than ``gap_min`` and by more than ``gap_min``
+    beyond the change without BN; no effect when it grows but no more than without BN, or
+    moves by less than ``gap_min``; reversed when it shrinks by more."""
+    runs_ = sweep.runs
+    raw = {k: runs_[k].to_numpy() for k in ("m", "network", "seed", "train_loss", "test_loss",
+                                             "train_acc", "test_acc", "diverged")}
+    raw["reference"] = reference
+    if data_sets is not None:
+        raw["data"] = tuple(data_sets)
+    r = runs_[runs_["network"] == "bn"]
+    p = runs_[runs_["network"] == "no_bn"]
     sizes = sorted(r["m"].unique())
-    ev = {"sizes": len(sizes)}
-    if len(sizes) < 2 or r["diverged"].any():
-        return Verdict(Outcome.NOT_APPLICABLE, "A run diverged or only one batch size fits "
-                       "the training set: no verdict.", ev, gap_min)
+    ev = {"sizes": len(sizes), "reference": reference}
+    ok = len(sizes) >= 2 and not runs_["diverged"].any()
+    first = verdict.Precondition("no run diverged and two batch sizes fit", ok,
+                                 "A run diverged or only one batch size fits the training set: "
+                                 "no verdict.")
+    if not ok:
+        return verdict.abstain(REG, (first,), ev, gap_min, raw)
     lo, hi = int(sizes[0]), int(sizes[-1])
-    g_lo = r[r["m"] == lo].set_index("seed")["loss_gap"]
-    g_hi = r[r["m"] == hi].set_index("seed")["loss_gap"]
-    a_lo, a_hi = r[r["m"] == lo]["acc_gap"].mean(), r[r["m"] == hi]["acc_gap"].mean()
-    n, held = len(g_lo), int(np.sum(g_hi - g_lo > gap_min))
-    ev |= {"m_small": lo, "m_large": hi, "gap_small": float(g_lo.mean()),
-           "gap_large": float(g_hi.mean()), "acc_gap_small": float(a_lo),
-           "acc_gap_large": float(a_hi), "seeds_held": held, "seeds": n}
-    nums = (f"With BN the test loss exceeds the training loss by {num(g_lo.mean())} at "
-            f"m = {lo} and by {num(g_hi.mean())} at m = {hi} (accuracy gaps {pp(a_lo)} and "
-            f"{pp(a_hi)}, means of {n} seed{'s' if n != 1 else ''})")
-    outcome = compare(float(g_hi.mean() - g_lo.mean()), gap_min)
-    said = {Outcome.HOLDS: f": the noisier small batches regularise, and larger m reduces it "
-                           f"({runs(held, n)}).",
-            Outcome.REVERSED: ": here the gap is larger at the small m — no regularisation "
-                              "from the noise in this setting.",
-            Outcome.NO_EFFECT: f": within {num(gap_min)} of each other, no regularisation "
-                               "to see (nothing overfits here — try noisier data).",
-            Outcome.NOT_APPLICABLE: ": no verdict."}[outcome]
-    return Verdict(outcome, nums + said, ev, gap_min)
+
+    def at(frame, m, what):
+        return float(frame[frame["m"] == m][what].mean())
+
+    g_lo, g_hi = at(r, lo, "loss_gap"), at(r, hi, "loss_gap")
+    q_lo, q_hi = at(p, lo, "loss_gap"), at(p, hi, "loss_gap")
+    t_lo, t_hi = at(r, lo, "train_acc"), at(r, hi, "train_acc")
+    u_lo, u_hi = at(p, lo, "train_acc"), at(p, hi, "train_acc")
+    per_lo = r[r["m"] == lo].set_index("seed")["loss_gap"]
+    per_hi = r[r["m"] == hi].set_index("seed")["loss_gap"]
+    n, held = len(per_lo), int(np.sum(per_hi - per_lo > gap_min))
+    ev |= {"m_small": lo, "m_large": hi, "gap_small": g_lo, "gap_large": g_hi,
+           "gap_small_no_bn": q_lo, "gap_large_no_bn": q_hi, "train_small": t_lo,
+           "train_large": t_hi, "train_small_no_bn": u_lo, "train_large_no_bn": u_hi,
+           "seeds_held": held, "seeds": n}
+    seeds = f"means of {n} seeds" if n != 1 else "at this seed"
+    nums = (f"With BN the test loss exceeds the training loss by {num(g_lo)} at m = {lo} and "
+            f"by {num(g_hi)} at m = {hi} (without BN: {num(q_lo)} and {num(q_hi)}; {seeds})")
+    trains = (f"BN's training accuracy is {pct(t_lo)} at m = {lo} and {pct(t_hi)} at m = {hi} "
+              f"(without BN {pct(u_lo)} and {pct(u_hi)})")
+    if t_lo < t_hi and g_lo < g_hi:
+        unmatched = (f"{nums}; {trains}: at m = {lo} BN fits its training set "
+                     f"{margin(t_hi - t_lo)} less, so the smaller gap there comes with "
+                     "underfitting, not regularisation — no verdict on regularisation (see "
+                     "*matched training accuracy* in the glossary).")
+    else:
+        unmatched = (f"{nums}; {trains}: at m = {lo} BN fits its training set "
+                     f"{margin(t_hi - t_lo)} {'less' if t_lo < t_hi else 'better'}, so the "
+                     "gaps are not compared at matched training accuracy — no verdict on "
+                     "regularisation.")
+    pre = (first, verdict.learnable(reference),
+           verdict.something_trains({f"BN at m = {lo}": at(r, lo, "test_acc"),
+                                     f"BN at m = {hi}": at(r, hi, "test_acc")}, reference),
+           verdict.Precondition("matched training accuracy", abs(t_lo - t_hi) <= match,
+                                unmatched))
+    failed = verdict.first_failed(pre)
+    if failed is not None:
+        return verdict.abstain(REG, pre, ev, gap_min, raw,
+                               lead="" if failed.name == "matched training accuracy"
+                               else nums + ". ")
+    d_bn, d_no = g_hi - g_lo, q_hi - q_lo
+    nums += f"; {trains}, matched"
+    if d_bn > gap_min and d_bn - d_no > gap_min:
+        return Verdict(Outcome.HOLDS, nums + f": the gap grows with m by {num(d_bn)}, more than "
+                       f"without BN ({num(d_no)}): less noise, less regularisation (the gap "
+                       f"grows by more than {num(gap_min)} {runs(held, n)}).", ev, gap_min, REG,
+                       pre, raw)
+    if d_bn > gap_min:
+        return Verdict(Outcome.NO_EFFECT, nums + f": the gap grows with m by {num(d_bn)}, but "
+                       f"without BN it grows by {num(d_no)}, within {num(gap_min)} of that or "
+                       "more: the growth comes from m itself (more examples per step, less "
+                       "gradient noise), not from BN's noise.", ev, gap_min, REG, pre, raw)
+    if d_bn < -gap_min:
+        return Verdict(Outcome.REVERSED, nums + ": here the gap is larger at the small m — no "
+                       "regularisation from the noise in this setting.", ev, gap_min, REG, pre,
+                       raw)
+    quiet = (" (nothing overfits: both gaps are below "
+             f"{num(gap_min)})" if max(g_lo, g_hi) < gap_min else "")
+    return Verdict(Outcome.NO_EFFECT, nums + f": within {num(gap_min)} of each other, no "
+                   f"regularisation to see{quiet}.", ev, gap_min, REG, pre, raw)

@@ -17,8 +17,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from bnsim import network
-from bnsim.lessons.covariate_shift.common import drift
+from bnsim import network, verdict
+from bnsim.lessons.covariate_shift.common import PINNED, REDUCES_DRIFT, drift
 from bnsim.modes import Mode
 from bnsim.network import NetConfig
 from bnsim.verdict import Outcome, Verdict, compare, num, pct
@@ -113,6 +113,8 @@ class LayerRun(NamedTuple):
     test_acc: float  # final eval-mode test accuracy (NaN if never evaluated)
     beta: np.ndarray | None = None  # (S, n_l) β^[l] at the snapshots (BN only)
     gamma2: np.ndarray | None = None  # (S, n_l) (γ^[l])² at the snapshots (BN only)
+    z_var: np.ndarray | None = None  # (S, n_l) variance of z^[l] before BN (BN only)
+    eps: float = 0.0  # BN's ε (BN only)
 
 
 def layer_run(trace, X, l: int, quantity: str, bins: int = 40) -> LayerRun:
@@ -130,17 +132,21 @@ def layer_run(trace, X, l: int, quantity: str, bins: int = 40) -> LayerRun:
     zt = vals if quantity == "z_tilde" else layer_values(trace.snapshots, X, trace.net, l,
                                                          "z_tilde")
     zt_mean, zt_std = moments(zt)
-    beta = gamma2 = None
+    beta = gamma2 = z_var = None
+    eps = 0.0
     if trace.net.bn[l - 1]:
         beta = np.array([p[f"beta{l}"] for p, _ in trace.snapshots])
         gamma2 = np.array([p[f"gamma{l}"] ** 2 for p, _ in trace.snapshots])
+        z = vals if quantity == "z" else layer_values(trace.snapshots, X, trace.net, l, "z")
+        z_var = z.var(axis=1)
+        eps = float(trace.net.eps)
     return LayerRun(
         steps=trace.snapshot_steps, band=band(vals) if finite else None, mean=mean, std=std,
         edges=edges, density=dens, finite=finite,
         drift=drift(mean, std) if finite else float("nan"), zt_mean=zt_mean,
         zt_var=zt_std ** 2, diverged=trace.diverged, diverged_at=trace.diverged_at,
         test_acc=float(trace.test_acc[-1]) if len(trace.test_acc) else float("nan"),
-        beta=beta, gamma2=gamma2)
+        beta=beta, gamma2=gamma2, z_var=z_var, eps=eps)
 
 
 class LayerView(NamedTuple):
@@ -151,21 +157,25 @@ class LayerView(NamedTuple):
 
 
 class Pinning(NamedTuple):
-    """How tightly BN pins z̃^[l]: its per-unit mean to β and variance to γ²."""
+    """How tightly BN pins z̃^[l]: its per-unit mean to β and variance to γ²·σ²/(σ² + ε)."""
 
     off_mean: float  # max |mean(z̃) − β| over steps and units
-    off_var: float  # max |var(z̃)/γ² − 1|
+    off_var: float  # max |var(z̃)/(γ²·σ²/(σ²+ε)) − 1|, σ² the variance of z before BN
     beta_range: float  # mean over units of the range β travelled
     plain_range: float  # the same for the unit means of z̃ without BN
+    eps_shrink: float = 0.0  # max 1 − σ²/(σ²+ε): how far ε alone pulls var(z̃) below γ²
 
 
 def pinning(view: LayerView) -> Pinning:
-    """:class:`Pinning` from the BN run's β, γ² and the moments of z̃ in both runs."""
+    """:class:`Pinning` from the BN run's β, γ², the variance of z before BN and the moments
+    of z̃ in both runs."""
     b = view.bn
+    shrink = b.z_var / (b.z_var + b.eps)
     return Pinning(float(np.max(np.abs(b.zt_mean - b.beta))),
-                   float(np.max(np.abs(b.zt_var / b.gamma2 - 1))),
+                   float(np.max(np.abs(b.zt_var / (b.gamma2 * shrink) - 1))),
                    float(np.mean(np.ptp(b.beta, axis=0))),
-                   float(np.mean(np.ptp(view.no_bn.zt_mean, axis=0))))
+                   float(np.mean(np.ptp(view.no_bn.zt_mean, axis=0))),
+                   float(np.max(1 - shrink)))
 
 
 def band_table(view: LayerView, unit: int) -> pd.DataFrame:
@@ -179,49 +189,101 @@ def band_table(view: LayerView, unit: int) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- verdicts
-DRIFT_REL = 0.10  # BN "reduces" the drift when D_BN < (1 − this)·D_noBN
+DRIFT_REL = REDUCES_DRIFT.threshold  # BN *reduces the drift* when D_BN < (1 − this)·D_noBN
+PIN_TOL = PINNED.threshold
+
+DRIFT = verdict.claim(
+    "covariate_shift.moving_inputs.drift", where="Covariate shift → A deep layer's moving "
+    "inputs (the sentence under the distribution plot)",
+    words="Drift D of <quantity> is A without BN and B with BN (one run each, the same seed): "
+          "(a) at this seed BN cuts the movement to r % of it, as the lecture says; (b) at this "
+          "seed BN's inputs move more (r× as far) — the lecture's story fails for this layer; "
+          "(c) within 10 % of each other, BN makes no clear difference at this seed. Abstains: "
+          "a drift is not finite; the quantity never moves without BN (it is the data).",
+    preconditions=("both drifts are finite numbers", "the quantity moves without BN (D > 0)"),
+    threshold="10 % of D without BN (*reduces the drift*)",
+    test="tests/test_claims_covariate_shift.py::"
+         "test_bn_reduces_the_drift_of_a_deep_layers_inputs_at_the_default_view, "
+         "tests/test_covariate_shift.py::test_drift_verdict_branches")
+PIN = verdict.claim(
+    "covariate_shift.moving_inputs.pinning", where="Covariate shift → A deep layer's moving "
+    "inputs → mean and variance of z̃ (the sentence under the moments plot)",
+    words="(a) With BN the mean of z̃^[l] is β and its variance γ² (or γ²·σ²/(σ²+ε), below γ² "
+          "by up to X % where z hardly varies) at every step (largest deviations …); β "
+          "travelled A per unit, without BN the unit means of z̃ travelled B; (b) the mean of "
+          "z̃ is off β by up to …: not pinned. Abstains: the moments are not finite.",
+    preconditions=("the moments of z̃ are finite numbers",),
+    threshold="0.001 (*pinned (z̃)*)",
+    test="tests/test_claims_covariate_shift.py::test_bn_pins_the_mean_and_variance_of_z_tilde, "
+         "tests/test_covariate_shift.py::test_pinning_verdict_branches")
 
 
-def drift_verdict(d_no_bn: float, d_bn: float, sym: str, rel: float = DRIFT_REL) -> Verdict:
-    """"BN reduces the movement of a deep layer's inputs" on one drift pair.
+def drift_verdict(d_no_bn: float, d_bn: float, sym: str, rel: float = DRIFT_REL,
+                  view: LayerView | None = None) -> Verdict:
+    """"BN reduces the movement of a deep layer's inputs" on one drift pair (one run each, the
+    same seed: the words say "at this seed").
 
     Holds when D with BN is below (1 − ``rel``)·D without; reversed when above (1 + ``rel``)·D
-    without; no effect in between. Does not apply when a drift is not finite (a run diverged)
-    or nothing moves without BN (D = 0: the layer's inputs are the fixed data)."""
+    without; no effect in between. Does not apply when a drift is not finite (a run diverged,
+    or every unit is constant) or nothing moves without BN (D = 0: the layer's inputs are the
+    fixed data). ``view`` (the runs the drifts come from) is carried in ``raw``."""
     ev = {"drift_no_bn": d_no_bn, "drift_bn": d_bn}
+    raw = {"drift_no_bn": d_no_bn, "drift_bn": d_bn}
+    if view is not None:
+        raw |= {"mean_no_bn": view.no_bn.mean, "std_no_bn": view.no_bn.std,
+                "mean_bn": view.bn.mean, "std_bn": view.bn.std}
     nums = f"Drift D of {sym} is {num(d_no_bn)} without BN and {num(d_bn)} with BN"
-    if not (np.isfinite(d_no_bn) and np.isfinite(d_bn)):
-        return Verdict(Outcome.NOT_APPLICABLE, nums + " — a run diverged, no verdict.", ev, rel)
-    if d_no_bn <= 1e-12:
-        return Verdict(Outcome.NOT_APPLICABLE, nums + f" — {sym} never moves (it is the data), "
-                       "so there is no shift for BN to reduce.", ev, rel)
+    finite = bool(np.isfinite(d_no_bn) and np.isfinite(d_bn))
+    pre = (verdict.Precondition("both drifts are finite numbers", finite,
+                                " — D is not a finite number (a run diverged, or every unit "
+                                "of the layer is constant), no verdict."),
+           verdict.Precondition("the quantity moves without BN", not finite or d_no_bn > 1e-12,
+                                f" — {sym} never moves (it is the data), so there is no shift "
+                                "for BN to reduce."))
+    if verdict.first_failed(pre) is not None:
+        return verdict.abstain(DRIFT, pre, ev, rel, raw, lead=nums)
     ratio = d_bn / d_no_bn
     ev["ratio"] = ratio
     outcome = compare(1.0 - ratio, rel)
-    said = {Outcome.HOLDS: f": BN cuts the movement to {pct(ratio, 0)} of it, as the lecture "
-                           "says.",
-            Outcome.REVERSED: f": here BN's inputs move more ({num(ratio)}× as far) — the "
-                              "lecture's story fails for this layer.",
+    said = {Outcome.HOLDS: f": at this seed BN cuts the movement to {pct(ratio, 0)} of it, as "
+                           "the lecture says.",
+            Outcome.REVERSED: f": at this seed BN's inputs move more ({num(ratio)}× as far) — "
+                              "the lecture's story fails for this layer.",
             Outcome.NO_EFFECT: f": within {pct(rel, 0)} of each other, BN makes no clear "
-                               "difference here.",
-            Outcome.NOT_APPLICABLE: " — no verdict."}[outcome]
-    return Verdict(outcome, nums + said, ev, rel)
+                               "difference at this seed."}[outcome]
+    return Verdict(outcome, nums + said, ev, rel, DRIFT, pre, raw)
 
 
-def pinning_verdict(layer: int, pin: Pinning, tol: float = 1e-3) -> Verdict:
-    """"BN pins the mean of z̃^[l] to β and its variance to γ²": holds when both are within
-    ``tol`` at every step; reversed otherwise (a bug or a diverged run); does not apply when a
-    number is not finite."""
+def pinning_verdict(layer: int, pin: Pinning, tol: float = PIN_TOL,
+                    view: LayerView | None = None) -> Verdict:
+    """"BN pins the mean of z̃^[l] to β and its variance to γ²": holds when the mean is within
+    ``tol`` of β and the variance within a factor 1 ± ``tol`` of γ²·σ²/(σ² + ε) at every step
+    (said as γ² when ε changes it by less than ``tol``, else with ε's share); reversed
+    otherwise (a bug); does not apply when a number is not finite. ``view`` is carried in
+    ``raw``."""
     ev = pin._asdict()
-    if not (np.isfinite(pin.off_mean) and np.isfinite(pin.off_var)):
-        return Verdict(Outcome.NOT_APPLICABLE, "The moments of z̃ are not finite (a run "
-                       "diverged): no verdict.", ev, tol)
+    raw = dict(ev)
+    if view is not None:
+        b = view.bn
+        raw |= {"zt_mean": b.zt_mean, "zt_var": b.zt_var, "beta": b.beta, "gamma2": b.gamma2,
+                "z_var": b.z_var, "eps": b.eps, "plain_zt_mean": view.no_bn.zt_mean}
+    pre = (verdict.Precondition("the moments of z̃ are finite numbers",
+                                bool(np.isfinite(pin.off_mean) and np.isfinite(pin.off_var)),
+                                "The moments of z̃ are not finite (a run diverged): no "
+                                "verdict."),)
+    if verdict.first_failed(pre) is not None:
+        return verdict.abstain(PIN, pre, ev, tol, raw)
     moves = (f"β travelled {num(pin.beta_range)} per unit on average, while without BN the "
              f"unit means of z̃^[{layer}] travelled {num(pin.plain_range)}.")
     if pin.off_mean <= tol and pin.off_var <= tol:
+        if pin.eps_shrink > tol:
+            var = (f"γ²·σ²/(σ² + ε) — below γ² by up to {pct(pin.eps_shrink)} where z^[{layer}] "
+                   "hardly varies (σ² not much larger than ε = 1e-5)")
+        else:
+            var = "γ²"
         return Verdict(Outcome.HOLDS, f"With BN the mean of z̃^[{layer}] is β and its variance "
-                       f"γ² at every step (largest deviations {num(pin.off_mean, 2)} and a factor "
-                       f"1 ± {num(pin.off_var, 2)}); " + moves, ev, tol)
+                       f"{var} at every step (largest deviations {num(pin.off_mean, 2)} and a "
+                       f"factor 1 ± {num(pin.off_var, 2)}); " + moves, ev, tol, PIN, pre, raw)
     return Verdict(Outcome.REVERSED, f"The mean of z̃^[{layer}] is off β by up to "
-                   f"{num(pin.off_mean)}, its variance off γ² by a factor 1 ± "
-                   f"{num(pin.off_var)}: not pinned. " + moves, ev, tol)
+                   f"{num(pin.off_mean)}, its variance off γ²·σ²/(σ² + ε) by a factor 1 ± "
+                   f"{num(pin.off_var)}: not pinned. " + moves, ev, tol, PIN, pre, raw)

@@ -80,7 +80,7 @@ class ShiftView(NamedTuple):
     sweep: core.ShiftSweep
     now: core.ShiftAt  # the accuracies at the current shift
     rule_acc: core.RuleAccuracy
-    verdicts: dict  # {rule: AdaBN verdict at this shift}
+    train_bn: dict  # {rule: the BN network's accuracy on the training cloud}
     diverged: tuple[str, ...]  # models whose training diverged
 
 
@@ -104,7 +104,7 @@ def shift_view(net: common.NetKey, spread: float, rule: str, shift: float, test_
                                   XLIM, YLIM),
         accuracy=figures.shift_accuracy(sweep.table, shift), rules=figures.rule_bars(rules),
         sweep=sweep, now=core.shift_at(sweep, shift), rule_acc=ra,
-        verdicts=rules_verdicts(ra, train_bn, shift, test_scale),
+        train_bn=train_bn,
         diverged=tuple(m for m in ("no_bn", "bn") if models.diverged[(rule, m)]))
 
 
@@ -114,9 +114,10 @@ def shift_diverged(models: tuple[str, ...]) -> str:
             + "); its numbers are meaningless. Try a smaller learning rate.")
 
 
-def shift_takeaway(shift: float, test_scale: float, now: core.ShiftAt) -> str:
+def shift_takeaway(shift: float, test_scale: float, now: core.ShiftAt,
+                   sweep: core.ShiftSweep | None = None) -> str:
     """The black-cat verdict (:func:`bnsim.lessons.covariate_shift.black_cats.shift_verdict`)."""
-    return core.shift_verdict(shift, test_scale, now).text
+    return core.shift_verdict(shift, test_scale, now, sweep=sweep).text
 
 
 # Equations in short lines (each fits a 390 px phone), the words in a caption.
@@ -134,7 +135,8 @@ def rules_verdicts(ra: core.RuleAccuracy, train_bn: dict, shift: float, test_sca
     """{rule: AdaBN verdict} at this shift for every rule (``train_bn``: each rule's BN
     accuracy on the training distribution)."""
     return {r: core.adabn_verdict(notation.RULES[r].short, shift, test_scale,
-                                  ra.accuracy[r, "bn"], ra.accuracy[r, "adabn"], train_bn[r])
+                                  ra.accuracy[r, "bn"], ra.accuracy[r, "adabn"], train_bn[r],
+                                  majority=ra.majority[r])
             for r in ra.majority}
 
 
@@ -144,8 +146,8 @@ def rules_text(verdicts: dict[str, Verdict]) -> str:
     intro = ("Recalibration moves the shifted cloud back onto the training cloud, so the network "
              "answers *as if each test point sat at the matching place of the training "
              "region*. That is right when the rule moved with the inputs (the line x₂ > x₁/2 "
-             "shifted along itself) and wrong when the rule is needed where no data was seen "
-             "(sine, circle).")
+             "shifted along itself) and can be wrong when the rule is needed where no data was "
+             "seen (sine, circle); each rule's line below says what happened at this shift.")
     marks = {Outcome.HOLDS: ":material/check:", Outcome.REVERSED: ":material/close:",
              Outcome.NO_EFFECT: ":material/remove:", Outcome.NOT_APPLICABLE: ":material/block:"}
     order = [r for r in ("linear", "sine", "circle") if r in verdicts]
@@ -164,11 +166,12 @@ def view(v: dict[str, Any]) -> None:
     left, right = st.columns(2)
     live_chart(sv.scene, key="fig_scene", where=left)
     live_chart(sv.accuracy, key="fig_shift_acc", where=right)
-    takeaway(shift_takeaway(shift, v["tscale"], sv.now))
+    takeaway(shift_takeaway(shift, v["tscale"], sv.now, sv.sweep))
     st.subheader("The fix students ask about: recalibrate BN on the test inputs (AdaBN)")
     chart, text = st.columns([3, 2])
     live_chart(sv.rules, key="fig_rules", where=chart)
-    text.markdown(rules_text(sv.verdicts))
+    # verdicts are made on every rerun (not cached), so each one shown is also recorded
+    text.markdown(rules_text(rules_verdicts(sv.rule_acc, sv.train_bn, shift, v["tscale"])))
     for equation in ADABN_EQUATIONS:
         st.latex(equation)
     st.caption(ADABN_CAPTION)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import streamlit as st
 
-from bnsim import notation
+from bnsim import data, notation
 from bnsim.lessons.covariate_shift.mini_batch_noise import BATCH_SIZES
 from bnsim.train import TrainConfig, TrainTrace
 from bnsim.ui import concepts
@@ -80,6 +81,19 @@ def net_key(v: dict) -> NetKey:
 def data_key(v: dict) -> DataKey:
     """The data set of the tabs after the first, as the controls ``v`` describe it."""
     return DataKey(dataset=v["dataset"], noise=v["noise"])
+
+
+# ---------------------------------------------------------------- the data and its yardstick
+@st.cache_resource(max_entries=16, show_spinner=False)
+def data_sets(d: DataKey, n_train: int = N_TRAIN, n_test: int = N_TEST) -> tuple:
+    """(X, y, X_test, y_test) of the tabs after the first (read-only: shared between reruns)."""
+    return data.train_test(d.dataset, n_train, n_test, d.noise, DATA_SEED)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def reference(d: DataKey, n_train: int = N_TRAIN, n_test: int = N_TEST) -> float:
+    """The 15-NN test accuracy on :func:`data_sets` (the glossary's yardstick of *trains*)."""
+    return data.reference_accuracy(*data_sets(d, n_train, n_test))
 
 
 # ---------------------------------------------------------------- one network, two ways

@@ -45,8 +45,8 @@ PRESETS = {
     "Where the lecture's story fails: layer 2's inputs": Preset(
         values={"depth": 3, "layer": 2, "qty": "a_prev"},
         help="The inputs of layer 2 come from one layer whose own inputs (the data) never "
-             "move: BN has no shift to remove there, and a^[1] moves no less (usually more) "
-             "with BN than without."),
+             "move: BN has no shift to remove there; the sentence under the plot says whether "
+             "a^[1] moves less or more with BN at this seed."),
 }
 
 
@@ -97,7 +97,7 @@ def layer_diverged(key: str, run: core.LayerRun) -> str:
 def drift_takeaway(sym: str, lv: core.LayerView, net: common.NetKey, dataset: str) -> str:
     """The drift verdict (:func:`bnsim.lessons.covariate_shift.moving_inputs.drift_verdict`)
     and its setting."""
-    verdict = core.drift_verdict(lv.no_bn.drift, lv.bn.drift, sym)
+    verdict = core.drift_verdict(lv.no_bn.drift, lv.bn.drift, sym, view=lv)
     return tex(f"Over {lv.bn.steps[-1]} steps ({common.setting(net)}, "
                f"{notation.DATASETS[dataset].label}), the " + common.lower_first(verdict.text))
 
@@ -111,7 +111,7 @@ def drift_metrics(sym: str, lv: core.LayerView) -> list[tuple[str, str]]:
 
 
 def pinning_heading(layer: int) -> str:
-    return tex(f"Mean and variance of z̃^[{layer}] per unit — pinned by BN")
+    return tex(f"Mean and variance of z̃^[{layer}] per unit, with and without BN")
 
 
 PINNING_CAPTION = tex("BN fixes each unit's mean and variance, not the shape of its "
@@ -128,8 +128,8 @@ def drift_caption(n_snapshots: int) -> str:
             "spread, not the shape of the distribution.")
 
 
-def pinning_takeaway(layer: int, pin: core.Pinning) -> str:
-    return tex(core.pinning_verdict(layer, pin).text)
+def pinning_takeaway(layer: int, lv: core.LayerView) -> str:
+    return tex(core.pinning_verdict(layer, core.pinning(lv), view=lv).text)
 
 
 # ---------------------------------------------------------------- the view
@@ -159,7 +159,7 @@ def view(v: dict[str, Any]) -> None:
         st.caption(drift_caption(len(lv.bn.steps)))
     st.subheader(pinning_heading(layer))
     live_chart(bottom, key="fig_zt")
-    takeaway(pinning_takeaway(layer, core.pinning(lv)))
+    takeaway(pinning_takeaway(layer, lv))
     st.caption(PINNING_CAPTION)
     download_csv(lambda: core.band_table(lv, unit), f"layer{layer}_{qty}_unit{unit + 1}.csv",
                  "Download the distribution over steps (CSV)")

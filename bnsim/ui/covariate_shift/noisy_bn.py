@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from bnsim import data, notation
+from bnsim import notation
 from bnsim.figures.covariate_shift import noisy_bn as figures
 from bnsim.figures.style import tex
 from bnsim.lessons.covariate_shift import noisy_bn as core
@@ -45,8 +45,7 @@ PRESETS = {"Noisy BN": Preset(values={"sigma": 0.5, "nseeds": 3})}
 def noisy_runs(d: common.DataKey, net: common.NetKey, noise: float, n_seeds: int
                ) -> core.NoisyComparison:
     """The three variants, ``n_seeds`` seeds each, on the tab's data set."""
-    X, y, Xt, yt = data.train_test(d.dataset, common.N_TRAIN, common.N_TEST, d.noise,
-                                   common.DATA_SEED)
+    X, y, Xt, yt = common.data_sets(d)
     seeds = [net.training.seed + i for i in range(n_seeds)]
     return core.noisy_comparison(X, y, Xt, yt, net.hidden, net.activation, net.training, noise,
                                  seeds)
@@ -66,10 +65,12 @@ def noisy_diverged(runs: list[tuple[str, int]]) -> str:
             + ". Try a smaller learning rate.")
 
 
-def noisy_takeaway(summary, sigma: float, layer: int, net: common.NetKey, dataset: str) -> str:
+def noisy_takeaway(summary, sigma: float, layer: int, net: common.NetKey, d: common.DataKey
+                   ) -> str:
     """The noisy-BN verdict (:func:`bnsim.lessons.covariate_shift.noisy_bn.noisy_verdict`)
     and the no-BN reference."""
-    verdict = core.noisy_verdict(summary)
+    dataset = d.dataset
+    verdict = core.noisy_verdict(summary, common.reference(d), common.data_sets(d))
     means = core.noisy_means(summary)
     return tex(f"With σ = {sigma:g} ({common.setting(net)}, "
                f"{notation.DATASETS[dataset].label}; drift of z̃^[{layer}]): "
@@ -108,7 +109,7 @@ def view(v: dict[str, Any]) -> None:
     live_chart(figures.loss_curves(core.loss_steps(curves), curves, sigma), key="fig_loss",
                where=left)
     live_chart(figures.final_bars(summary, layer), key="fig_final", where=right)
-    takeaway(noisy_takeaway(summary, sigma, layer, net, v["dataset"]))
+    takeaway(noisy_takeaway(summary, sigma, layer, net, common.data_key(v)))
     st.latex(NOISY_EQUATION)
     st.caption(NOISY_CAPTION)
     st.markdown(NOISY_NOTE)
