@@ -50,7 +50,9 @@ def test_the_navigation_lists_home_then_the_lessons_in_lecture_order():
 def test_a_tab_is_found_by_its_name_in_every_layer(stem):
     """Each tab's view lives in ``bnsim/ui/<stem>/<room>.py``, whose docstring names the tab;
     the tab's numbers and figures, where it has any, are in the modules of the same name in
-    ``bnsim/lessons/<stem>/`` and ``bnsim/figures/<stem>/`` — and no other module is there."""
+    ``bnsim/lessons/<stem>/`` and ``bnsim/figures/<stem>/`` — and no other module is there,
+    except a large room's further parts, named after it (``<room>_<part>.py``), whose docstring
+    names the tab too."""
     rooms = {}
     for tab in lesson(stem).tabs:
         module = tab.view.__module__
@@ -62,7 +64,13 @@ def test_a_tab_is_found_by_its_name_in_every_layer(stem):
         rooms[room] = tab.title
     for layer in ("lessons", "figures", "ui"):
         modules = {p.stem for p in (ROOT / "bnsim" / layer / stem).glob("*.py")}
-        assert modules - SHARED_ROOMS <= set(rooms), (layer, modules - set(rooms))
+        parts = {m for m in modules if any(m.startswith(f"{room}_") for room in rooms)}
+        assert modules - SHARED_ROOMS - parts <= set(rooms), (layer, modules - set(rooms))
+        for part in parts:
+            room = next(r for r in rooms if part.startswith(f"{r}_"))
+            doc = ast.get_docstring(ast.parse((ROOT / "bnsim" / layer / stem / f"{part}.py")
+                                              .read_text())) or ""
+            assert rooms[room] in doc.splitlines()[0], (part, doc[:80])
 
 
 def test_no_module_in_bnsim_is_over_400_lines():

@@ -391,7 +391,12 @@ def test_variance_shortfall_has_a_branch_for_every_outcome():
     assert short.evidence["ratio"] == pytest.approx(0.75, abs=0.03)
     assert short.text.startswith("The biased σ²_B of m = 4 average 7") and "75.0 %" in short.text
     even = variance_shortfall_verdict(_series(np.zeros(100), noise, m=32), "biased", False)
-    assert even.outcome is Outcome.NO_EFFECT and "too small to see" in even.text
+    assert even.outcome is Outcome.NO_EFFECT and "too small to see" not in even.text
+    assert "within the noise (±1.9 %) of 100 %, although (m − 1)/m = 96.9 % predicts a " \
+           "shortfall of 3.1 %" in even.text  # the noise is smaller than 1/m: not "too small"
+    wide = variance_shortfall_verdict(_series(np.zeros(100), 1 + 0.4 * rng.standard_normal(100),
+                                              m=32), "biased", False)
+    assert wide.outcome is Outcome.NO_EFFECT and "too small to see" in wide.text
     more = variance_shortfall_verdict(_series(np.zeros(100), 1.3 * noise, m=4), "biased", False)
     assert more.outcome is Outcome.REVERSED
     fixed = variance_shortfall_verdict(_series(np.zeros(100), 0.75 * noise, m=4), "unbiased", False)
@@ -424,3 +429,169 @@ def test_window_phrase_reads_right_at_every_beta():
                                     "mini-batch's value")
     assert common.window_phrase(0.3).endswith("= 1 mini-batch")
     assert common.window_phrase(0.9).endswith("= 10 mini-batches")
+
+
+# ---- issue 19: the new branches (tracking, batch-mates, eval spread, lag across, own values) --
+def test_tracking_has_a_branch_for_every_outcome():
+    from bnsim.lessons.running_stats.trajectory import tracking_verdict
+
+    steps = np.array([1, 2, 4, 8, 16])
+    good, bad = np.array([0.9, 0.3, 0.04, 0.06, 0.01]), np.array([0.9, 0.3, 0.2, 0.2, 0.25])
+    all_ = tracking_verdict(steps, {"ema": good, "ema_bc": good}, 0.1, "mean")
+    assert all_.outcome is Outcome.HOLDS and all_.text == (
+        "μ settles within 10 % of σ_pop of the population value: the EMA from step 4 on; the "
+        "bias-corrected EMA from step 4 on.")
+    mixed = tracking_verdict(steps, {"ema": good, "cumulative": bad}, 0.1, "var")
+    assert mixed.outcome is Outcome.NO_EFFECT
+    assert "the cumulative average not by step 16 (25.0 % off)" in mixed.text
+    none = tracking_verdict(steps, {"cumulative": bad}, 0.1, "mean")
+    assert none.outcome is Outcome.REVERSED
+    off = tracking_verdict(steps, {}, 0.1, "mean")
+    assert off.outcome is Outcome.NOT_APPLICABLE and "Turn on an estimator" in off.text
+    const = tracking_verdict(steps, {"ema": np.full(5, np.nan)}, 0.1, "var")
+    assert const.outcome is Outcome.NOT_APPLICABLE and "σ²_pop = 0" in const.text
+
+
+def _iid(us: common.UnitStats, var_b: np.ndarray):
+    from bnsim.lessons.running_stats.trajectory import IidVariance
+
+    m = us.m
+    col = np.asarray(var_b, float)[:, None]
+    return IidVariance(us.pop_steps, col, col * m / (m - 1))
+
+
+def test_batch_mates_has_a_branch_for_every_outcome():
+    rng = np.random.default_rng(2)
+    noise = 1 + 0.1 * rng.standard_normal(100)
+    us = _series(np.zeros(100), 1.4 * noise, m=2, layer=2)
+    base = _iid(us, noise)
+    more = variance_shortfall_verdict(us, "biased", (1,), base)
+    assert more.outcome is Outcome.HOLDS and more.claim.endswith("batch_mates")
+    assert "So BN in layer 1 adds 4" in more.text and "−1 and +1" in more.text
+    assert more.evidence["iid_ratio"] == pytest.approx(1.0, abs=0.03)
+    less = variance_shortfall_verdict(_series(np.zeros(100), 0.6 * noise, m=4, layer=3), "biased",
+                                      (1, 2), _iid(us, noise))
+    assert less.outcome is Outcome.REVERSED and "BN in layers 1 and 2 removes" in less.text
+    assert "−1 and +1" not in less.text
+    wide = _series(np.zeros(100), noise, m=32, layer=2)
+    same = variance_shortfall_verdict(wide, "biased", (1,), _iid(wide, noise))
+    assert same.outcome is Outcome.NO_EFFECT and "within the noise" in same.text
+    lost = variance_shortfall_verdict(us, "biased", (1,), None)
+    assert lost.outcome is Outcome.NOT_APPLICABLE and "could not be replayed" in lost.text
+    short = _series(np.zeros(5), np.ones(5), m=2, layer=2)
+    few = variance_shortfall_verdict(short, "biased", (1,), _iid(short, np.ones(5)))
+    assert few.outcome is Outcome.NOT_APPLICABLE and "Too few" in few.text
+
+
+def test_eval_spread_has_a_branch_for_every_outcome():
+    from bnsim.lessons.running_stats.trajectory import eval_spread_verdict
+
+    rng = np.random.default_rng(3)
+    noise = 1 + 0.1 * rng.standard_normal(300)
+    us = _series(np.zeros(300), 1.5 * noise, m=2, layer=2)
+    mates = variance_shortfall_verdict(us, "unbiased", (1,), _iid(us, noise))
+    assert mates.holds
+    est = common.estimate(us, 0.9)
+    far = eval_spread_verdict(us, est, "unbiased", 0.2, (1,), mates)
+    assert far.outcome is Outcome.HOLDS and "outside the 20 % tolerance" in far.text
+    assert far.evidence["spread"] == pytest.approx(far.evidence["ratio"] ** -0.5)
+    near_ = eval_spread_verdict(us, est, "unbiased", 2.5, (1,), mates)
+    assert near_.outcome is Outcome.NO_EFFECT and "close to training's 1" in near_.text
+    slow = eval_spread_verdict(us, common.estimate(us, 0.999), "unbiased", 0.2, (1,), mates)
+    assert slow.outcome is Outcome.NOT_APPLICABLE and "still weighs" in slow.text
+    flat = _series(np.zeros(300), 1.5 * noise, pop_var=np.zeros(300), m=2, layer=2)
+    assert eval_spread_verdict(flat, common.estimate(flat, 0.9), "unbiased", 0.2, (1,),
+                               mates).outcome is Outcome.NOT_APPLICABLE
+    same = variance_shortfall_verdict(us, "unbiased", (1,), _iid(us, 1.5 * noise))
+    assert not same.holds and eval_spread_verdict(us, est, "unbiased", 0.2, (1,), same) is None
+    assert eval_spread_verdict(us, est, "unbiased", 0.2, (), mates) is None
+
+
+def test_iid_batch_variance_replays_the_trainers_batches():
+    """Layer 1 has nothing below: its replayed σ²_B are the recorded ones."""
+    from bnsim.lessons.running_stats.trajectory import iid_batch_variance
+
+    X, y = data.make_dataset("moons", 200, noise=0.1, seed=0)
+    trace = train(NetConfig(hidden=(8, 8), bn=(True, True)), X, y,
+                  cfg=TrainConfig(steps=60, batch_size=4, seed=0))
+    iid = iid_batch_variance(trace, X, y, 1)
+    steps = iid.steps
+    np.testing.assert_allclose(iid.var_b, trace.batch_var[steps - 1, 0, :8], rtol=1e-9)
+    assert iid_batch_variance(trace, X, y, 2).var_b.shape == (len(steps), 8)
+
+
+def test_start_value_lag_across_the_population_value_is_not_called_little():
+    """The EMA and the bias-corrected EMA equally far off on either side of μ_pop: the errors
+    agree, but the correction is large — the sentence says so instead of 'changes little'."""
+    est_us = _series(np.full(40, 2.0), pop_mean=np.full(40, 2.0 * (1 - 0.9 ** 10 / 2)))
+    est = common.estimate(est_us, 0.9)
+    v = start_value_lag_verdict(est_us, est, common.errors(est_us, est), "mean")
+    assert v.outcome is Outcome.NO_EFFECT and v.evidence["gap"] > 0.05
+    assert "opposite sides" in v.text and "changes little" not in v.text
+
+
+def test_trails_judges_only_a_statistic_whose_population_moved():
+    """σ²_pop fixed, μ_pop moving a little (≤ 10 %): not 'the learning network', whatever σ²."""
+    us = _series(np.linspace(1.95, 2, 200), var=np.linspace(3, 1, 200))
+    v = trails_verdict(us, common.errors(us, common.estimate(us, 0.9)))
+    assert v.outcome is Outcome.NOT_APPLICABLE and "hardly moved" in v.text
+
+
+def test_own_values_has_a_branch_for_every_outcome():
+    us = _unit(Z, 0)
+    row = common.estimate(us, 0.9).ema[-1]
+    same = frameworks.own_values_verdict(row[0], row[2], us.mu, us.var_u)
+    assert same.holds and "the PyTorch row at β_EMA = 0.9." in same.text
+    other = frameworks.own_values_verdict(row[0] + 1, row[2], us.mu, us.var_u)
+    assert other.outcome is Outcome.REVERSED and "which is not the PyTorch row" in other.text
+    gone = frameworks.own_values_verdict(np.nan, np.nan, us.mu, us.var_u)
+    assert gone.outcome is Outcome.NOT_APPLICABLE
+
+
+def test_start_weight_reads_right_at_every_beta():
+    assert "no memory" in common.start_weight_verdict(0.0).text
+    assert common.start_weight_verdict(0.9).text.startswith(
+        "Each mini-batch moves the EMA 10.0 % of the way to its μ_B. The start value v₀ = 0 "
+        "still weighs β_EMA^k = 34.9 % after k = 10 batches")
+
+
+def test_mean_batch_mates_has_a_branch_for_every_outcome():
+    from bnsim.lessons.running_stats.trajectory import IidVariance
+
+    rng = np.random.default_rng(4)
+    m, N, T = 32, 400, 200
+    sd = np.sqrt((N - m) / (N - 1)) / np.sqrt(m)
+
+    def replay(mu):
+        return IidVariance(np.arange(1, T + 1), np.ones((T, 1)), np.ones((T, 1)),
+                           np.asarray(mu, float)[:, None])
+
+    random_mu = sd * rng.standard_normal(T)
+    tight = _series(0.3 * sd * rng.standard_normal(T), pop_mean=np.zeros(T), layer=2)
+    less = batch_mean_spread_verdict(tight, (1,), replay(random_mu))
+    assert less.holds and less.claim.endswith("mean_batch_mates")
+    assert "scatter less, by a factor of 0.3" in less.text
+    wide = _series(3 * sd * rng.standard_normal(T), pop_mean=np.zeros(T), layer=2)
+    assert "scatter more" in batch_mean_spread_verdict(wide, (1,), replay(random_mu)).text
+    same = _series(sd * rng.standard_normal(T), pop_mean=np.zeros(T), layer=2)
+    v = batch_mean_spread_verdict(same, (1,), replay(random_mu))
+    assert v.outcome is Outcome.NO_EFFECT and "within 0.8–1.25" in v.text
+    lost = batch_mean_spread_verdict(same, (1,), None)
+    assert lost.outcome is Outcome.NOT_APPLICABLE and "does not predict" in lost.text
+
+
+def test_tracking_says_when_the_tolerance_is_below_the_emas_own_noise():
+    from bnsim.lessons.running_stats.trajectory import noise_floor, tracking_verdict
+
+    steps = np.arange(1, 41)
+    rng = np.random.default_rng(5)
+    batch_rel = 0.2 * rng.standard_normal(40)  # μ_B scatter by 0.2 σ_pop
+    floor = noise_floor(batch_rel, 0.9)
+    assert floor == pytest.approx(batch_rel.std(ddof=1) * np.sqrt(0.1 / 1.9))
+    off = np.full(40, 0.05)
+    tight = tracking_verdict(steps, {"ema": off}, 0.01, "mean", batch_rel, 0.9)
+    assert "below the EMA's own batch noise" in tight.text and tight.outcome is Outcome.REVERSED
+    loose = tracking_verdict(steps, {"ema": off}, 0.2, "mean", batch_rel, 0.9)
+    assert "batch noise" not in loose.text and loose.holds
+    cum = tracking_verdict(steps, {"cumulative": off}, 0.01, "mean", batch_rel, 0.9)
+    assert "batch noise" not in cum.text  # only an EMA's noise is meant

@@ -29,7 +29,7 @@ import numpy as np
 
 from bnsim import network, running, train
 from bnsim.modes import Variance, parse
-from bnsim.verdict import pct
+from bnsim.verdict import Outcome, Verdict, claim, define, pct
 
 # The running estimators (keys of notation.ESTIMATORS, which names them), in drawing order.
 RUNNING = ("ema", "ema_bc", "cumulative")
@@ -229,3 +229,73 @@ def window_phrase(beta: float) -> str:
     w = effective_window(beta)
     n = f"{w:.0f}"
     return f"averages over about 1/(1 − β_EMA) = {n} mini-batch{'es' * (n != '1')}"
+
+
+def bn_below(bn: tuple | list, layer: int) -> tuple[int, ...]:
+    """The (1-based) layers under ``layer`` that have BN (``bn``: per hidden layer). z^[layer]
+    of a mini-batch depends on its batch-mates when any of them does."""
+    return tuple(i + 1 for i, b in enumerate(bn[:max(0, layer - 1)]) if b)
+
+
+def layers_phrase(layers: tuple[int, ...]) -> str:
+    """(1,) -> "layer 1", (1, 2) -> "layers 1 and 2", (1, 2, 3) -> "layers 1, 2 and 3"."""
+    if len(layers) == 1:
+        return f"layer {layers[0]}"
+    return "layers " + ", ".join(map(str, layers[:-1])) + f" and {layers[-1]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Words with a threshold (the glossary shows them; the oracles read their thresholds).
+SETTLES = define(
+    "settles", "an estimate *settles* within x % from step s on when it is within x % of "
+    "σ_pop (for μ) or of σ²_pop (for σ²) of the population value at every step with stored "
+    "weights from s to the last one; within only at the last stored step is too late to tell. "
+    "x is the Tolerance slider.")
+TRAILS = define(
+    "trails", "an estimate *trails* another when, at the last step, it is at least 10 % (of "
+    "σ_pop for μ, of σ²_pop for σ²) off and at least 2× as far off as the other, for a "
+    "statistic whose population value moved more than 10 % during training; otherwise it does "
+    "*not trail by much*. The population values *hardly moved* when neither moved more than "
+    "10 % from its final value.", 0.10)
+HELPS = define(
+    "bias correction helps", "at step s, the first stored step ≥ 1/(1 − β_EMA), the "
+    "bias-corrected EMA of μ is closer to μ_pop than the EMA by more than 5 % of σ_pop (it "
+    "*hurts* when further by more than that); it *changes little* when the two estimates "
+    "differ by at most 5 % of σ_pop.", 0.05)
+NOISE_WORD = define(
+    "beyond the noise", "the mean of σ²_B/σ²_pop over the stored steps differs from what it "
+    "is compared with (100 %, or the same mini-batches replayed with population statistics "
+    "below, step by step) by more than 2 standard errors of the mean difference (measured from "
+    "the ratios themselves); *within the noise* otherwise. The unbiased m/(m − 1)·σ²_B is "
+    "*unbiased* at a setting when it averages σ²_pop within the noise.", 2.0)
+AS_PREDICTED = define(
+    "as random mini-batches predict", "the μ_B of a layer without BN scatter around μ_pop by "
+    "0.8 to 1.25 times σ_pop/√m·√((N − m)/(N − 1)) (root mean square over the stored steps); "
+    "*more* or *less* outside that. With BN below, the same bounds apply to the factor between "
+    "the recorded scatter and that of the same mini-batches replayed with population "
+    "statistics below.", 1.25)
+
+
+START_WEIGHT_CLAIM = claim(
+    "running_stats.step_by_step.start_weight",
+    where="Running statistics → Step by step (takeaway)",
+    words="Each mini-batch moves the EMA (1 − β_EMA) of the way to its μ_B. The start value "
+          "v₀ = 0 still weighs β_EMA^k after k = 10, 50 and 100 batches / with β_EMA = 0 the "
+          "EMA is just the last μ_B",
+    preconditions=(), threshold="none (arithmetic of β_EMA)",
+    test="tests/test_claims_running_stats.py::test_start_weight_oracle")
+
+
+def start_weight_verdict(beta: float) -> Verdict:
+    """What one update does to the EMA of μ and the weight β_EMA^k the start value v₀ = 0 still
+    has after k updates (arithmetic: always HOLDS)."""
+    raw = {"beta": float(beta)}
+    if beta == 0:
+        return Verdict(Outcome.HOLDS, "With β_EMA = 0 the EMA is just the last mini-batch's "
+                       "μ_B: no memory, and the start value v₀ = 0 is gone after the first "
+                       "step.", {"weight_10": 0.0}, None, START_WEIGHT_CLAIM, (), raw)
+    w = {k: float(beta) ** k for k in (10, 50, 100)}
+    return Verdict(Outcome.HOLDS, f"Each mini-batch moves the EMA {pct(1 - beta)} of the way to "
+                   f"its μ_B. The start value v₀ = 0 still weighs β_EMA^k = {share(w[10])} after "
+                   f"k = 10 batches, {share(w[50])} after 50 and {share(w[100])} after 100.",
+                   {f"weight_{k}": x for k, x in w.items()}, None, START_WEIGHT_CLAIM, (), raw)

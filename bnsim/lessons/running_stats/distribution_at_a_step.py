@@ -8,8 +8,9 @@ from typing import NamedTuple
 import numpy as np
 
 from bnsim import batchnorm, network, train
-from bnsim.lessons.running_stats.common import INIT, Range, UnitStats
+from bnsim.lessons.running_stats.common import INIT, NOUN, Range, UnitStats, layers_phrase
 from bnsim.modes import Mode
+from bnsim.verdict import Outcome, Verdict, claim, num
 
 
 class Distribution(NamedTuple):
@@ -73,3 +74,37 @@ def z_range(us: UnitStats, sds: float = 3.0) -> Range:
     lo = float(np.min(us.pop_mean[ok] - sds * sd[ok]))
     hi = float(np.max(us.pop_mean[ok] + sds * sd[ok]))
     return Range(min(lo, INIT["mean"]), max(hi, INIT["mean"]))
+
+
+GAPS_CLAIM = claim(
+    "running_stats.distribution_at_a_step.gaps",
+    where="Running statistics → Distribution at a step (takeaway)",
+    words="At step s this mini-batch's μ_B = x is d from the population mean μ_pop = p (batch "
+          "noise / batch noise and the normalisation by the batch-mates below); the EMA is v, "
+          "d' from μ_pop",
+    preconditions=(),
+    threshold="none (numbers only)",
+    test="tests/test_claims_running_stats.py::test_distribution_gaps_oracle_over_seeds")
+
+
+def distribution_verdict(dist: Distribution, marks: dict[str, float], below: tuple[int, ...],
+                         batch_mu: np.ndarray, beta: float) -> Verdict:
+    """μ_B vs the population (batch noise) vs the first running estimate shown (its lag) at the
+    step of ``dist``. ``marks``: {estimator: estimate of μ after that step}; ``below``: the BN
+    layers under this one (then μ_B also carries their normalisation by the batch-mates);
+    ``batch_mu``, ``beta``: the recorded μ_B and β_EMA the marks were computed from (raw)."""
+    gap = abs(dist.mu_batch - dist.pop_mean)
+    why = ("batch noise" if not below else
+           f"batch noise; BN in {layers_phrase(below)} also ties μ_B to the batch-mates")
+    text = (f"At step {dist.step} this mini-batch's μ_B = {num(dist.mu_batch)} is "
+            f"{num(gap)} from the population mean μ_pop = {num(dist.pop_mean)} ({why})")
+    if marks:
+        name, val = next(iter(marks.items()))
+        text += (f"; {NOUN[name]} is {num(val)}, {num(abs(val - dist.pop_mean))} from "
+                 "μ_pop")
+    if dist.z_batch is None:
+        text += " (the mini-batch itself could not be replayed, so only μ_B is marked)"
+    raw = {"step": dist.step, "z_all": dist.z_all, "z_batch": dist.z_batch,
+           "mu_batch": dist.mu_batch, "pop_mean": dist.pop_mean, "marks": dict(marks),
+           "batch_mu": np.asarray(batch_mu), "beta": float(beta), "below": below}
+    return Verdict(Outcome.HOLDS, text + ".", {"gap": float(gap)}, None, GAPS_CLAIM, (), raw)

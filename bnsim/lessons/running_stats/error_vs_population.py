@@ -24,11 +24,34 @@ from bnsim.lessons.running_stats.common import (
     value_range,
 )
 from bnsim.modes import Variance
-from bnsim.verdict import Outcome, Verdict, compare, pct
+from bnsim.verdict import Outcome, Precondition, Verdict, abstain, claim, compare, first_failed, pct
 
 LAG_MARGIN = 0.05  # bias correction "helps" when it brings the EMA closer by > 5 % of σ_pop
 TRAIL_FACTOR = 2.0  # "trails": ≥ 2× as far off as the other estimator ...
 TRAIL_MIN = 0.10  # ... and ≥ 10 % (of σ_pop or σ²_pop) off, whatever the view's tolerance
+TEST = "tests/test_claims_running_stats.py"
+LAG_CLAIM = claim(
+    "running_stats.error_vs_population.start_value_lag",
+    where="Running statistics → Error vs population (takeaway, first sentence)",
+    words="At step s the start value v₀ = 0 still weighs β_EMA^s = w: the EMA of μ is e off, the "
+          "bias-corrected EMA only e' / , yet the bias-corrected EMA is further off: the pull "
+          "towards v₀ happened to help here / the two differ by β_EMA^s·|v̂ − v₀| = g: bias "
+          "correction changes little here / they are about equally far off, on opposite sides",
+    preconditions=("β_EMA > 0 (a start value left to correct)",
+                   "a population value to compare with at step s"),
+    threshold="5 % of σ_pop (*bias correction helps*)",
+    test=f"{TEST}::test_start_value_lag_oracle_over_seeds")
+TRAILS_CLAIM = claim(
+    "running_stats.error_vs_population.trails",
+    where="Running statistics → Error vs population (takeaway, with the cumulative average "
+          "shown)",
+    words="The cumulative average trails the learning network: at step T its μ/σ² is c off, the "
+          "EMA's e / Here the EMA trails more than the cumulative average / The cumulative "
+          "average does not trail the EMA by much",
+    preconditions=("population values to compare with",
+                   "the population values moved (> 10 % from their final values)"),
+    threshold="≥ 10 % off and ≥ 2× as far off (*trails*)",
+    test=f"{TEST}::test_trails_oracle_over_seeds")
 
 
 class ErrorAt(NamedTuple):
@@ -68,10 +91,11 @@ def start_value_lag_verdict(us: UnitStats, est: Estimates, errs: Errors, stat: s
     (the first snapshot step ≥ the window, or the last step)?
 
     The plain EMA is v_s = (1 − β^s)·v̂_s + β^s·v_0, so the two differ by exactly
-    β^s·|v̂_s − v_0|. HOLDS: the bias-corrected EMA is closer by more than ``LAG_MARGIN``;
-    REVERSED: further by more than that (pulling towards v_0 happened to help); NO_EFFECT:
-    within the margin; NOT_APPLICABLE: β_EMA = 0 (no start value left to correct) or no
-    finite error.
+    β^s·|v̂_s − v_0| (``gap``). HOLDS: the bias-corrected EMA is closer by more than
+    ``LAG_MARGIN``; REVERSED: further by more than that (pulling towards v_0 happened to help);
+    NO_EFFECT: within the margin — the correction itself is small (``gap`` ≤ the margin), or it
+    moves the estimate across the population value, about as far on the other side;
+    NOT_APPLICABLE: β_EMA = 0 (no start value left to correct) or no finite error.
     """
     beta = est.beta
     sym, scale = STAT[stat]
@@ -85,12 +109,16 @@ def start_value_lag_verdict(us: UnitStats, est: Estimates, errs: Errors, stat: s
         gap = abs(w * (est.get("ema_bc", stat, variance)[s - 1] - v0)) / us.scale(stat,
                                                                                   variance)[i]
     ev = {"step": float(s), "weight": w, "ema": e, "ema_bc": eb, "gap": float(gap)}
-    if beta == 0:
-        return Verdict(Outcome.NOT_APPLICABLE, "With β_EMA = 0 the EMA is just the last "
-                       "mini-batch's value: no start value is left to correct.", ev, LAG_MARGIN)
-    if not (np.isfinite(e) and np.isfinite(eb)):
-        return Verdict(Outcome.NOT_APPLICABLE, f"No population value to compare the EMA of {sym} "
-                       f"with at step {s}.", ev, LAG_MARGIN)
+    raw = {"beta": float(beta), "steps": errs.steps, "ema": est.get("ema", stat, variance),
+           "ema_bc": est.get("ema_bc", stat, variance), "pop": us.population(stat, variance),
+           "scale": us.scale(stat, variance), "v0": v0, "stat": stat}
+    pre = (Precondition("β_EMA > 0", beta > 0, "With β_EMA = 0 the EMA is just the last "
+                        "mini-batch's value: no start value is left to correct."),
+           Precondition("a population value to compare with", bool(np.isfinite(e)
+                                                                  and np.isfinite(eb)),
+                        f"No population value to compare the EMA of {sym} with at step {s}."))
+    if first_failed(pre) is not None:
+        return abstain(LAG_CLAIM, pre, ev, LAG_MARGIN, raw)
     start = f"At step {s} the start value v₀ = {v0:g} still weighs β_EMA^{s} = {pct(w)}"
     outcome = compare(e - eb, LAG_MARGIN)
     if outcome is Outcome.HOLDS:
@@ -99,11 +127,16 @@ def start_value_lag_verdict(us: UnitStats, est: Estimates, errs: Errors, stat: s
     elif outcome is Outcome.REVERSED:
         text = (f"{start}, yet the bias-corrected EMA of {sym} is further off ({share(eb)} of "
                 f"{scale}) than the EMA ({share(e)}): the pull towards v₀ happened to help here.")
-    else:
+    elif gap <= LAG_MARGIN:
         text = (f"{start}; the EMA of {sym} ({share(e)} of {scale} off) and the bias-corrected "
                 f"EMA ({share(eb)}) differ by β_EMA^{s}·|v̂ − v₀| = {share(gap)} of {scale}: "
                 f"bias correction changes little here.")
-    return Verdict(outcome, text, ev, LAG_MARGIN)
+    else:
+        text = (f"{start}; bias correction moves the EMA of {sym} by β_EMA^{s}·|v̂ − v₀| = "
+                f"{share(gap)} of {scale}, across {sym}_pop: the EMA ({share(e)} off) and the "
+                f"bias-corrected EMA ({share(eb)}) are about equally far from it, on opposite "
+                "sides.")
+    return Verdict(outcome, text, ev, LAG_MARGIN, LAG_CLAIM, pre, raw)
 
 
 def moved(us: UnitStats, stat: str, variance: str) -> float:
@@ -117,14 +150,15 @@ def moved(us: UnitStats, stat: str, variance: str) -> float:
 
 def trails_verdict(us: UnitStats, errs: Errors, variance: str = Variance.UNBIASED) -> Verdict:
     """Does the cumulative average trail a network that is still learning, further off at the
-    last step than the EMA? Judged on the statistic (μ or σ²) where it ends further off.
+    last step than the EMA? Judged on the statistics (μ, σ²) whose population value moved.
 
-    HOLDS: the cumulative average ends ≥ ``TRAIL_MIN`` off and ≥ ``TRAIL_FACTOR``× as far off
-    as the EMA (for μ or σ²; the sentence names which); REVERSED: the EMA trails the cumulative
-    average that way; NO_EFFECT: neither; NOT_APPLICABLE: the population values hardly moved
-    (never more than ``TRAIL_MIN`` from their final values), so there is nothing to trail, or
-    no finite errors. The thresholds do not follow the view's tolerance, so the verdict does
-    not change when the tolerance slider moves.
+    HOLDS: for a statistic whose population value moved more than ``TRAIL_MIN``, the
+    cumulative average ends ≥ ``TRAIL_MIN`` off and ≥ ``TRAIL_FACTOR``× as far off as the EMA
+    (the sentence names which statistic); REVERSED: the EMA trails the cumulative average that
+    way; NO_EFFECT: neither; NOT_APPLICABLE: the population values hardly moved (never more
+    than ``TRAIL_MIN`` from their final values), so there is nothing to trail, or no finite
+    errors. The thresholds do not follow the view's tolerance, so the verdict does not change
+    when the tolerance slider moves.
     """
     tol = TRAIL_MIN
     last = int(errs.steps[-1])
@@ -133,20 +167,26 @@ def trails_verdict(us: UnitStats, errs: Errors, variance: str = Variance.UNBIASE
     far = {st: moved(us, st, variance) for st in ("mean", "var")}
     ev = {"cum_mean": fin["mean"][0], "ema_mean": fin["mean"][1], "cum_var": fin["var"][0],
           "ema_var": fin["var"][1], "moved_mean": far["mean"], "moved_var": far["var"]}
+    raw = {"cumulative": {st: errs.rel[st]["cumulative"] for st in fin},
+           "ema": {st: errs.rel[st]["ema"] for st in fin},
+           "pop": {st: us.population(st, variance) for st in fin},
+           "scale": {st: us.scale(st, variance) for st in fin}, "steps": errs.steps}
     finite = [st for st in fin if all(np.isfinite(fin[st])) and np.isfinite(far[st])]
-    if not finite:
-        return Verdict(Outcome.NOT_APPLICABLE, "No population values to compare the estimates "
-                       "with.", ev, tol)
-    if max(far[st] for st in finite) <= tol:
-        return Verdict(Outcome.NOT_APPLICABLE, f"The population values hardly moved during "
-                       f"training (μ_pop stayed within {share(far['mean'])} of σ_pop of its "
-                       f"final value, σ²_pop within {share(far['var'])}): there is nothing "
-                       "for an estimate to trail.", ev, tol)
+    mov = [st for st in finite if far[st] > tol]
+    pre = (Precondition("population values to compare with", bool(finite),
+                        "No population values to compare the estimates with."),
+           Precondition("the population values moved", bool(mov),
+                        f"The population values hardly moved during training (μ_pop stayed "
+                        f"within {share(far['mean'])} of σ_pop of its final value, σ²_pop "
+                        f"within {share(far['var'])}): there is nothing for an estimate to "
+                        "trail."))
+    if first_failed(pre) is not None:
+        return abstain(TRAILS_CLAIM, pre, ev, tol, raw)
 
     def lags(a: float, b: float) -> bool:
         return a > tol and a >= TRAIL_FACTOR * b
 
-    cum_first = sorted(finite, key=lambda st: -fin[st][0])
+    cum_first = sorted(mov, key=lambda st: -fin[st][0])
     for st in cum_first:
         c, e = fin[st]
         if lags(c, e):
@@ -154,17 +194,17 @@ def trails_verdict(us: UnitStats, errs: Errors, variance: str = Variance.UNBIASE
             return Verdict(Outcome.HOLDS, f"The cumulative average trails the learning network: "
                            f"at step {last} its {sym} is {share(c)} of {scale} off, the EMA's "
                            f"{share(e)}, because it weighs the first mini-batches as much as "
-                           "the last.", ev, tol)
-    for st in sorted(finite, key=lambda st: -fin[st][1]):
+                           "the last.", ev, tol, TRAILS_CLAIM, pre, raw)
+    for st in sorted(mov, key=lambda st: -fin[st][1]):
         c, e = fin[st]
         if lags(e, c):
             sym, scale = STAT[st]
             return Verdict(Outcome.REVERSED, f"Here the EMA trails more than the cumulative "
                            f"average: at step {last} its {sym} is {share(e)} of {scale} off, the "
-                           f"cumulative average's {share(c)}.", ev, tol)
+                           f"cumulative average's {share(c)}.", ev, tol, TRAILS_CLAIM, pre, raw)
     st = cum_first[0]
     c, e = fin[st]
     sym, scale = STAT[st]
     return Verdict(Outcome.NO_EFFECT, f"The cumulative average does not trail the EMA by much: "
                    f"at step {last} its {sym} is {share(c)} of {scale} off, the EMA's "
-                   f"{share(e)}.", ev, tol)
+                   f"{share(e)}.", ev, tol, TRAILS_CLAIM, pre, raw)

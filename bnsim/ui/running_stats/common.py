@@ -9,6 +9,7 @@ step are recomputed from the recorded mini-batch statistics on every rerun.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -17,6 +18,7 @@ import streamlit as st
 from bnsim import notation
 from bnsim.figures.style import tex
 from bnsim.lessons.running_stats import common
+from bnsim.lessons.running_stats.trajectory import IidVariance, iid_batch_variance
 from bnsim.train import TrainTrace
 from bnsim.ui import cache, concepts, page
 from bnsim.ui.cache import TrainSetting
@@ -33,7 +35,87 @@ INTRO = tex("Dots: each mini-batch's μ_B, σ²_B · lines: the running estimate
 N_TRAIN = 400
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 
-EMA_BETA = concepts.EMA_BETA.narrow(old_keys=("beta",))  # links made before the rename
+# ---- why a View control does nothing on the open tab (shown right under the control)
+TRAJECTORY_TAB, ERRORS_TAB, SCRUB_TAB, DISTRIBUTION_TAB, FRAMEWORKS_TAB, FORMULAS_TAB = (
+    "Trajectory", "Error vs population", "Step by step", "Distribution at a step",
+    "PyTorch & Keras", "Formulas")
+
+
+def _shown_layer(v: Mapping[str, Any]) -> tuple[int, bool]:
+    """(the layer shown, after clipping to the depth; whether it has BN)."""
+    depth = int(v.get("depth", 2))
+    layer = min(max(int(v.get("layer", 1)), 1), depth)
+    return layer, str(layer) in [str(b) for b in v.get("bn", [])]
+
+
+def _no_estimate(v: Mapping[str, Any]) -> str | None:
+    layer, has_bn = _shown_layer(v)
+    return None if has_bn else f"Layer {layer} has no BN: there is no running estimate to change."
+
+
+def _inert_estimator(v: Mapping[str, Any], tab: str) -> str | None:
+    """An estimator's toggle (EMA, bias-corrected EMA, cumulative average)."""
+    if tab in (FRAMEWORKS_TAB, FORMULAS_TAB):
+        return f"The {tab} tab draws no estimator lines."
+    return _no_estimate(v)
+
+
+def _inert_population(v: Mapping[str, Any], tab: str) -> str | None:
+    if tab in (TRAJECTORY_TAB, SCRUB_TAB):
+        return None if tab == TRAJECTORY_TAB else _no_estimate(v)
+    if tab in (ERRORS_TAB, DISTRIBUTION_TAB):
+        return f"The {tab} tab always shows the population value."
+    return f"The {tab} tab draws no population line."
+
+
+def _inert_variance(v: Mapping[str, Any], tab: str) -> str | None:
+    if tab in (SCRUB_TAB, DISTRIBUTION_TAB):
+        return f"The {tab} tab shows only μ."
+    if tab == FRAMEWORKS_TAB:
+        return "The table shows both: PyTorch's unbiased and Keras' biased σ²."
+    if tab == FORMULAS_TAB:
+        return "The formulas hold for both kinds."
+    return None if tab == TRAJECTORY_TAB else _no_estimate(v)
+
+
+def _inert_tolerance(v: Mapping[str, Any], tab: str) -> str | None:
+    if tab not in (TRAJECTORY_TAB, ERRORS_TAB):
+        return "Only the Trajectory and Error vs population tabs use the tolerance."
+    return _no_estimate(v)
+
+
+def _inert_beta(v: Mapping[str, Any], _tab: str) -> str | None:
+    if (why := _no_estimate(v)) is not None:
+        return why + " (β_EMA only changes the line under the tab.)"
+    return None
+
+
+def _inert_bn(v: Mapping[str, Any], _tab: str) -> str | None:
+    depth = int(v.get("depth", 2))
+    beyond = sorted(int(b) for b in v.get("bn", []) if int(b) > depth)
+    if not beyond:
+        return None
+    which = ", ".join(map(str, beyond))
+    return (f"Layer{'s' * (len(beyond) > 1)} {which} {'are' if len(beyond) > 1 else 'is'} "
+            f"beyond the network's {depth} hidden layer{'s' * (depth > 1)}: ticking "
+            f"{'them' if len(beyond) > 1 else 'it'} changes nothing.")
+
+
+def _inert_on_formulas(_v: Mapping[str, Any], tab: str) -> str | None:
+    """A Data, Network or Training control on the Formulas tab, which shows no numbers."""
+    if tab == FORMULAS_TAB:
+        return "The Formulas tab shows equations, not this run (only the line under them)."
+    return None
+
+
+def _inert_bn_or_formulas(v: Mapping[str, Any], tab: str) -> str | None:
+    return _inert_on_formulas(v, tab) or _inert_bn(v, tab)
+
+
+INERT = {"ema": _inert_estimator, "bc": _inert_estimator, "cum": _inert_estimator,
+         "pop": _inert_population}
+
+EMA_BETA = concepts.EMA_BETA.narrow(old_keys=("beta",), inert=_inert_beta)  # older links
 # The estimators and the population line, each shown or hidden by a toggle (key, label, help).
 SHOWN = (
     ("ema", "ema", "EMA (lecture, v₀ = 0 / 1)",
@@ -51,27 +133,28 @@ SHOWN = (
      "estimates try to follow."),
 )
 CONTROLS = (
-    concepts.DATASET,
-    concepts.NOISE,
-    concepts.DEPTH,
-    concepts.WIDTH,
+    concepts.DATASET.narrow(inert=_inert_on_formulas),
+    concepts.NOISE.narrow(inert=_inert_on_formulas),
+    concepts.DEPTH.narrow(inert=_inert_on_formulas),
+    concepts.WIDTH.narrow(inert=_inert_on_formulas),
     Control(key="bn", label="BN in layers", default=["1", "2", "3", "4"], group="Network",
             kind="multiselect",
             help="Hidden layers with Batch Normalization (layers beyond the depth are ignored).",
-            options={str(i): f"layer {i}" for i in range(1, 5)}),
-    concepts.ACTIVATION,
+            options={str(i): f"layer {i}" for i in range(1, 5)}, inert=_inert_bn_or_formulas),
+    concepts.ACTIVATION.narrow(inert=_inert_on_formulas),
     concepts.BATCH.narrow(help="Examples per mini-batch: small m gives noisy μ_B, σ²_B. "
-                               "Changing it retrains."),
-    concepts.OPTIMIZER,
-    concepts.LR.narrow(values=LEARNING_RATES, default=0.01),
-    concepts.STEPS,
-    concepts.SEED.narrow(help="Seeds the data, the initial weights and the mini-batch order."),
+                               "Changing it retrains.", inert=_inert_on_formulas),
+    concepts.OPTIMIZER.narrow(inert=_inert_on_formulas),
+    concepts.LR.narrow(values=LEARNING_RATES, default=0.01, inert=_inert_on_formulas),
+    concepts.STEPS.narrow(inert=_inert_on_formulas),
+    concepts.SEED.narrow(help="Seeds the data, the initial weights and the mini-batch order.",
+                         inert=_inert_on_formulas),
     EMA_BETA,
-    *(Control(key=key, label=label, default=True, group="View", kind="toggle", help=text)
-      for _, key, label, text in SHOWN),
+    *(Control(key=key, label=label, default=True, group="View", kind="toggle", help=text,
+              inert=INERT[key]) for _, key, label, text in SHOWN),
     Control(key="var", label="Variance", default="unbiased", group="View", kind="radio",
             help="PyTorch averages the unbiased m/(m−1)·σ²_B, Keras the biased σ²_B.",
-            options=notation.labels(notation.VARIANCES)),
+            options=notation.labels(notation.VARIANCES), inert=_inert_variance),
     concepts.LAYER,
     concepts.UNIT,
     # 20 %: at 10 % the EMA of σ² (β_EMA = 0.9, m = 32) does not settle in enough seeds; at
@@ -79,7 +162,7 @@ CONTROLS = (
     Control(key="tol", label="Tolerance (%)", default=20, group="View", kind="slider",
             help="'Within x %' in the takeaway and the error plot: of σ_pop for the mean, of "
                  "σ²_pop for the variance.",
-            min=1, max=50, step=1),
+            min=1, max=50, step=1, inert=_inert_tolerance),
 )
 NO_BN_PANEL = "No running estimate in a layer without BN."
 # The words this page uses (keys of notation.TERMS), for its glossary expander.
@@ -107,7 +190,8 @@ class View(NamedTuple):
     beta: float  # β_EMA
     variance: str  # "unbiased" or "biased" (a bnsim.modes.Variance)
     tol: float  # tolerance as a fraction (0.1 = 10 %)
-    bn_below: bool  # the layer under this one has BN
+    bn_below: tuple[int, ...]  # the layers under this one with BN (empty: none)
+    iid: IidVariance | None = None  # σ²_B of the same mini-batches without the batch-mates
 
 
 class Note(NamedTuple):
@@ -167,14 +251,24 @@ def shown_of(v: dict[str, Any]) -> tuple[str, ...]:
     return tuple(name for name, key, _, _ in SHOWN if v[key])
 
 
+@st.cache_resource(max_entries=24, show_spinner=False)
+def iid_variance(setting: TrainSetting, layer: int) -> IidVariance | None:
+    """σ²_B of layer ``layer``'s z for the mini-batches of the snapshot steps with the layers
+    below normalised by population statistics (replayed once per run and layer, then cached)."""
+    trained = cache.trained(setting)
+    return iid_batch_variance(trained.trace, trained.X, trained.y, layer)
+
+
 def compute_view(run: Run, layer: int, unit: int, v: dict[str, Any]) -> View:
-    """Everything the figures need for one layer/unit (0-based) and β_EMA — no retraining."""
+    """Everything the figures need for one layer/unit (0-based) and β_EMA — no retraining
+    (the replay behind :class:`IidVariance` is cached per run and layer)."""
     us = common.unit_stats(run.trace, layer, unit)
     beta, variance = float(v["ema_beta"]), common.variance_kind(v["var"])
     est = common.estimate(us, beta) if us.has_bn else None
     errs = None if est is None else common.errors(us, est, variance)
-    bn_below = layer > 1 and bool(run.trace.net.bn[layer - 2])
-    return View(us, est, errs, shown_of(v), beta, variance, v["tol"] / 100, bn_below)
+    bn_below = common.bn_below(run.trace.net.bn, layer)
+    iid = iid_variance(train_setting(v), layer) if bn_below else None
+    return View(us, est, errs, shown_of(v), beta, variance, v["tol"] / 100, bn_below, iid)
 
 
 def no_bn_note(layer: int) -> str:

@@ -5,25 +5,36 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from bnsim.figures.running_stats.distribution_at_a_step import distribution
-from bnsim.lessons.running_stats.common import NOUN, RUNNING
+from bnsim.lessons.running_stats.common import RUNNING
 from bnsim.lessons.running_stats.distribution_at_a_step import (
     Distribution,
     distribution_at,
+    distribution_verdict,
     z_range,
 )
 from bnsim.ui import concepts, page
 from bnsim.ui.lesson import Tab
 from bnsim.ui.live import live_chart
 from bnsim.ui.running_stats.common import Run, View, prepare
-from bnsim.verdict import num
 
 TITLE = "Distribution at a step"
 DISTRIBUTION_HEIGHT = 480  # the legend takes three rows; the histogram keeps ≥ 250 px
+
+
+def _inert_step(v, _tab: str) -> str | None:
+    """The step slider beyond the run's last step shows the last step."""
+    steps = int(v.get("steps", 1000))
+    if int(v.get("step", 10)) > steps:
+        return f"The run has {steps} steps: any step beyond shows step {steps}."
+    return None
+
+
 STEP = concepts.STEP.narrow(default=10, help="Training step of the distribution view (the "
-                            "nearest step with stored weights is shown).")
+                            "nearest step with stored weights is shown).", inert=_inert_step)
 
 
 def distribution_of(run: Run, layer: int, unit: int, step: int) -> Distribution:
@@ -48,18 +59,13 @@ def snapshot_caption(run: Run, dist: Distribution, asked: int) -> str | None:
             f"{dist.step}, the nearest to {asked}.")
 
 
-def distribution_takeaway(dist: Distribution, marks: dict) -> str:
-    """μ_B vs population (batch noise) vs the running estimate (lag) at one step."""
-    gap = abs(dist.mu_batch - dist.pop_mean)
-    text = (f"At step {dist.step} this mini-batch's μ_B = {num(dist.mu_batch)} is "
-            f"{num(gap)} from the population mean μ_pop = {num(dist.pop_mean)} (batch noise)")
-    if marks:
-        name, val = next(iter(marks.items()))
-        text += (f"; {NOUN[name]} is {num(val)}, {num(abs(val - dist.pop_mean))} from "
-                 "μ_pop")
-    if dist.z_batch is None:
-        text += " (the mini-batch itself could not be replayed, so only μ_B is marked)"
-    return text + "."
+def distribution_takeaway(dist: Distribution, marks: dict, view: View | None = None) -> str:
+    """μ_B vs population (batch noise) vs the running estimate (lag) at one step
+    (:func:`~bnsim.lessons.running_stats.distribution_at_a_step.distribution_verdict`)."""
+    below = () if view is None else view.bn_below
+    batch_mu = np.array([]) if view is None else view.us.mu
+    beta = float("nan") if view is None else view.beta
+    return distribution_verdict(dist, marks, below, batch_mu, beta).text
 
 
 def view(v: dict[str, Any]) -> None:
@@ -70,7 +76,7 @@ def view(v: dict[str, Any]) -> None:
     marks = marks_at(tab_view, dist.step)
     live_chart(distribution(dist, marks, z_range(tab_view.us), height=DISTRIBUTION_HEIGHT),
                key="distribution")
-    page.takeaway(distribution_takeaway(dist, marks))
+    page.takeaway(distribution_takeaway(dist, marks, tab_view))
     if (caption := snapshot_caption(run, dist, v["step"])) is not None:
         st.caption(caption)
 

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from bnsim import notation, running
-from bnsim.lessons.running_stats.frameworks import framework_values
+from bnsim.lessons.running_stats.frameworks import framework_values, own_values_verdict
 from bnsim.modes import Convention
 from bnsim.ui.lesson import Tab
 from bnsim.ui.running_stats.common import Run, View, code_number, prepare
@@ -81,15 +81,12 @@ def framework_box(run: Run, view: View) -> tuple[str, str]:
 
 
 def framework_note(run: Run, view: View) -> str:
-    """What the trained network itself holds, and why β_EMA needs no retraining."""
+    """What the trained network itself holds, and why β_EMA needs no retraining
+    (:func:`~bnsim.lessons.running_stats.frameworks.own_values_verdict`)."""
     layer, unit = view.us.layer - 1, view.us.unit
-    own_mean = run.trace.running_mean[-1, layer, unit]
-    own_var = run.trace.running_var[-1, layer, unit]
-    return (f"The network on this page trained with PyTorch's default momentum = 0.1 "
-            f"(β_EMA = 0.9) and holds μ̂ = {num(own_mean, 6)}, σ̂² = {num(own_var, 6)} for this "
-            "unit: the PyTorch row at β_EMA = 0.9. BN never uses the running estimate while "
-            "training, so every β_EMA here is recomputed from the recorded μ_B, σ²_B without "
-            "retraining.")
+    return own_values_verdict(run.trace.running_mean[-1, layer, unit],
+                              run.trace.running_var[-1, layer, unit], view.us.mu,
+                              view.us.var_u).text
 
 
 def view(v: dict[str, Any]) -> None:

@@ -4,8 +4,9 @@ about what the trajectory shows, so each opens it)."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from bnsim import notation
@@ -19,7 +20,8 @@ from bnsim.figures.style import tex
 from bnsim.lessons.running_stats import common
 from bnsim.lessons.running_stats.trajectory import (
     batch_mean_spread_verdict,
-    settles_verdict,
+    eval_spread_verdict,
+    tracking_verdict,
     trajectory_frame,
     variance_shortfall_verdict,
 )
@@ -28,7 +30,7 @@ from bnsim.ui.controls import Preset
 from bnsim.ui.lesson import Tab
 from bnsim.ui.live import live_chart
 from bnsim.ui.running_stats.common import EMA_BETA, View, prepare
-from bnsim.verdict import Outcome, Verdict, pct
+from bnsim.verdict import Verdict
 
 TITLE = "Trajectory"
 # Chart heights: every tab's chart starts under the title, one line and the tab strip at
@@ -96,65 +98,49 @@ def csv_name(view: View) -> str:
     return f"running_stats_layer{view.us.layer}_unit{view.us.unit + 1}.csv"
 
 
-class Settled(NamedTuple):
-    """An estimator's :func:`~bnsim.lessons.running_stats.trajectory.settles_verdict` for one
-    statistic."""
-
-    name: str
-    stat: str
-    verdict: Verdict
-
-    @property
-    def evidence(self):
-        return self.verdict.evidence
-
-
-def settled(view: View) -> list[Settled]:
-    """The settles verdict of every shown running estimator, for μ and for σ²."""
+def tracking(view: View) -> list[Verdict]:
+    """The tracking verdict of the shown running estimators, for μ and for σ²."""
     names = [n for n in common.RUNNING if n in view.shown]
-    return [Settled(n, stat, settles_verdict(view.errs.steps, view.errs.rel[stat][n], view.tol, n,
-                                             stat))
-            for stat in ("mean", "var") for n in names]
-
-
-def _clause(v: Settled) -> str:
-    """One estimator's part of the tracking sentence, from its settles verdict."""
-    ev, name = v.evidence, v.name
-    last = int(ev["last_step"])
-    if v.verdict.outcome is Outcome.HOLDS:
-        return f"{common.NOUN[name]} from step {int(ev['from_step'])} on"
-    if v.verdict.outcome is Outcome.NO_EFFECT:
-        return f"{common.NOUN[name]} only at the last step ({last})"
-    if v.verdict.outcome is Outcome.REVERSED:
-        return f"{common.NOUN[name]} not by step {last} ({common.share(ev['final'])} off)"
-    return f"{common.NOUN[name]}: no population value to compare with"
+    us = view.us
+    out = []
+    for stat in ("mean", "var"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            batch_rel = ((us.batch(stat, view.variance)[us.pop_steps - 1]
+                          - us.population(stat, view.variance)) / us.scale(stat, view.variance))
+        out.append(tracking_verdict(view.errs.steps, {n: view.errs.rel[stat][n] for n in names},
+                                    view.tol, stat, batch_rel, view.beta))
+    return out
 
 
 def trajectory_takeaway(view: View) -> str:
-    """From which step each shown estimator stays within the tolerance of the population (one
-    sentence for μ, one for σ²), rendered from the settles verdicts; in a layer without BN, how
+    """From which step each shown estimator settles within the tolerance of the population (one
+    sentence for μ, one for σ²), rendered from the tracking verdicts; in a layer without BN, how
     the μ_B scatter (:func:`~bnsim.lessons.running_stats.trajectory.batch_mean_spread_verdict`).
     """
     us = view.us
     if view.est is None:
         return (f"Layer {us.layer} keeps no running estimate. "
-                + batch_mean_spread_verdict(us, view.bn_below).text)
-    settles = settled(view)
-    if not settles:
-        return "Turn on an estimator (View) to compare it with the population."
-    tol = pct(view.tol, 0)
-    parts = []
-    for stat, (sym, scale) in common.STAT.items():
-        clauses = "; ".join(_clause(v) for v in settles if v.stat == stat)
-        parts.append(f"{sym} within {tol} of {scale} of the population value and staying "
-                     f"there: {clauses}.")
-    return " ".join(parts)
+                + batch_mean_spread_verdict(us, view.bn_below, view.iid).text)
+    verdicts = tracking(view)
+    if all(v.failed is not None and v.failed.name == "an estimator is shown" for v in verdicts):
+        return verdicts[0].text  # one "turn on an estimator", not two
+    return " ".join(v.text for v in verdicts)
 
 
 def variance_takeaway(view: View) -> str:
     """How σ²_B of the chosen kind compares with σ²_pop
-    (:func:`~bnsim.lessons.running_stats.trajectory.variance_shortfall_verdict`)."""
-    return variance_shortfall_verdict(view.us, view.variance, view.bn_below).text
+    (:func:`~bnsim.lessons.running_stats.trajectory.variance_shortfall_verdict`); with BN below,
+    with the same mini-batches normalised below by population statistics."""
+    return variance_shortfall_verdict(view.us, view.variance, view.bn_below, view.iid).text
+
+
+def eval_takeaway(view: View) -> str | None:
+    """In a BN layer whose σ²_B the BN below changes beyond the noise: what the running σ̂²
+    means in eval mode (:func:`~bnsim.lessons.running_stats.trajectory.eval_spread_verdict`);
+    None elsewhere."""
+    mates = variance_shortfall_verdict(view.us, view.variance, view.bn_below, view.iid)
+    v = eval_spread_verdict(view.us, view.est, view.variance, view.tol, view.bn_below, mates)
+    return None if v is None else v.text
 
 
 def view(v: dict[str, Any]) -> None:
@@ -169,6 +155,8 @@ def view(v: dict[str, Any]) -> None:
         live_chart(fig, key=key, preview=preview, where=column)
     page.takeaway(trajectory_takeaway(tab_view))
     page.takeaway(variance_takeaway(tab_view))
+    if (text := eval_takeaway(tab_view)) is not None:
+        page.takeaway(text)
     if (caption := thinning_caption(tab_view.us)) is not None:
         st.caption(caption)
     page.download_csv(lambda: trajectory_frame(tab_view.us, tab_view.est, tab_view.variance,
