@@ -22,8 +22,8 @@ TABS = ["Boundaries", "Test batch size", "Same point, new neighbours", "Skewed t
         "Running estimate", "Batch Renorm", "Running averages in training"]
 
 #: text each tab shows once computed (after the first, which opens by default)
-SAYS = ["Why k = 1 collapses", "Test point #176", "class 1, batch statistics classify",
-        "Largest lag at t =", "random mini-batches of m = 32",
+SAYS = ["Why k = 1 collapses", "Test point #176", "examples in class 1 (",
+        "Largest gap (population − EMA) at t =", "random mini-batches of m = 32",
         "Eval-mode test accuracy: plain BN"]
 
 #: JS (index) -> [x, y] page pixel position of test point ``index`` in the first chart

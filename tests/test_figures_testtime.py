@@ -36,7 +36,8 @@ def _boundaries(k=4, flat=False):
     p = np.tile(np.linspace(0, 1, n), (n, 1))
     return Boundaries(xs=xs, ys=ys, ext=(-2.0, 2.0, -1.0, 1.0), p_eval=p, acc_eval=0.9,
                                mates=np.arange(k - 1),
-                               p_batch=np.full((n, n), 0.52) if flat else p.T, acc_batch=0.8)
+                               p_batch=np.full((n, n), 0.52) if flat else p.T, acc_batch=0.8,
+                               p_test=np.zeros(len(XT)))
 
 
 def test_boundary_maps_mates_and_fixed_axes():
@@ -58,7 +59,8 @@ def test_boundary_maps_mates_and_fixed_axes():
     assert [t.showscale for t in ev.data if t.type == "heatmap"] == [False]
     assert [t.showscale for t in ba.data if t.type == "heatmap"] == [True]
     mates = [t for t in ba.data if t.name and "batch-mates" in t.name]
-    assert len(mates) == 1 and len(mates[0].x) == 3 and "25 % class 1" in mates[0].name
+    assert len(mates) == 1 and len(mates[0].x) == 3
+    assert f"{int(YT[:3].sum())} in class 1" in mates[0].name
     np.testing.assert_array_equal(mates[0].x, XT[:3, 0])
     assert mates[0].marker.color == COLORS["batch"]
     assert "k = 4" in ba.layout.title.text and "Eval mode" in ev.layout.title.text
@@ -66,7 +68,8 @@ def test_boundary_maps_mates_and_fixed_axes():
     assert ev.layout.showlegend is False and ba.layout.showlegend is False
     assert COLORS["class1"] in ev.layout.title.subtitle.text
     assert "test class 1" in ev.layout.title.subtitle.text
-    assert "its 3 batch-mates (25 % class 1)" in ba.layout.title.subtitle.text
+    # the mates as drawn (not the asked 25 %: 3 mates cannot be 25 % class 1)
+    assert f"its 3 batch-mates ({int(YT[:3].sum())} in class 1)" in ba.layout.title.subtitle.text
 
 
 def test_flat_batch_map_has_no_boundary_line():

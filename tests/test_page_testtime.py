@@ -116,7 +116,7 @@ def test_test_batch_controls_never_retrain(count_training):
     at.slider(key="ema_beta").set_value(0.999).run()
     assert not at.exception and len(count_training) == 1
     after = _takeaways(at)[0]
-    assert before != after and "k = 8" in after and "100 % class 1" in after
+    assert before != after and "k = 8" in after and "8 of its 8 examples in class 1" in after
     at.slider(key="r_max").set_value(2.0).run()  # only Batch Renorm uses the clips
     at.slider(key="d_max").set_value(1.0).run()
     assert not at.exception and len(count_training) == 1
@@ -131,7 +131,7 @@ def test_preset_sets_controls_and_opens_its_tab():
     assert at.session_state["tab"] == "Skewed test batches"
     assert at.session_state["k"] == 32 and at.session_state["mix"] == 100
     (text,) = _takeaways(at)
-    assert "100 % class 1" in text
+    assert "32 of its 32 examples in class 1 (100.0 %)" in text and "*hurts*" in text
     assert _pct(text, "batch statistics classify") < _pct(text, "running statistics") - 0.1
 
 
@@ -161,7 +161,7 @@ def test_running_estimate_tab_shows_framework_momentum():
     assert "momentum=0.010" in md and "momentum=0.990" in md
     assert any("beta_{\\text{EMA}}" in x.value for x in at.latex)
     (text,) = _takeaways(at)
-    assert "After 200 steps" in text
+    assert "After T = 200 steps" in text
 
 
 def test_batch_renorm_tab_compares_tiny_batches():
@@ -233,7 +233,8 @@ def test_an_old_link_with_layers_and_units_opens_the_same_view():
     assert (at.session_state["depth"], at.session_state["width"]) == (3, 8)
     assert (at.session_state["k"], at.session_state["mix"]) == (1, 100)
     (text,) = _takeaways(at)
-    assert "k = 1 with 100 % class 1" in text
+    assert "k = 1 with 1 of its 1 examples in class 1 (100.0 %)" in text
+    assert "cannot be judged at k = 1" in text  # issue 19, case 2: no verdict on the skew
 
 
 def test_the_page_is_thin_and_its_labels_come_from_notation():

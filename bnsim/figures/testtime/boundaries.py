@@ -24,14 +24,16 @@ def eval_boundary(b, X_test, y_test) -> go.Figure:
 @style.typeset_figures
 def batch_boundary(b, X_test, y_test, k: int, mix_pct: float | None) -> go.Figure:
     """Batch-statistics decision map with test batch size k: every grid point predicted
-    inside a batch with the same k − 1 batch-mates (drawn as diamonds).
+    inside a batch with the same k − 1 batch-mates (drawn as diamonds; the key says how many
+    of them are class 1 as drawn — ``mix_pct`` None: say nothing about the mix).
 
     ``b``: Boundaries (xs, ys (n,), p_batch (n, n), ext, mates (k − 1,) test-set indices)."""
     X_test = np.asarray(X_test)
     mates = X_test[np.asarray(b.mates, dtype=int)]
-    mix = "" if mix_pct is None else f", {mix_pct:.0f} % class 1"
+    n1 = int(np.sum(np.asarray(y_test)[np.asarray(b.mates, dtype=int)] == 1))  # as drawn
+    mix = "" if mix_pct is None or not len(mates) else f", {n1} in class 1"
     key = key_mark(COLORS["batch"], "◇") + f" its {len(mates)} batch-mates" + (
-        "" if mix_pct is None else f" ({mix_pct:.0f} % class 1)")
+        "" if mix_pct is None or not len(mates) else f" ({n1} in class 1)")
     fig = map_figure(b.xs, b.ys, b.p_batch, X_test, y_test, b.ext,
                      f"{BATCH.label.capitalize()}, k = {k}", key=key, colorbar=True)
     fig.add_trace(go.Scatter(

@@ -16,8 +16,9 @@ from bnsim.figures.testtime import common
 @style.typeset_figures
 def skewed(df: pd.DataFrame, mix_pct: float, k: int) -> go.Figure:
     """Accuracy vs the share of class 1 in test batches of size k: batch statistics (mean and
-    5–95 % band) vs running statistics on the same examples; the chosen mix as a line."""
-    x = 100 * df["mix"].to_numpy()
+    5–95 % band) vs running statistics on the same examples; the chosen mix as a line. Each
+    point sits at the class mix drawn (``actual_mix``: round(mix·k) of k), not the one asked."""
+    x = 100 * df["actual_mix"].to_numpy()
     fig = common.batch_band(x, df["batch_p05"], df["batch_p95"], df["batch_mean"],
                       "5–95 % of batches", common.BATCH.label,
                       "%{x:.0f} % class 1: %{y:.1%}<extra></extra>")
@@ -25,7 +26,8 @@ def skewed(df: pd.DataFrame, mix_pct: float, k: int) -> go.Figure:
         x=x, y=df["running_mean"], mode="lines+markers", name=common.EVAL.label,
         line=dict(color=COLORS["running"], width=3), marker=dict(size=8),
         hovertemplate="%{x:.0f} % class 1: %{y:.1%}<extra></extra>"))
-    i = int(np.argmin(np.abs(x - mix_pct)))  # the chosen mix: a data trace, so it redraws
+    i = int(np.argmin(np.abs(100 * df["mix"].to_numpy() - mix_pct)))  # the chosen mix: a data
+    # trace, so it redraws
     lo, hi = common.acc_range(df["batch_p05"], df["batch_p95"], df["batch_mean"],
                               df["running_mean"])
     fig.add_trace(go.Scatter(

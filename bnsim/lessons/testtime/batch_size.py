@@ -12,9 +12,18 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from bnsim.lessons.testtime.common import MAX_ROWS, check_k, eval_accuracy, judge, proba_batch
+from bnsim.lessons.testtime.common import (
+    MAX_ROWS,
+    check_k,
+    collapse_words,
+    eval_accuracy,
+    judge,
+    k_above_one,
+    network_trains,
+    proba_batch,
+)
 from bnsim.network import NetConfig
-from bnsim.verdict import Outcome, Verdict, num, pct
+from bnsim.verdict import ABOUT_AS_WELL, Outcome, Verdict, claim, num, pct, pp
 
 KS = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # test batch sizes of the accuracy-vs-k curve
 
@@ -106,20 +115,69 @@ class KView(NamedTuple):
     collapse: Collapse  # what k = 1 predicts
 
 
-COLLAPSE_MARGIN = 0.05
+COLLAPSE_MARGIN = ABOUT_AS_WELL.threshold
+COLLAPSE = claim(
+    "testtime.batch_size.collapse", where="Train vs test → Test batch size (the note on k = 1)",
+    words="A test batch of one gives every input p(class 1) = p (class c), so its accuracy is "
+          "the share of class c in the test set: a % vs b % in eval mode (majority-class rate "
+          "m %): the collapse costs d pp / eval mode does about as well as one class (within "
+          "2 pp). Abstains when the data is not learnable or the network does not train in "
+          "eval mode.",
+    preconditions=("the data is learnable", "something trains (eval mode)"),
+    threshold="2 pp (*about as well*)",
+    test="tests/test_claims_testtime.py::test_a_test_batch_of_one_collapses_in_8_of_10_seeds, "
+         "::test_collapse_verdict_branches")
+AT_K = claim(
+    "testtime.batch_size.at_k", where="Train vs test → Test batch size (takeaway)",
+    words="With test batches of k, batch statistics classify a % correctly (5–95 % of R "
+          "batchings: lo to hi) vs b % with running statistics: at this seed test batches of "
+          "k cost d pp / classify about as well (within 2 pp) / do d pp better. At k = 1: "
+          "every input gets the same output, so the a % is the share of one class.",
+    preconditions=("k > 1", "the data is learnable", "something trains"),
+    threshold="2 pp (*about as well*)",
+    test="tests/test_claims_testtime.py::test_at_k_verdict_branches, "
+         "::test_small_test_batches_cost_accuracy_over_seeds")
 
 
-def collapse_verdict(c: Collapse, eval_acc: float, threshold: float = COLLAPSE_MARGIN
-                     ) -> Verdict:
+def collapse_verdict(c: Collapse, eval_acc: float, reference: float = 1.0, k1=(),
+                     threshold: float = COLLAPSE_MARGIN) -> Verdict:
     """"A test batch of one collapses": z_norm = 0, z̃ = β, one output for every input, so
     the accuracy is the share of the one predicted class; HOLDS when that is below the
-    eval-mode accuracy by more than ``threshold``."""
+    eval-mode accuracy by more than ``threshold`` (``reference``: the 15-NN accuracy; ``k1``:
+    the accuracies of the k = 1 batchings, for the audit)."""
     ev = {"k1_acc": c.share, "eval_acc": eval_acc, "p": c.p, "majority": c.majority}
+    raw = {"p": c.p, "share": c.share, "majority": c.majority, "eval_acc": eval_acc,
+           "reference": reference, "k1_acc": np.asarray(k1, dtype=float)}
     said = (f"A test batch of one gives every input p(class 1) = {num(c.p)} (class {c.cls}), "
             f"so its accuracy is the share of class {c.cls} in the test set: {pct(c.share)} vs "
             f"{pct(eval_acc)} in eval mode (majority-class rate {pct(c.majority)})")
+    pre = network_trains({"eval mode": eval_acc}, reference)
     return judge(eval_acc - c.share, threshold, said, {
-        Outcome.HOLDS: ".",
-        Outcome.NO_EFFECT: "; this network does no better than one class even alone.",
-        Outcome.REVERSED: "; this network is worse than one class even in eval mode.",
-        Outcome.NOT_APPLICABLE: "; no eval-mode accuracy to compare."}, ev)
+        Outcome.HOLDS: f": the collapse costs {pp(eval_acc - c.share)[1:]}.",
+        Outcome.NO_EFFECT: "; eval mode classifies about as well (within 2 pp) as predicting "
+                           "that one class.",
+        Outcome.REVERSED: "; eval mode classifies worse than predicting that one class."}, ev,
+        claim=COLLAPSE, preconditions=pre, raw=raw)
+
+
+def at_k_verdict(a: AtK, acc, eval_acc: float, reference: float, collapse_p: float,
+                 n_batchings: int, threshold: float = ABOUT_AS_WELL.threshold) -> Verdict:
+    """"Small test batches cost accuracy": eval-mode minus batch-statistics accuracy at the
+    chosen k (``acc``: the accuracies of its ``n_batchings`` random batchings)."""
+    acc = np.asarray(acc, dtype=float)
+    ev = {"batch": a.mean, "eval_acc": eval_acc, "k": a.k}
+    raw = {"k": a.k, "acc": acc, "eval_acc": eval_acc, "reference": reference,
+           "collapse_p": collapse_p}
+    said = (f"With test batches of k = {a.k}, batch statistics classify {pct(a.mean)} "
+            f"correctly (5–95 % of {n_batchings} batchings: {pct(a.p05)} to {pct(a.p95)}) vs "
+            f"{pct(eval_acc)} with running statistics")
+    c = int(collapse_p >= 0.5)
+    pre = (k_above_one(a.k, collapse_words(collapse_p)[0].upper() + collapse_words(collapse_p)[1:]
+                       + f": the {pct(a.mean)} is the share of class {c} in the test set."),
+           *network_trains({"batch statistics": a.mean, "eval mode": eval_acc}, reference))
+    d = eval_acc - a.mean
+    return judge(d, threshold, said, {
+        Outcome.HOLDS: f": at this seed test batches of k = {a.k} cost {pp(d)[1:]}.",
+        Outcome.NO_EFFECT: ": at this seed both classify about as well (within 2 pp).",
+        Outcome.REVERSED: f": at this seed batch statistics do {pp(-d)[1:]} better."}, ev,
+        claim=AT_K, preconditions=pre, raw=raw)

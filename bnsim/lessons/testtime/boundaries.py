@@ -17,11 +17,16 @@ from bnsim.lessons.testtime.common import (
     EvalMap,
     Grid,
     accuracy,
+    collapse_words,
     draw_mixed,
+    judge,
+    k_above_one,
     make_grid,
+    network_trains,
     proba_batch,
 )
 from bnsim.network import NetConfig
+from bnsim.verdict import ABOUT_AS_WELL, Outcome, Verdict, claim, pct, pp
 
 
 def predict_with_mates(params, net: NetConfig, points, mates,
@@ -56,6 +61,7 @@ class Boundaries(NamedTuple):
     mates: np.ndarray  # (k − 1,) test-set indices of the batch-mates
     p_batch: np.ndarray  # (n, n) each grid point inside a batch with ``mates``
     acc_batch: float  # test accuracy, each test point inside a batch with ``mates``
+    p_test: np.ndarray  # (n_test,) batch-statistics p(class 1) of each test point, with mates
 
     @property
     def disagreement(self) -> float:
@@ -80,4 +86,42 @@ def boundaries(params, net: NetConfig, X_test, y_test, emap: EvalMap, k: int, mi
     p_test = predict_with_mates(params, net, X_test, X_test[mates])
     return Boundaries(*emap, mates=mates,
                       p_batch=boundary_batch(params, net, grid, X_test[mates]),
-                      acc_batch=accuracy(p_test, y_test))
+                      acc_batch=accuracy(p_test, y_test), p_test=p_test)
+
+
+MAPS = claim(
+    "testtime.boundaries.maps", where="Train vs test → Boundaries (takeaway)",
+    words="With these batch-mates test-batch statistics classify a % of the test set "
+          "correctly, running statistics (eval mode) b %; the two maps disagree on c % of the "
+          "plane: at this seed these batch-mates cost d pp / both classify about as well "
+          "(within 2 pp) / the batch-mates help by d pp. At k = 1: every point gets the same "
+          "p(class 1) = p, so the batch map is one class and a % is that class's share.",
+    preconditions=("k > 1", "the data is learnable", "something trains"),
+    threshold="2 pp (*about as well*)",
+    test="tests/test_claims_testtime.py::test_maps_verdict_branches")
+
+
+def maps_verdict(b: Boundaries, k: int, y_test, reference: float,
+                 threshold: float = ABOUT_AS_WELL.threshold) -> Verdict:
+    """"These batch-mates change the predictions": eval-mode minus batch-statistics test
+    accuracy with the same k − 1 batch-mates, and the share of the plane where the maps
+    disagree."""
+    ev = {"batch": b.acc_batch, "eval": b.acc_eval, "disagree": b.disagreement, "k": k}
+    raw = {"k": k, "y_test": np.asarray(y_test), "p_test": b.p_test, "acc_eval": b.acc_eval,
+           "p_eval": b.p_eval, "p_batch": b.p_batch, "reference": reference}
+    said = (("With no batch-mates (k = 1)," if k == 1 else "With these batch-mates")
+            + f" test-batch statistics classify {pct(b.acc_batch)} of the "
+            f"test set correctly, running statistics (eval mode) {pct(b.acc_eval)}; the two "
+            f"maps disagree on {pct(b.disagreement)} of the plane")
+    p = float(b.p_batch.flat[0])
+    pre = (k_above_one(k, collapse_words(p)[0].upper() + collapse_words(p)[1:]
+                       + f", so the batch map is one class and its {pct(b.acc_batch)} is "
+                       f"the share of class {int(p >= 0.5)} in the test set."),
+           *network_trains({"batch statistics": b.acc_batch, "eval mode": b.acc_eval},
+                           reference))
+    d = b.acc_eval - b.acc_batch
+    return judge(d, threshold, said, {
+        Outcome.HOLDS: f": at this seed these batch-mates cost {pp(d)[1:]}.",
+        Outcome.NO_EFFECT: ": at this seed both classify about as well (within 2 pp).",
+        Outcome.REVERSED: f": at this seed these batch-mates help, by {pp(-d)[1:]}."}, ev,
+        claim=MAPS, preconditions=pre, raw=raw)

@@ -10,7 +10,7 @@ All random draws are seeded (``np.random.default_rng``). Labels ``y`` are ints i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -22,7 +22,18 @@ from bnsim.modes import Mode, Norm
 from bnsim.network import NetConfig
 from bnsim.sampling import epochs
 from bnsim.smoothing import smoothed
-from bnsim.verdict import Outcome, Verdict, compare
+from bnsim.verdict import (
+    Outcome,
+    Precondition,
+    Verdict,
+    abstain,
+    compare,
+    define,
+    first_failed,
+    learnable,
+    num,
+    something_trains,
+)
 
 MAX_ROWS = 2048  # examples per block of a batch-mode pass (a block's arrays stay in cache)
 
@@ -99,14 +110,70 @@ def draw_mixed(y, k: int, mix: float, B: int, rng: np.random.Generator) -> np.nd
 
 
 def judge(effect: float, threshold: float, said: str, tails: Mapping[Outcome, str],
-          evidence: dict, *, unless: str | None = None) -> Verdict:
-    """The verdict of ``effect`` against ``threshold`` (:func:`bnsim.verdict.compare`): the
-    sentence ``said`` ends with the tail ``tails`` gives its outcome ("." if none). ``unless``:
-    the tail that says a precondition is missing — then NOT_APPLICABLE, whatever the effect."""
-    if unless is not None:
-        return Verdict(Outcome.NOT_APPLICABLE, said + unless, evidence, threshold)
+          evidence: dict, *, claim: str, preconditions: Sequence[Precondition] = (),
+          raw: Mapping | None = None) -> Verdict:
+    """The verdict of claim ``claim``: ``effect`` against ``threshold``
+    (:func:`bnsim.verdict.compare`); the sentence ``said`` ends with the tail ``tails`` gives
+    its outcome ("." if none). When one of ``preconditions`` fails: NOT_APPLICABLE, and the
+    sentence ``said`` is followed by what happens instead (:func:`bnsim.verdict.abstain`)."""
+    if first_failed(preconditions) is not None:
+        return abstain(claim, preconditions, evidence, threshold, raw, lead=said + ". ")
     outcome = compare(effect, threshold)
-    return Verdict(outcome, said + tails.get(outcome, "."), evidence, threshold)
+    return Verdict(outcome, said + tails.get(outcome, "."), evidence, threshold, claim,
+                   tuple(preconditions), dict(raw or {}))
+
+
+# ---------------------------------------------------------------- shared preconditions
+SKEWED_SHARE = 0.2  # a test batch is skewed when its share of class 1 is ≤ this or ≥ 1 − this
+SKEWED = define(
+    "skewed", "a test batch is skewed when at most 20 % or at least 80 % of its examples are "
+    "of class 1 (the test set itself is half class 1).", SKEWED_SHARE)
+SPREAD = define(
+    "beyond the spread", "a mean difference is beyond the spread when it exceeds twice its "
+    "standard error: over seeds (paired by seed) 2·s/√n, with s the standard deviation of "
+    "the n paired differences (at least 2 runs); over random test batches, twice the "
+    "standard error of the difference of the two means.", 2.0)
+
+
+def k_above_one(k: int, instead: str) -> Precondition:
+    """The precondition "k > 1" (a test batch of one example collapses)."""
+    return Precondition("k > 1", bool(k > 1), instead)
+
+
+def collapse_words(p: float) -> str:
+    """What a test batch of one example gives every input (p(class 1) ``p``)."""
+    return (f"at k = 1 every test batch is one example, so BN normalises each example by "
+            f"itself (z_norm = 0, z̃ = β) and every input gets the same p(class 1) = {num(p)} "
+            f"(class {int(p >= 0.5)})")
+
+
+def network_trains(accuracies: Mapping[str, float], reference: float
+                   ) -> tuple[Precondition, Precondition]:
+    """The shared preconditions "the data is learnable" and "something trains"."""
+    return learnable(reference), something_trains(accuracies, reference)
+
+
+def standard_error(d) -> float:
+    """2·s/√n of the paired differences ``d`` (NaN for fewer than 2): :data:`SPREAD`."""
+    d = np.asarray(d, dtype=float)
+    return float(SPREAD.threshold * np.std(d, ddof=1) / np.sqrt(len(d))) if len(d) > 1 \
+        else float("nan")
+
+
+def beyond_spread(d, threshold: float) -> Outcome:
+    """HOLDS / REVERSED when the mean of the paired differences ``d`` exceeds ``threshold``
+    and is :data:`SPREAD` (beyond twice its standard error), else NO_EFFECT."""
+    d = np.asarray(d, dtype=float)
+    return beyond(float(np.mean(d)), standard_error(d), threshold)
+
+
+def beyond(mean: float, se: float, threshold: float) -> Outcome:
+    """:func:`bnsim.verdict.compare` of ``mean`` with ``threshold``, NO_EFFECT unless
+    |mean| > ``se`` (twice the standard error: :data:`SPREAD`)."""
+    outcome = compare(mean, threshold)
+    if outcome in (Outcome.HOLDS, Outcome.REVERSED) and not abs(mean) > se:
+        return Outcome.NO_EFFECT
+    return outcome
 
 
 # ---------------------------------------------------------------- the eval-mode map

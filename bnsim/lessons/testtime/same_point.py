@@ -9,8 +9,16 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from bnsim.lessons.testtime.common import MAX_ROWS, check_k, choose, proba_batch, proba_eval
+from bnsim.lessons.testtime.common import (
+    MAX_ROWS,
+    check_k,
+    choose,
+    k_above_one,
+    proba_batch,
+    proba_eval,
+)
 from bnsim.network import NetConfig
+from bnsim.verdict import Outcome, Verdict, abstain, claim, first_failed, num, pct
 
 
 def neighbours(params, net: NetConfig, X, i: int, k: int, n_draws: int = 200,
@@ -88,3 +96,42 @@ def typicality(rates: np.ndarray, rate: float) -> Typical:
     rates = np.asarray(rates, dtype=float)
     return Typical(float(rate), float(rates.mean()), float(np.mean(rates == 0)),
                    float(np.mean(rates < rate)))
+
+
+FLIPS = claim(
+    "testtime.same_point.flips", where="Train vs test → Same point, new neighbours (takeaway)",
+    words="Test point #i (class c) always gets p(class 1) = p in eval mode; in N random test "
+          "batches of k its p ranges from a to b and its class flips in f % of them. Typical? "
+          "Over all test points the mean flip rate is m %, n % never flip, and this one flips "
+          "more often than q % of them. At k = 1: the point is a batch of its own, so every "
+          "draw gives the one output every input gets; its flips are the collapse, not "
+          "neighbours.",
+    preconditions=("k > 1",),
+    threshold="none (numbers only)",
+    test="tests/test_claims_testtime.py::test_flips_verdict_branches, "
+         "::test_flip_rates_and_typicality")
+
+
+def flips_verdict(f: Followed, t: Typical | None = None, rates=None) -> Verdict:
+    """The followed point's flips (HOLDS: its class flips in some random test batch) and,
+    with ``t``, how typical its flip rate is among every test point's ``rates``."""
+    ev = {"flips": f.flips, "p_eval": f.p_eval, "k": f.k}
+    raw = {"k": f.k, "draws": np.asarray(f.draws), "p_eval": f.p_eval, "label": f.label,
+           "i": f.i, "rates": None if rates is None else np.asarray(rates, dtype=float)}
+    said = (f"Test point #{f.i} (class {f.label}) always gets p(class 1) = {num(f.p_eval)} in "
+            f"eval mode; in {len(f.draws)} random test batches of k = {f.k} its p ranges from "
+            f"{num(f.draws.min())} to {num(f.draws.max())} and its class flips in "
+            f"{pct(f.flips)} of them")
+    pre = (k_above_one(f.k, "At k = 1 the point is a test batch of its own: BN normalises it "
+                            "by itself (z_norm = 0, z̃ = β), so every draw gives the one output "
+                            "every input gets — these flips come from the collapse, not from "
+                            "neighbours; move k up."),)
+    if first_failed(pre) is not None:
+        return abstain(FLIPS, pre, ev, None, raw, lead=said + ". ")
+    if t is not None:
+        said += (f". Typical? Over all test points the mean flip rate is {pct(t.mean)}, "
+                 f"{pct(t.never)} never flip, and "
+                 + (f"this one flips more often than {pct(t.above)} of them" if f.flips > 0
+                    else "this one is one of them"))
+    outcome = Outcome.HOLDS if f.flips > 0 else Outcome.NO_EFFECT
+    return Verdict(outcome, said + ".", ev, None, FLIPS, pre, raw)

@@ -33,7 +33,8 @@ NON_IID_HINT = "Also try Training → mini-batches 'one class each' (non-i.i.d.)
 
 
 def takeaway(n: common.Norms, v: dict[str, Any]) -> str:
-    return f"With {common.mini_batches(v)}: " + batch_renorm.renorm_verdict(n.table).text
+    return f"With {common.mini_batches(v)}: " + batch_renorm.renorm_verdict(
+        n.table, clips=(float(v["r_max"]), float(v["d_max"]))).text
 
 
 def view(v: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from bnsim.figures.testtime import batch_size as figures
@@ -15,7 +16,6 @@ from bnsim.ui.control import Preset
 from bnsim.ui.lesson import Tab
 from bnsim.ui.live import live_chart
 from bnsim.ui.testtime import common
-from bnsim.verdict import pct
 
 TITLE = "Test batch size"
 PRESETS = {"A test batch of one": Preset(values={"k": 1})}
@@ -31,25 +31,28 @@ def accuracy_vs_k(s: TrainSetting, ks: tuple[int, ...], n_batchings: int,
                                     n_batchings, seed)
 
 
-def k_view(s: TrainSetting, k: int, n_batchings: int, seed: int) -> batch_size.KView:
+def k_view(s: TrainSetting, k: int, n_batchings: int, seed: int
+           ) -> tuple[batch_size.KView, np.ndarray]:
     """The accuracy-vs-k curve, the chosen k on it (same batchings if k is on the curve) and
-    the k = 1 collapse."""
+    the k = 1 collapse; and the accuracies of the chosen k's batchings."""
     curve = accuracy_vs_k(s, batch_size.KS, n_batchings, seed)
     one = curve if k in batch_size.KS else accuracy_vs_k(s, (k,), n_batchings, seed)
     nw = common.usable_network(s)
-    return batch_size.KView(curve, batch_size.at_k(one, k),
-                            batch_size.collapse(nw.params, nw.trace.net, nw.data.y_test))
+    return (batch_size.KView(curve, batch_size.at_k(one, k),
+                             batch_size.collapse(nw.params, nw.trace.net, nw.data.y_test)),
+            one.acc[list(one.ks).index(k)])
 
 
-def takeaway(kv: batch_size.KView, n_batchings: int) -> str:
-    a = kv.at
-    return (f"With test batches of k = {a.k}, batch statistics classify {pct(a.mean)} "
-            f"correctly (5–95 % of {n_batchings} batchings: {pct(a.p05)} to {pct(a.p95)}) vs "
-            f"{pct(kv.curve.eval_acc)} with running statistics.")
+def takeaway(kv: batch_size.KView, n_batchings: int, reference: float = 1.0,
+             acc=()) -> str:
+    return batch_size.at_k_verdict(kv.at, acc, kv.curve.eval_acc, reference, kv.collapse.p,
+                                   n_batchings).text
 
 
-def collapse_note(c: batch_size.Collapse, eval_acc: float) -> str:
-    return common.K1 + f"(class {c.cls}). " + batch_size.collapse_verdict(c, eval_acc).text
+def collapse_note(c: batch_size.Collapse, eval_acc: float, reference: float = 1.0,
+                  k1=()) -> str:
+    return common.K1 + f"(class {c.cls}). " + batch_size.collapse_verdict(
+        c, eval_acc, reference, k1).text
 
 
 def view(v: dict[str, Any]) -> None:
@@ -58,11 +61,13 @@ def view(v: dict[str, Any]) -> None:
         return
     k, repeats = v["k"], v["repeats"]
     with page.friendly("accuracy vs test batch size"):
-        kv = k_view(common.setting(v), k, repeats, v["tseed"])
+        kv, acc = k_view(common.setting(v), k, repeats, v["tseed"])
+        ref = common.reference_of(v)
     live_chart(figures.accuracy_vs_k(kv.curve.table, k, kv.at.mean, kv.collapse.share),
                key="fig_acc_k")
-    page.takeaway(takeaway(kv, repeats))
-    st.info(collapse_note(kv.collapse, kv.curve.eval_acc))
+    page.takeaway(takeaway(kv, repeats, ref, acc))
+    k1 = kv.curve.acc[0] if kv.curve.ks[0] == 1 else ()
+    st.info(collapse_note(kv.collapse, kv.curve.eval_acc, ref, k1))
     page.download_csv(kv.curve.table, "accuracy_vs_k.csv", common.CSV)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from bnsim.figures.testtime import boundaries as figures
@@ -14,7 +15,7 @@ from bnsim.ui.cache import TrainSetting
 from bnsim.ui.lesson import Tab
 from bnsim.ui.live import live_chart
 from bnsim.ui.testtime import common
-from bnsim.verdict import num, pct
+from bnsim.verdict import num
 
 TITLE = "Boundaries"
 
@@ -29,17 +30,24 @@ def both_maps(s: TrainSetting, k: int, mix: float, seed: int,
                                  common.eval_map(s, n), k, mix, seed)
 
 
-def caption(k: int, seed: int, mix_pct: float) -> str:
+def caption(k: int, seed: int, mix_pct: float, n1: int | None = None) -> str:
+    if k == 1:
+        mates = "no batch-mates (k = 1: each grid point is a batch of its own)"
+    else:
+        n1 = round(mix_pct / 100 * (k - 1)) if n1 is None else n1
+        mates = (f"the same k − 1 = {k - 1} batch-mate{'s' if k > 2 else ''} (◇, drawn from "
+                 f"the test set: seed "
+                 f"{seed}, {n1} of them in class 1 for the asked {mix_pct:.0f} %)")
     return (f"In the batch-statistics map each grid point is predicted inside a test batch "
-            f"with the same k − 1 = {k - 1} batch-mates (◇, drawn from the test set: seed "
-            f"{seed}, {mix_pct} % class 1); BN normalises with that batch's μ_B, σ²_B. In the "
-            "eval-mode map BN uses the running statistics: every point stands alone.")
+            f"with {mates}; BN normalises with that batch's μ_B, σ²_B. In the eval-mode map BN "
+            "uses the running statistics: every point stands alone.")
 
 
-def takeaway(b: boundaries.Boundaries) -> str:
-    return (f"With these batch-mates test-batch statistics classify {pct(b.acc_batch)} of the "
-            f"test set correctly, running statistics (eval mode) {pct(b.acc_eval)}; the two "
-            f"maps disagree on {pct(b.disagreement)} of the plane.")
+def takeaway(b: boundaries.Boundaries, k: int | None = None, y_test=None,
+             reference: float = 1.0) -> str:
+    k = len(b.mates) + 1 if k is None else k
+    y_test = np.zeros(len(b.p_test)) if y_test is None else y_test
+    return boundaries.maps_verdict(b, k, y_test, reference).text
 
 
 def flat_map_note(b: boundaries.Boundaries) -> str:
@@ -57,8 +65,8 @@ def view(v: dict[str, Any]) -> None:
     left, right = st.columns(2)
     live_chart(figures.eval_boundary(b, Xt, yt), key="fig_eval_map", where=left)
     live_chart(figures.batch_boundary(b, Xt, yt, k, mix), key="fig_batch_map", where=right)
-    page.takeaway(takeaway(b))
-    st.caption(caption(k, tseed, mix))
+    page.takeaway(takeaway(b, k, yt, common.reference_of(v)))
+    st.caption(caption(k, tseed, mix, int(yt[b.mates].sum())))
     if k == 1:
         st.info(flat_map_note(b))
     page.download_csv(b.to_frame, "boundaries.csv", "Download the two maps (CSV)")

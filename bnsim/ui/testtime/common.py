@@ -37,6 +37,44 @@ N_SEEDS = 5  # seeds trained per variant (in one stacked pass) on the last two t
 CSV = "Download the accuracy table (CSV)"
 
 # ---------------------------------------------------------------- the shared controls
+# The tabs each test-batch control acts on (by title); on the others it says why it is inert.
+BATCHED = ("Boundaries", "Test batch size", "Same point, new neighbours",
+           "Skewed test batches")
+RENORMED = ("Batch Renorm", "Running averages in training")
+
+
+def clips_inert(_v, tab: str) -> str | None:
+    return (None if tab in RENORMED else "Used only by Batch Renorm (tabs Batch Renorm and "
+            "Running averages in training); this tab trains plain BN.")
+
+
+def k_inert(_v, tab: str) -> str | None:
+    return (None if tab in BATCHED else "This tab cuts no test set into test batches: k is "
+            "used on the tabs Boundaries, Test batch size, Same point and Skewed test batches.")
+
+
+def mix_inert(v, tab: str) -> str | None:
+    if tab == "Skewed test batches":
+        return None
+    if tab == "Boundaries":
+        return ("At k = 1 there are no batch-mates, so the class mix changes nothing here."
+                if v.get("k") == 1 else None)
+    return "The class mix is used only on the tabs Boundaries and Skewed test batches."
+
+
+def repeats_inert(_v, tab: str) -> str | None:
+    return (None if tab in BATCHED[1:] else "This tab draws no repeated random test batches "
+            "(used on Test batch size, Same point and Skewed test batches).")
+
+
+def tseed_inert(v, tab: str) -> str | None:
+    if tab not in BATCHED:
+        return "This tab draws no random test batches."
+    if tab in ("Boundaries", "Same point, new neighbours") and v.get("k") == 1:
+        return "At k = 1 a test batch is one example: there are no batch-mates to re-draw."
+    return None
+
+
 CLIPS = {"r_max": 3.0, "d_max": 5.0}  # Batch Renorm's clips by default (plain BN ignores them)
 CONTROLS = (
     concepts.DATASET.narrow(help="Toy 2-D data set (400 training, 400 test examples)."),
@@ -58,23 +96,24 @@ CONTROLS = (
     Control(key="r_max", label="Batch Renorm r_max", default=CLIPS["r_max"],
             help="Clip of r = σ_B/σ̂ to [1/r_max, r_max] (tab Batch Renorm). r_max = 1 and "
                  "d_max = 0 is plain BN.",
-            group="Training", kind="slider", min=1.0, max=5.0, step=0.5),
+            group="Training", kind="slider", min=1.0, max=5.0, step=0.5, inert=clips_inert),
     Control(key="d_max", label="Batch Renorm d_max", default=CLIPS["d_max"],
             help="Clip of d = (μ_B − μ̂)/σ̂ to [−d_max, d_max].",
-            group="Training", kind="slider", min=0.0, max=10.0, step=0.5),
+            group="Training", kind="slider", min=0.0, max=10.0, step=0.5, inert=clips_inert),
     # the random test batches: moving these never retrains
     Control(key="k", label="Test batch size k", default=32, group="View", kind="slider",
             min=1, max=256, step=1, help="Examples per test batch when BN uses the test "
-            "batch's own statistics. Never retrains."),
+            "batch's own statistics. Never retrains.", inert=k_inert),
     Control(key="mix", label="Class mix of a test batch (% class 1)", default=50,
             group="View", kind="slider", min=0, max=100, step=10,
             help="Share of class 1 in the skewed test batches and among the batch-mates of the "
-                 "decision-boundary map."),
+                 "decision-boundary map.", inert=mix_inert),
     Control(key="repeats", label="Random test batches (repeats)", default=50, group="View",
             kind="slider", min=10, max=200, step=10, help="Random batchings per k, random "
-            "batches per class mix; the followed point gets 4× as many."),
+            "batches per class mix; the followed point gets 4× as many.", inert=repeats_inert),
     Control(key="tseed", label="Test-batch seed", default=0, group="View", kind="number",
-            min=0, max=999, step=1, help="Seed of every random test batch (re-draw them)."),
+            min=0, max=999, step=1, help="Seed of every random test batch (re-draw them).",
+            inert=tseed_inert),
 )
 
 
@@ -140,6 +179,34 @@ def network(v: dict[str, Any]) -> Network | None:
     if nw.trace.diverged:
         st.warning(diverged_warning(nw), icon=":material/warning:")
     return nw if nw.params is not None else None
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def reference(dataset: str, noise: float) -> float:
+    """The 15-NN test accuracy on the page's data (:func:`bnsim.data.reference_accuracy`): the
+    yardstick of the glossary's *trains* and *learnable*."""
+    X, y, Xt, yt = data.train_test(dataset, N_TRAIN, N_TEST, noise, DATA_SEED)
+    return data.reference_accuracy(X, y, Xt, yt)
+
+
+def reference_of(v: dict[str, Any]) -> float:
+    return reference(v["dataset"], float(v["noise"]))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def eval_accuracy(s: TrainSetting) -> float:
+    """Eval-mode test accuracy of the network of ``s``."""
+    nw = usable_network(s)
+    return common.eval_accuracy(nw.params, nw.trace.net, nw.run, nw.data.X_test,
+                                nw.data.y_test)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def collapse_p(s: TrainSetting) -> float:
+    """p(class 1) that a test batch of one example gives every input (z_norm = 0, z̃ = β)."""
+    nw = usable_network(s)
+    return float(common.proba_batch(nw.params, nw.trace.net,
+                                    np.zeros((1, 1, nw.trace.net.n_in)))[0, 0])
 
 
 # ---------------------------------------------------------------- the eval-mode map

@@ -25,7 +25,8 @@ INTRO = ("Forum question 3: *why not normalise with the running averages μ̂, �
 
 
 def takeaway(n: common.Norms, v: dict[str, Any]) -> str:
-    return f"With {common.mini_batches(v)}: " + running_averages.running_verdict(n.table).text
+    return f"With {common.mini_batches(v)}: " + running_averages.running_verdict(
+        n.table, common.reference_of(v)).text
 
 
 def view(v: dict[str, Any]) -> None:

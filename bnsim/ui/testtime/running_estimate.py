@@ -17,7 +17,6 @@ from bnsim.ui.control import Preset
 from bnsim.ui.lesson import Tab
 from bnsim.ui.live import live_chart
 from bnsim.ui.testtime import common
-from bnsim.verdict import pct
 
 TITLE = "Running estimate"
 EMA_BETA = concepts.EMA_BETA.narrow(
@@ -48,22 +47,19 @@ def momentum_note(ema_beta: float) -> str:
                "recorded μ_B, σ²_B of every step are replayed through this β_EMA.")
 
 
-def takeaway(g: running_estimate.Lag) -> str:
-    lo = g.at_lag
-    return (f"Largest lag at t = {g.lag_t}: EMA {pct(lo.ema)}, bias-corrected EMA "
-            f"{pct(lo.ema_bc)}, population statistics {pct(lo.population)}. "
-            + running_estimate.lag_verdict(g).text)
+def takeaway(g: running_estimate.Lag, reference: float = 1.0, diverged: bool = False) -> str:
+    return running_estimate.lag_verdict(g, reference, diverged).text
 
 
 def view(v: dict[str, Any]) -> None:
     """Accuracy over training per running estimate, the verdict, the EMA's equations."""
-    if common.network(v) is None:
+    if (nw := common.network(v)) is None:
         return
     ema_beta = v[EMA_BETA.key]
     with page.friendly("the running estimates"):
         lag = running_estimates(common.setting(v), ema_beta)
     live_chart(figures.running_estimates(lag.table, ema_beta), key="fig_running")
-    page.takeaway(takeaway(lag))
+    page.takeaway(takeaway(lag, common.reference_of(v), bool(nw.trace.diverged)))
     st.markdown(momentum_note(ema_beta))
     st.latex(notation.EMA_EQUATION + r"\qquad " + notation.EMA_BIAS_CORRECTED)
     st.caption(WHY_EMA)

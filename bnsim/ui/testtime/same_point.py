@@ -16,7 +16,6 @@ from bnsim.ui.control import Control
 from bnsim.ui.lesson import Tab
 from bnsim.ui.live import live_chart
 from bnsim.ui.testtime import common
-from bnsim.verdict import num, pct
 
 TITLE = "Same point, new neighbours"
 POINT = Control(key="point", label="Test point #", default=176,
@@ -57,16 +56,9 @@ def on_pick() -> None:
         st.session_state[POINT.key] = int(cd[0] if isinstance(cd, list) else cd)
 
 
-def takeaway(f: same_point.Followed, t: same_point.Typical | None = None) -> str:
-    said = (f"Test point #{f.i} (class {f.label}) always gets p(class 1) = {num(f.p_eval)} in "
-            f"eval mode; in {len(f.draws)} random test batches of k = {f.k} its p ranges from "
-            f"{num(f.draws.min())} to {num(f.draws.max())} and its class flips in "
-            f"{pct(f.flips)} of them.")
-    if t is None:
-        return said
-    return said + (f" Typical? Over all test points the mean flip rate is {pct(t.mean)}, "
-                   f"{pct(t.never)} never flip, and this one flips more often than "
-                   f"{pct(t.above)} of them.")
+def takeaway(f: same_point.Followed, t: same_point.Typical | None = None,
+             rates=None) -> str:
+    return same_point.flips_verdict(f, t, rates).text
 
 
 def view(v: dict[str, Any]) -> None:
@@ -77,13 +69,14 @@ def view(v: dict[str, Any]) -> None:
     with page.friendly("the distribution over test batches"):
         emap = common.eval_map(s)
         f = follow(s, i, k, 4 * v["repeats"], tseed)
-        typical = same_point.typicality(flip_rates(s, k, tseed), f.flips)
+        rates = flip_rates(s, k, tseed)
+        typical = same_point.typicality(rates, f.flips)
     Xt, yt = nw.data.X_test, nw.data.y_test
     left, right = st.columns(2)
     left.plotly_chart(figures.pick_map(emap, Xt, yt, i), key="pick_map", on_select=on_pick,
                       selection_mode="points", config=PLOTLY_CONFIG)
     live_chart(figures.neighbours(f.draws, f.p_eval, k, i, f.label), key="fig_nb", where=right)
-    page.takeaway(takeaway(f, typical))
+    page.takeaway(takeaway(f, typical, rates))
     st.caption(PICK_HINT)
     page.download_csv(f.to_frame, f"point_{i}_k{k}.csv")
 
