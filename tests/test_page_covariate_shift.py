@@ -40,7 +40,9 @@ def _run(qp=None):
 
 
 def _takeaways(at) -> list[str]:
-    return [m.value for m in at.markdown if m.value.startswith(":material/lightbulb:")]
+    """The takeaway sentences, without the italics that mark the glossary's words."""
+    return [m.value.replace("*", "") for m in at.markdown
+            if m.value.startswith(":material/lightbulb:")]
 
 
 def _counter(monkeypatch, module, name):

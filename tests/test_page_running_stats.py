@@ -77,7 +77,8 @@ def test_defaults_run_and_show_the_main_figure():
                  "population statistics"):
         assert len(_trace(fig, name, "y2")) > 0
     assert "β_EMA = 0.900" in _text(at) and "`momentum=0.1`" in _text(at)
-    takeaways = [m.value for m in at.markdown if m.value.startswith(":material/lightbulb:")]
+    takeaways = [m.value.replace("*", "") for m in at.markdown  # without the words' italics
+                 if m.value.startswith(":material/lightbulb:")]
     assert re.search(r"μ settles within 20 % of σ_pop of the population value: the "
                      r"EMA (from step \d+ on|not by step 1000 \(\d+\.\d % off\)); the "
                      r"bias-corrected EMA .*; the cumulative average ", takeaways[0])

@@ -67,7 +67,7 @@ def test_claims_and_words_are_registered_once():
         claim("test.verdict.once", where="a", words="other", test="tests/test_verdict.py")
     with pytest.raises(ValueError, match="unregistered claim"):
         Verdict(Outcome.HOLDS, "x", claim="test.verdict.never")
-    define("test word", "means 1", 1.0)
+    define("test word", "means 1", 1.0)  # "test …": left out of docs/claims.md
     with pytest.raises(ValueError, match="defined twice"):
         define("test word", "means 2", 2.0)
 

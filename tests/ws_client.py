@@ -59,7 +59,8 @@ class RunResult:
     seconds: float
     exceptions: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # st.error boxes (friendly)
-    texts: list[str] = field(default_factory=list)  # markdown / captions
+    texts: list[str] = field(default_factory=list)  # markdown / captions, in page order
+    texts_at: dict[tuple[int, ...], str] = field(default_factory=dict)  # by delta path
     finished: bool = False
 
 
@@ -202,13 +203,16 @@ class Session:
             elif kind == "page_info_changed":
                 self.query_string = msg.page_info_changed.query_string
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                self._element(msg.delta.new_element, res)
+                self._element(msg.delta.new_element, res, tuple(msg.metadata.delta_path))
             elif kind == "script_finished" and msg.script_finished in FINISHED:
+                # texts in page order: a placeholder filled later in the run replaces what its
+                # path held (whether the server sent both or coalesced them depends on timing)
+                res.texts = [res.texts_at[p] for p in sorted(res.texts_at)]
                 res.finished = True
                 res.seconds = time.perf_counter() - t0
                 return res
 
-    def _element(self, el, res: RunResult) -> None:
+    def _element(self, el, res: RunResult, path: tuple[int, ...] = ()) -> None:
         kind = el.WhichOneof("type")
         if kind == "exception":
             where = " | ".join(line.strip() for line in el.exception.stack_trace[-4:])
@@ -216,7 +220,7 @@ class Session:
         elif kind == "alert" and el.alert.format == el.alert.ERROR:
             res.errors.append(el.alert.body)
         elif kind == "markdown":
-            res.texts.append(el.markdown.body)
+            res.texts_at[path] = el.markdown.body
         elif kind == "download_button":
             self.downloads[el.download_button.label] = el.download_button
         elif kind in WIDGETS:

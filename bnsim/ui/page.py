@@ -98,12 +98,14 @@ def glossary(terms: tuple[str, ...] | None = None, where=None) -> None:
         st.markdown("\n".join(f"- **{term}**: {text}" for term, text in chosen.items()))
         st.markdown("**Words with a threshold** (each sentence that uses one was checked "
                     "against it):\n" + "\n".join(f"- *{w.term}*: {w.meaning}"
-                                                  for w in verdict.WORDS.values()))
+                                                  for w in sorted(verdict.WORDS.values(),
+                                                                key=lambda w: w.term.lower())))
 
 
-def takeaway(text: str) -> None:
-    """One sentence under a figure that quotes the numbers just computed."""
-    st.markdown(f":material/lightbulb: {text}")
+def takeaway(text: str | verdict.Verdict) -> None:
+    """One sentence under a figure that quotes the numbers just computed (a verdict, or a
+    sentence made of verdicts' texts), its thresholded words marked (:func:`verdict.say`)."""
+    st.markdown(f":material/lightbulb: {verdict.say(text)}")
 
 
 def download_csv(df: pd.DataFrame | Callable[[], pd.DataFrame], filename: str,
