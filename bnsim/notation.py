@@ -128,19 +128,21 @@ TERMS: dict[str, str] = {
     "AdaBN": "re-estimating BN's statistics on the test inputs (weights untouched), so a "
              "shifted test set is normalised by its own mean and variance.",
     "i.i.d. mini-batches": "each mini-batch drawn at random from the whole training set, so "
-                           "its statistics are unbiased estimates of the population's.",
+                           "μ_B is an unbiased estimate of the population mean and "
+                           "m/(m − 1)·σ²_B of its variance (σ²_B itself falls short by "
+                           "(m − 1)/m) — as long as no BN below makes an example's z depend on "
+                           "its batch-mates.",
     "Batch Renorm": "BN whose mini-batch normalisation is corrected towards the running "
                     "estimates by r = σ_B/σ̂ (clipped to [1/r_max, r_max]) and d = (μ_B − μ̂)/σ̂ "
                     "(clipped to ±d_max); Ioffe 2017.",
     "noisy BN": "BN followed by a random scale and shift, to make a layer's inputs move on "
                 "purpose (after Santurkar et al., 2018).",
-    "slight regularisation": "the noise of μ_B, σ²_B in train mode makes the network fit its "
-                             "training set a little less; a side effect that shrinks as m grows, "
-                             "not a reason to use BN.",
+    "slight regularisation": "the lecture's remark that the noise of μ_B, σ²_B in train mode "
+                             "may make the network fit its training set a little less, less so "
+                             "as m grows — a side effect, not a reason to use BN; this app "
+                             "judges it only at matched training accuracy.",
     "nearly linear middle": "where g's slope is at least half its largest: |z̃| ≤ 1.76 for "
                             "sigmoid, 0.88 for tanh (ReLU has no curved middle).",
-    "still trains": "mean final test accuracy at least 90 % (a straight boundary gets about "
-                    "87 % on moons).",
     "quantile band": "the range between two quantiles, e.g. 5 % and 95 %: 90 % of the values "
                      "lie inside it.",
     "batching": "one way of cutting the test set into batches of k examples; many random "

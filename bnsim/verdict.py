@@ -177,16 +177,21 @@ def learnable(reference: float, what: str = "this data set") -> Precondition:
                         "(chance is 50 %), so no claim about training is made.")
 
 
-def something_trains(accuracies: Mapping[str, float], reference: float) -> Precondition:
+def something_trains(accuracies: Mapping[str, float], reference: float,
+                     besides: Mapping[str, float] | None = None) -> Precondition:
     """The precondition "at least one of the networks compared trains" (``accuracies``:
-    {label: test accuracy}; ``reference``: the 15-NN accuracy on the same data)."""
+    {label: test accuracy}; ``reference``: the 15-NN accuracy on the same data). ``besides``:
+    networks on screen that are not compared; those that train are named, so that "none of
+    these" is not read as "none at all"."""
     bar = trains_bar(reference)
     ok = any(math.isfinite(a) and a >= bar for a in accuracies.values())
     said = ", ".join(f"{k} {pct(a)}" for k, a in accuracies.items())
+    others = [f"{k} does ({pct(a)})" for k, a in (besides or {}).items()
+              if math.isfinite(a) and a >= bar]
     return Precondition("something trains", ok,
                         f"None of these networks trains ({said}; a network *trains* at "
                         f"≥ {pct(bar)} here, see the glossary), so none is judged better or "
-                        "worse.")
+                        "worse" + (f" — though {', '.join(others)}." if others else "."))
 
 
 def say(text: str | Verdict) -> str:

@@ -108,7 +108,7 @@ def test_bn_reduces_the_drift_of_a_deep_layers_inputs_at_the_default_view(drift_
 
 
 def test_the_counter_example_preset_really_shows_the_story_failing(drift_data):
-    p = LESSON.all_presets["Where the lecture's story fails: layer 2's inputs"].values
+    p = LESSON.all_presets["Where the lecture's story can fail: layer 2's inputs"].values
     outcomes = _drift_outcomes(drift_data, p["layer"], p["qty"], p["depth"])
     # BN does not reduce the drift there: the inputs move more (or no less) with BN
     assert sum(o in (Outcome.REVERSED, Outcome.NO_EFFECT) for o in outcomes) >= NEED, outcomes
@@ -150,10 +150,10 @@ def test_mini_batch_noise_shrinks_as_one_over_root_m(noisy, drift_data):
 
 
 def test_the_regularisation_view_at_the_preset():
-    """Issue 19, case 4: at the preset "Slight regularisation: m = 4 … 256" BN at m = 4 fits
+    """Issue 19, case 4: at the preset "Does the noise regularise? m = 4 … 256" BN at m = 4 fits
     its training set clearly less than at m = 256, so its smaller gap is underfitting: the
     verdict says so and does not call it regularisation (in ≥ 8 of 10 seeds)."""
-    values = {**DEFAULTS, **LESSON.all_presets["Slight regularisation: m = 4 … 256"].values}
+    values = {**DEFAULTS, **LESSON.all_presets["Does the noise regularise? m = 4 … 256"].values}
     sets = data.train_test(values["dataset"], mini_batch_noise.REG_N_TRAIN, REG_N_TEST,
                            values["rnoise"], DATA_SEED)
     ref = data.reference_accuracy(*sets)

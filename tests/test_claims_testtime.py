@@ -375,7 +375,7 @@ def test_at_k_verdict_branches(k, mean, ev, ref, outcome, said):
 @pytest.mark.parametrize("draws, k, outcome, said", [
     (np.r_[np.full(5, 0.2), np.full(15, 0.8)], 32, Outcome.HOLDS, "flips in 25.0 %"),
     (np.full(20, 0.8), 32, Outcome.NO_EFFECT, "flips in 0.0 %"),
-    (np.full(20, 0.3), 1, NA, "collapse, not from neighbours")])
+    (np.full(20, 0.3), 1, NA, "the collapse, not its neighbours")])
 def test_flips_verdict_branches(draws, k, outcome, said):
     f = same_point.Followed(3, 1, k, 0.9, draws)
     rates = np.r_[np.zeros(8), 0.25, 0.5]

@@ -227,7 +227,7 @@ def test_mini_batch_tab_names_population_statistics_and_the_trained_m():
 
 def test_regularisation_preset_and_its_verdict():
     at = _run({"tab": TABS[0]})
-    _preset(at, "Slight regularisation: m = 4 … 256")
+    _preset(at, "Does the noise regularise? m = 4 … 256")
     assert not at.exception
     assert at.session_state["tab"] == TABS[2]
     assert at.slider(key="rseeds").value == 5 and at.slider(key="rnoise").value == 0.3
@@ -241,7 +241,7 @@ def test_regularisation_preset_and_its_verdict():
 
 def test_counter_example_preset_opens_layer_two():
     at = _run({"tab": TABS[0]})
-    _preset(at, "Where the lecture's story fails: layer 2's inputs")
+    _preset(at, "Where the lecture's story can fail: layer 2's inputs")
     assert not at.exception
     assert at.session_state["tab"] == TABS[1] and at.slider(key="layer").value == 2
     assert [m.label for m in at.metric][:1] == ["Drift D of $a^{[1]}$ without BN"]

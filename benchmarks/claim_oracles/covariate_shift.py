@@ -68,6 +68,11 @@ def noisy(v: Verdict) -> list[str]:
                and ref >= _w("learnable") and max(a1, a2) >= trains_bar(ref))
     judged = ("about as well", "better than BN", "hurts")
     if not applies:
+        no_bn = float(acc["no_bn"].mean())
+        if (not (div["bn"].any() or div["noisy_bn"].any()) and ref >= _w("learnable")
+                and math.isfinite(no_bn) and no_bn >= trains_bar(ref)):
+            out += expect("the network without BN does" in v.text,
+                          "'none of these trains' must name the network without BN that does")
         return out + _outcome(v, NA) + _absent(v, *judged)
     d = a2 - a1
     want = Outcome.REVERSED if d < -tol else Outcome.HOLDS
@@ -156,6 +161,9 @@ def adabn(v: Verdict) -> list[str]:
                                                    "should say 'not restored'")
     out += expect(("better than before" in v.text) == (ad > bn + tol),
                   "'better than before' must be said exactly when AdaBN gains > 3 pp")
+    out += expect(("no better than always answering" in v.text)
+                  == (ad <= float(raw["majority"]) + tol),
+                  "must say exactly when AdaBN is no better than the majority class")
     return out
 
 

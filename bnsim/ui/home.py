@@ -34,9 +34,9 @@ LECTURES = (  # (lecture, [(stem, what the page shows, tab by tab)])
     ("Why does batch norm work?", [
         ("covariate_shift",
          "**Black cats → coloured cats**: input shift, BN and AdaBN. **A deep layer's moving "
-         "inputs**: internal covariate shift, drift D. **Mini-batch noise**: the slight "
-         "regularisation and how it shrinks with m. **Noisy BN**: does pinning the inputs "
-         "matter?"),
+         "inputs**: internal covariate shift, drift D. **Mini-batch noise**: how μ_B, σ²_B "
+         "vary with m, and whether that noise regularises (tested at matched training "
+         "accuracy). **Noisy BN**: does pinning the inputs matter?"),
     ]),
     ("Batch norm at test time", [
         ("running_stats",
@@ -97,8 +97,9 @@ PRESENTING = (
     "(orange: a mini-batch statistic, blue: with BN / running estimate, vermillion: "
     "without BN, green dashed: population).\n"
     "- **Prepared links**: every control and the open tab are in the address bar, so the URL "
-    "is the view. The links below open each lecture moment in a new tab; copy them into your "
-    "slides. The first view of a new setting trains once (a second or two), then it is cached."
+    "is the view. The links in the lecture map above open each lecture moment in a new "
+    "tab; copy them into your slides. The first view of a new setting trains once (a second "
+    "or two), then it is cached."
 )
 
 

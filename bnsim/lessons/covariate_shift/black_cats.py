@@ -359,6 +359,8 @@ def adabn_verdict(rule_label: str, shift: float, test_scale: float, bn: float, a
     if adabn < bn - tol:
         return Verdict(Outcome.REVERSED, nums + ": recalibration makes it worse.", ev, tol,
                        ADABN, pre, raw)
+    short = (f" — no better than always answering the majority class ({pct(majority)})"
+             if adabn <= majority + tol else "")
     return Verdict(Outcome.NO_EFFECT, nums + ": not restored"
-                   + (" (better than before, still short)." if adabn > bn + tol else "."),
-                   ev, tol, ADABN, pre, raw)
+                   + (f" (better than before, still short{short})." if adabn > bn + tol
+                      else f"{short}."), ev, tol, ADABN, pre, raw)

@@ -197,7 +197,8 @@ DRIFT = verdict.claim(
     "inputs (the sentence under the distribution plot)",
     words="Drift D of <quantity> is A without BN and B with BN (one run each, the same seed): "
           "(a) at this seed BN cuts the movement to r % of it, as the lecture says; (b) at this "
-          "seed BN's inputs move more (r× as far) — the lecture's story fails for this layer; "
+          "seed the values of <quantity> move more with BN (r× as far) — the lecture's story "
+          "fails for this layer; "
           "(c) within 10 % of each other, BN makes no clear difference at this seed. Abstains: "
           "a drift is not finite; the quantity never moves without BN (it is the data).",
     preconditions=("both drifts are finite numbers", "the quantity moves without BN (D > 0)"),
@@ -247,8 +248,9 @@ def drift_verdict(d_no_bn: float, d_bn: float, sym: str, rel: float = DRIFT_REL,
     outcome = compare(1.0 - ratio, rel)
     said = {Outcome.HOLDS: f": at this seed BN cuts the movement to {pct(ratio, 0)} of it, as "
                            "the lecture says.",
-            Outcome.REVERSED: f": at this seed BN's inputs move more ({num(ratio)}× as far) — "
-                              "the lecture's story fails for this layer.",
+            Outcome.REVERSED: f": at this seed the values of {sym} move more with BN "
+                              f"({num(ratio)}× as far) — the lecture's story fails for this "
+                              "layer.",
             Outcome.NO_EFFECT: f": within {pct(rel, 0)} of each other, BN makes no clear "
                                "difference at this seed."}[outcome]
     return Verdict(outcome, nums + said, ev, rel, DRIFT, pre, raw)

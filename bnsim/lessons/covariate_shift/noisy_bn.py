@@ -189,7 +189,8 @@ def noisy_verdict(summary: pd.DataFrame, reference: float, data_sets: tuple | No
                                 "A BN or noisy-BN run diverged: no verdict (try a smaller "
                                 "learning rate)."),
            verdict.learnable(reference),
-           verdict.something_trains({"BN": a1, "noisy BN": a2}, reference))
+           verdict.something_trains({"BN": a1, "noisy BN": a2}, reference,
+                                    {"the network without BN": means.test_acc["no_bn"]}))
     lead = (f"Noisy BN reaches {pct(a2)} test accuracy and BN {pct(a1)} ({seeds}). ")
     if verdict.first_failed(pre) is not None:
         return verdict.abstain(NOISY, pre, ev, tol, raw, lead=lead if ok else "")

@@ -105,7 +105,7 @@ FLIPS = claim(
           "Over all test points the mean flip rate is m %, n % never flip, and this one flips "
           "more often than q % of them. At k = 1: the point is a batch of its own, so every "
           "draw gives the one output every input gets; its flips are the collapse, not "
-          "neighbours.",
+          "neighbours (its class differs from eval mode's in all draws or none).",
     preconditions=("k > 1",),
     threshold="none (numbers only)",
     test="tests/test_claims_testtime.py::test_flips_verdict_branches, "
@@ -124,7 +124,8 @@ def flips_verdict(f: Followed, t: Typical | None = None, rates=None) -> Verdict:
             f"{pct(f.flips)} of them")
     pre = (k_above_one(f.k, "At k = 1 the point is a test batch of its own: BN normalises it "
                             "by itself (z_norm = 0, z̃ = β), so every draw gives the one output "
-                            "every input gets — these flips come from the collapse, not from "
+                            "every input gets, and its class differs from eval mode's in all "
+                            f"draws or in none (here {pct(f.flips)}) — the collapse, not its "
                             "neighbours; move k up."),)
     if first_failed(pre) is not None:
         return abstain(FLIPS, pre, ev, None, raw, lead=said + ". ")

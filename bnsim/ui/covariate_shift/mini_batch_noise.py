@@ -49,7 +49,7 @@ CONTROLS = common.DATA + (
 )
 PRESETS = {
     "Batch size 2 vs 256": Preset(values={"m1": 2, "m2": 256}),
-    "Slight regularisation: m = 4 … 256": Preset(
+    "Does the noise regularise? m = 4 … 256": Preset(
         values={"rnoise": 0.3, "rseeds": 5},
         help="The lecture's claim put to the test: the sentence compares the gaps only at "
              "matched training accuracy, and says when a smaller gap comes with underfitting."),

@@ -42,7 +42,7 @@ CONTROLS = common.DATA + (
 )
 PRESETS = {
     "Layer 3's view": Preset(values={"depth": 3, "layer": 3, "qty": "a_prev"}),
-    "Where the lecture's story fails: layer 2's inputs": Preset(
+    "Where the lecture's story can fail: layer 2's inputs": Preset(
         values={"depth": 3, "layer": 2, "qty": "a_prev"},
         help="The inputs of layer 2 come from one layer whose own inputs (the data) never "
              "move: BN has no shift to remove there; the sentence under the plot says whether "

@@ -57,7 +57,7 @@ PRESETS = {
     "β_EMA = 0.999: a very slow estimate": Preset(values={"ema_beta": 0.999}),
     "Tiny batches: noisy μ_B, biased σ²_B": Preset(
         values={"batch": 4, "var": "biased", "layer": 1, "unit": 4}),
-    "Network still learning: the estimate trails": Preset(
+    "Network still learning: does the estimate keep up?": Preset(
         values={"lr": 0.1, "ema_beta": 0.99, "unit": 3}),
 }
 

@@ -41,7 +41,9 @@ TITLE = "Train vs test"
 # them). Short: each tab's chart fits the first 1280×720 screen.
 INTRO = tex("At test time BN uses the **running** estimates μ̂, σ̂² — why not the **test "
             "batch**'s own μ_B, σ²_B?")
-ABOUT = ("This page trains a small BN network once (test-batch controls never retrain) and "
+ABOUT = ("This page trains a small BN network once per training setting (test-batch controls "
+         "never retrain; the tabs Batch Renorm and Running averages in training train several "
+         "seeds of each variant, and only they use r_max, d_max) and "
          "shows what would happen if BN normalised with the statistics of the **test batch**, "
          "as it does with each mini-batch in training. Each question has its own tab; only "
          "the open tab is computed, and the open tab is part of the URL.")

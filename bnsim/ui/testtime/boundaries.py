@@ -30,14 +30,20 @@ def both_maps(s: TrainSetting, k: int, mix: float, seed: int,
                                  common.eval_map(s, n), k, mix, seed)
 
 
-def caption(k: int, seed: int, mix_pct: float, n1: int | None = None) -> str:
+def caption(k: int, seed: int, mix_pct: float, n1: int | None = None,
+            distinct: int | None = None) -> str:
+    """The maps' caption; ``distinct``: how many different test examples the batch-mates are
+    (fewer than k − 1 when a class of the test set is smaller than its share of the batch)."""
     if k == 1:
         mates = "no batch-mates (k = 1: each grid point is a batch of its own)"
     else:
         n1 = round(mix_pct / 100 * (k - 1)) if n1 is None else n1
+        repeats = ("" if distinct is None or distinct >= k - 1 else
+                   f"; only {distinct} different examples — a class of the test set is "
+                   "smaller than its share, so examples repeat")
         mates = (f"the same k − 1 = {k - 1} batch-mate{'s' if k > 2 else ''} (◇, drawn from "
                  f"the test set: seed "
-                 f"{seed}, {n1} of them in class 1 for the asked {mix_pct:.0f} %)")
+                 f"{seed}, {n1} of them in class 1 for the asked {mix_pct:.0f} %{repeats})")
     return (f"In the batch-statistics map each grid point is predicted inside a test batch "
             f"with {mates}; BN normalises with that batch's μ_B, σ²_B. In the eval-mode map BN "
             "uses the running statistics: every point stands alone.")
@@ -66,7 +72,7 @@ def view(v: dict[str, Any]) -> None:
     live_chart(figures.eval_boundary(b, Xt, yt), key="fig_eval_map", where=left)
     live_chart(figures.batch_boundary(b, Xt, yt, k, mix), key="fig_batch_map", where=right)
     page.takeaway(takeaway(b, k, yt, common.reference_of(v)))
-    st.caption(caption(k, tseed, mix, int(yt[b.mates].sum())))
+    st.caption(caption(k, tseed, mix, int(yt[b.mates].sum()), len(set(b.mates.tolist()))))
     if k == 1:
         st.info(flat_map_note(b))
     page.download_csv(b.to_frame, "boundaries.csv", "Download the two maps (CSV)")
