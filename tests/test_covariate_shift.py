@@ -453,6 +453,10 @@ def test_noise_law_verdict_branches():
     assert same.outcome is Outcome.NOT_APPLICABLE and "two different sizes" in same.text
     flat = mini_batch_noise.noise_law_verdict(_nv(0.5, 0.1, sigma=0.0))
     assert flat.outcome is Outcome.NOT_APPLICABLE and "does not vary" in flat.text
+    # at m = 2 over a BN layer μ_B can be constant: a spread of 1e-15 is said as 0, not quoted
+    pinned = mini_batch_noise.noise_law_verdict(_nv(1.15e-15, 0.00236, layer=4))
+    assert pinned.outcome is Outcome.REVERSED and "is 0 (up to rounding) at m" in pinned.text
+    assert "e-15" not in pinned.text
 
 
 def _summary(bn, noisy, diverged=False):

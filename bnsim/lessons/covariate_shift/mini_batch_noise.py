@@ -227,6 +227,7 @@ def regularisation_table(sweep: RegSweep) -> pd.DataFrame:
 LAW_TOL = FOLLOWS_LAW.threshold  # the spread *follows 1/√m*: exponent within this of the law's
 GAP_MIN = GAP_CHANGE.threshold  # a loss gap change smaller than this between two m: none
 MATCH_TOL = MATCHED.threshold  # *matched training accuracy*: within 2 pp
+ROUNDING = 1e-9  # a spread of μ_B below this share of σ is 0 up to floating-point rounding
 
 LAW = verdict.claim(
     "covariate_shift.mini_batch_noise.noise_law", where="Covariate shift → Mini-batch noise "
@@ -270,26 +271,31 @@ def noise_law_verdict(nv: NoiseView, tol: float = LAW_TOL) -> Verdict:
     by more than 10 %; no effect otherwise (the reason said depends on the layer). Does not
     apply for one size or a constant unit."""
     a, b = nv.i_small, nv.i_large
-    ev = {"sd_small": float(nv.sd_mu[a]), "sd_large": float(nv.sd_mu[b]),
+    rounding = ROUNDING * nv.sigma  # a spread this small is 0 up to floating-point rounding
+    sd = {i: float(nv.sd_mu[i]) if nv.sd_mu[i] > rounding else 0.0 for i in (a, b)}
+    ev = {"sd_small": sd[a], "sd_large": sd[b],
           "law_small": float(nv.law_fpc[a]), "law_large": float(nv.law_fpc[b])}
     raw = {"layer": nv.layer, "m_small": nv.m_small, "m_large": nv.m_large, "sigma": nv.sigma,
            "n_examples": nv.n_examples, "mu_small": nv.mu_small, "mu_large": nv.mu_large,
            "sd_small": ev["sd_small"], "sd_large": ev["sd_large"]}
-    nums = (f"the spread of μ_B is {num(nv.sd_mu[a])} at m = {nv.m_small} and "
-            f"{num(nv.sd_mu[b])} at m = {nv.m_large}; σ/√m·√((N−m)/(N−1)) predicts "
+    def spread(i):
+        return num(sd[i]) if sd[i] > 0 else "0 (up to rounding)"
+
+    nums = (f"the spread of μ_B is {spread(a)} at m = {nv.m_small} and "
+            f"{spread(b)} at m = {nv.m_large}; σ/√m·√((N−m)/(N−1)) predicts "
             f"{num(nv.law_fpc[a])} and {num(nv.law_fpc[b])}")
     head = nums[0].upper() + nums[1:]
     pre = (verdict.Precondition("two different batch sizes", nv.m_small != nv.m_large,
                                 " — pick two different sizes."),
            verdict.Precondition("the unit varies over the set",
-                                bool(nv.sigma > 0 and nv.sd_mu[b] > 0 and nv.law_fpc[b] > 0),
+                                bool(nv.sigma > 0 and sd[b] > 0 and nv.law_fpc[b] > 0),
                                 " — this unit does not vary, so there is no spread to "
                                 "compare."))
     if verdict.first_failed(pre) is not None:
         return verdict.abstain(LAW, pre, ev, tol, raw, lead=head)
-    measured, law = nv.sd_mu[a] / nv.sd_mu[b], nv.law_fpc[a] / nv.law_fpc[b]
+    measured, law = sd[a] / sd[b], nv.law_fpc[a] / nv.law_fpc[b]
     ev |= {"measured_factor": float(measured), "law_factor": float(law)}
-    if abs(np.log(measured) / np.log(law) - 1) <= tol:
+    if measured > 0 and abs(np.log(measured) / np.log(law) - 1) <= tol:
         return Verdict(Outcome.HOLDS, head + ": the noise shrinks as 1/√m.", ev, tol, LAW, pre,
                        raw)
     if measured < 1 / 1.1:
