@@ -30,9 +30,8 @@ TITLE = "Running statistics"
 # (μ_B, σ²_B, β_EMA, μ_pop), typeset like the equations: inline LaTeX in prose (style.tex),
 # <sub> in figures (style.math); buttons, widget labels and takeaways keep the plain form
 # (links and tests name them).
-INTRO = tex("Dots: each mini-batch's μ_B, σ²_B · lines: the running estimates (the EMA is what "
-            "a test example uses in PyTorch and Keras; the bias-corrected EMA and the cumulative "
-            "average for comparison) · dashed: the population values.")
+INTRO = tex("Dots: each mini-batch's μ_B, σ²_B · lines: running estimates (a test example uses "
+            "the EMA) · dashed: population values.")
 N_TRAIN = 400
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 
