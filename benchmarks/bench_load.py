@@ -38,30 +38,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.workloads import TRIVIAL, Workload, every_tab  # noqa: E402
 from tests.browser_helpers import free_port  # noqa: E402
 from tests.ws_client import Session  # noqa: E402
 
-
-@dataclass(frozen=True)
-class Workload:
-    """A page, the query string it opens with, its main view-only slider and values."""
-
-    script: str
-    path: str
-    query: str
-    key: str
-    values: tuple
-
-
-WORKLOADS = {
-    "trivial": Workload("tests/apps/trivial_app.py", "", "", "x", tuple(range(0, 101, 5))),
-    "running_stats": Workload("app.py", "Running_statistics", "", "ema_beta",
-                              tuple(round(0.5 + 0.025 * i, 3) for i in range(20))),
-    "covariate_shift": Workload("app.py", "Covariate_shift", "", "shift",
-                                tuple(0.25 * i for i in range(21))),
-    "testtime": Workload("app.py", "Train_vs_test", "tab=Skewed+test+batches", "mix",
-                         tuple(range(0, 101, 10))),
-}
+WORKLOADS: dict[str, Workload] = {"trivial": TRIVIAL, **{w.name: w for w in every_tab()}}
+DEFAULT_TABS = [w.name for w in every_tab() if not w.query]
 
 
 @dataclass
@@ -156,7 +138,10 @@ async def viewer(url: str, w: Workload, moves: int, think: float, rng: random.Ra
         res.exceptions += first.exceptions
         for _ in range(moves):
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-            r = await s.set_widget(w.key, rng.choice(w.values))
+            if w.key is None:  # no view-only control on this tab: the student reloads it
+                r = await s.rerun()
+            else:
+                r = await s.set_widget(w.key, rng.choice(w.values))
             res.latencies.append(r.seconds)
             res.exceptions += r.exceptions
     except Exception as exc:  # a failed session is a result, not a crash of the benchmark
@@ -177,63 +162,133 @@ async def drive(url: str, w: Workload, viewers: int, moves: int, think: float, s
 
 def run_page(name: str, viewers: int, moves: int, think: float, config: list[str],
              url: str | None = None, pids: list[int] | None = None, seed: int = 0,
-             deadline: float = 600.0, replicas: int = 0) -> Result:
-    """Measure one workload; with ``url`` the server(s) already run (``pids`` for CPU/RSS);
-    with ``replicas`` ≥ 1, ``replicas`` app processes behind HAProxy (``deploy/cluster.py``)."""
+             deadline: float = 600.0, balanced: bool = False) -> Result:
+    """Measure one workload against the server(s) at ``url`` (``pids``: whose CPU and RSS to
+    read); without ``url``, on a server of its own. ``balanced``: behind a balancer (each
+    viewer loads the page's HTML first, for the affinity cookie)."""
     viewers, moves = min(viewers, 200), min(moves, 50)
     w = WORKLOADS[name]
-    res = Result()
-
-    via = url is not None or replicas > 0  # through a balancer (or someone else's server)
-
-    def go(base: str, cpu, rss) -> None:
-        # warm-up: one viewer per replica opens the page once (trains, fills its cache)
-        run_async(drive(base, w, max(replicas, 1), 1, 0.0, seed + 1, deadline, Result(),
-                          load_page=via))
-        c0, t0 = cpu(), time.perf_counter()
-        try:
-            run_async(drive(base, w, viewers, moves, think, seed, deadline, res,
-                              load_page=via))
-        except TimeoutError:
-            res.failed += viewers - len(res.first_loads)
-            res.exceptions.append(f"deadline of {deadline:.0f} s reached")
-        res.wall = time.perf_counter() - t0
-        res.cpu = cpu() - c0
-        res.reruns = len(res.latencies) + len(res.first_loads)
-        res.peak_rss_mb = rss()
-
-    if replicas > 0:
-        from deploy.cluster import Cluster
-
-        with Cluster(replicas, script=w.script, config=tuple(config)) as c:
-            pids = c.pids()
-            go(c.url, lambda: sum(proc_cpu(p) for p in pids),
-               lambda: max(proc_peak_rss_mb(p) for p in pids))
-    elif url is None:
+    if url is None:
         with Server(w.script, config) as srv:
-            go(srv.url, srv.cpu, srv.peak_rss_mb)
-    else:
-        pids = pids or []
-        go(url, lambda: sum(proc_cpu(p) for p in pids),
-           lambda: max((proc_peak_rss_mb(p) for p in pids), default=0.0))
+            return run_page(name, viewers, moves, think, config, srv.url, [srv.proc.pid],
+                            seed, deadline)
+    pids = pids or []
+    res = Result()
+    cpu = lambda: sum(proc_cpu(p) for p in pids)  # noqa: E731
+    # warm-up: one viewer per replica opens the page once (trains, fills its cache)
+    run_async(drive(url, w, max(len(pids), 1), 1, 0.0, seed + 1, deadline, Result(),
+                    load_page=balanced))
+    c0, t0 = cpu(), time.perf_counter()
+    try:
+        run_async(drive(url, w, viewers, moves, think, seed, deadline, res, load_page=balanced))
+    except TimeoutError:
+        res.failed += viewers - len(res.first_loads)
+        res.exceptions.append(f"deadline of {deadline:.0f} s reached")
+    res.wall = time.perf_counter() - t0
+    res.cpu = cpu() - c0
+    res.reruns = len(res.latencies) + len(res.first_loads)
+    res.peak_rss_mb = max((proc_peak_rss_mb(p) for p in pids), default=0.0)
     return res
 
 
-def report(name: str, res: Result) -> str:
+TARGETS = {"ratio": 5.0, "p95": 1.0, "rss": 400.0}  # CPU ratio to trivial, seconds, MB
+
+
+def p95(res: Result) -> float:
+    lat = sorted(res.latencies) or [float("nan")]
+    return lat[min(len(lat) - 1, int(0.95 * len(lat)))]
+
+
+def cpu_ms(res: Result) -> float:
+    return 1000 * res.cpu / max(res.reruns, 1)
+
+
+def report(name: str, res: Result, floor_ms: float | None = None) -> str:
     lat = sorted(res.latencies) or [float("nan")]
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
-    cpu_ms = 1000 * res.cpu / max(res.reruns, 1)
-    return (f"{name:16s} reruns {len(res.latencies):4d}  p50 {p(0.5):6.2f} s  "
-            f"p95 {p(0.95):6.2f} s  max {lat[-1]:6.2f} s  "
+    ratio = f"  {cpu_ms(res) / floor_ms:5.1f}× trivial" if floor_ms else ""
+    return (f"{name:42s} reruns {len(res.latencies):4d}  p50 {1000 * p(0.5):6.0f} ms  "
+            f"p95 {1000 * p(0.95):6.0f} ms  max {1000 * lat[-1]:6.0f} ms  "
             f"first load p50 {statistics.median(res.first_loads or [0]):5.2f} s  "
-            f"CPU/rerun {cpu_ms:6.0f} ms  peak RSS {res.peak_rss_mb:6.0f} MB  "
-            f"exceptions {len(res.exceptions)}  failed sessions {res.failed}")
+            f"CPU/rerun {cpu_ms(res):5.1f} ms{ratio}  peak RSS {res.peak_rss_mb:4.0f} MB  "
+            f"errors {len(res.exceptions) + res.failed}")
+
+
+def run_all(names: list[str], viewers: int, moves: int, think: float, config: list[str],
+            replicas: int = 0, deadline: float = 600.0, seed: int = 0,
+            out=print) -> dict[str, Result]:
+    """Every workload in ``names``, one server (or one cluster of ``replicas``) per script,
+    shared by the workloads in turn as a class shares one hosted link. Prints a line per
+    workload as it ends; the trivial page first (the ratio's floor), measured in the same
+    run."""
+    results: dict[str, Result] = {}
+    floor = None
+    by_script: dict[str, list[str]] = {}
+    for n in (["trivial"] if "trivial" not in names else []) + names:
+        by_script.setdefault(WORKLOADS[n].script, []).append(n)
+    for script in sorted(by_script, key=lambda sc: sc != TRIVIAL.script):
+        def go(url, pids, script=script):
+            nonlocal floor
+            for n in by_script[script]:
+                res = run_page(n, viewers, moves, think, config, url, pids, seed=seed,
+                               deadline=deadline, balanced=replicas > 0)
+                results[n] = res
+                if n == "trivial":
+                    floor = cpu_ms(res)
+                out(report(n + (f" ×{replicas}" if replicas else ""), res, floor))
+                for e in res.exceptions[:3]:
+                    out("    " + e[:300])
+
+        if replicas > 0:
+            from deploy.cluster import Cluster
+
+            with Cluster(replicas, script=script, config=tuple(config)) as c:
+                go(c.url, c.pids())
+        else:
+            with Server(script, config) as srv:
+                go(srv.url, [srv.proc.pid])
+    return results
+
+
+def verdicts(results: dict[str, Result], names: list[str], p95_only: bool = False) -> list[str]:
+    """The hall line and one line per target: met, or the workloads that miss it."""
+    floor = cpu_ms(results["trivial"])
+    tabs = [n for n in names if n != "trivial"]
+    if not tabs:
+        return []
+    ratio = {n: cpu_ms(results[n]) / floor for n in tabs}
+    worst_p = max(tabs, key=lambda n: p95(results[n]))
+    worst_r = max(tabs, key=ratio.get)
+    errors = sum(len(results[n].exceptions) + results[n].failed for n in tabs)
+    rss = max(results[n].peak_rss_mb for n in results)
+    lines = [f"hall: {len(tabs)} workloads, worst p95 {1000 * p95(results[worst_p]):.0f} ms "
+             f"({worst_p}), worst CPU ratio {ratio[worst_r]:.1f}× ({worst_r}), errors {errors}"]
+
+    def line(what: str, misses: list[str]) -> str:
+        return f"target {what}: " + ("met" if not misses else "MISSED by " + ", ".join(misses))
+
+    lines.append(line(f"p95 ≤ {TARGETS['p95']:.0f} s on every workload",
+                      [f"{n} {1000 * p95(results[n]):.0f} ms" for n in tabs
+                       if not p95(results[n]) <= TARGETS["p95"]]))
+    lines.append(line("0 errors", [n for n in tabs
+                                   if results[n].exceptions or results[n].failed]))
+    if not p95_only:
+        lines.append(line(f"CPU per rerun ≤ {TARGETS['ratio']:.0f}× trivial",
+                          [f"{n} {ratio[n]:.1f}×" for n in tabs
+                           if not ratio[n] <= TARGETS["ratio"]]))
+        lines.append(line(f"peak RSS ≤ {TARGETS['rss']:.0f} MB",
+                          [] if rss <= TARGETS["rss"] else [f"{rss:.0f} MB"]))
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--page", action="append", choices=sorted(WORKLOADS),
-                    help="workload(s); default: all four")
+    ap.add_argument("--page", action="append", choices=sorted(WORKLOADS), metavar="WORKLOAD",
+                    help="workload(s), e.g. 'testtime/Boundaries' (see --list); "
+                         "default: every page's default tab")
+    ap.add_argument("--all", action="store_true",
+                    help="every tab of every page (its main view-only slider)")
+    ap.add_argument("--list", action="store_true", help="print the workloads and stop")
     ap.add_argument("--viewers", type=int, default=30)
     ap.add_argument("--moves", type=int, default=5)
     ap.add_argument("--think", type=float, default=2.0, help="seconds between moves (±50 %%)")
@@ -242,26 +297,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url", help="an already running app (loopback), e.g. the balancer")
     ap.add_argument("--pids", type=int, nargs="*", default=[],
                     help="with --url: the server processes whose CPU and RSS to read")
-    ap.add_argument("--deadline", type=float, default=600.0, help="seconds per page")
-    ap.add_argument("--replicas", type=int, nargs="+", default=[0],
-                    help="app processes behind HAProxy (deploy/cluster.py), e.g. 1 2; "
+    ap.add_argument("--deadline", type=float, default=600.0, help="seconds per workload")
+    ap.add_argument("--replicas", type=int, default=0,
+                    help="app processes behind HAProxy (deploy/cluster.py), e.g. 2; "
                          "0: one server, no balancer (default)")
     a = ap.parse_args(argv)
-    if any(not 0 <= n <= 16 for n in a.replicas) or (a.url and a.replicas != [0]):
+    if a.list:
+        for n, w in WORKLOADS.items():
+            print(f"{n:42s} {w.key or '(reload: no view-only control)'}")
+        return 0
+    if not 0 <= a.replicas <= 16 or (a.url and a.replicas):
         ap.error("--replicas: 0 to 16, not with --url")
     if a.url and not a.url.startswith(("http://127.0.0.1", "http://localhost")):
         ap.error("loopback only")
+    names = ([n for n in WORKLOADS if n != "trivial"] if a.all
+             else a.page or DEFAULT_TABS)
     print(f"{a.viewers} viewers × {a.moves} moves, think {a.think} s, config {a.config or '-'}"
-          f"{', via ' + a.url if a.url else ''}")
-    bad = 0
-    for n, name in [(n, p) for n in a.replicas for p in a.page or list(WORKLOADS)]:
-        res = run_page(name, a.viewers, a.moves, a.think, a.config, a.url, a.pids,
-                       deadline=a.deadline, replicas=n)
-        print(report(name + (f" ×{n}" if n else ""), res), flush=True)
-        for e in res.exceptions[:3]:
-            print("   ", e[:300])
-        bad += bool(res.exceptions or res.failed)
-    return 1 if bad else 0
+          f"{', via ' + a.url if a.url else ''}"
+          f"{f', {a.replicas} replicas behind HAProxy' if a.replicas else ''}", flush=True)
+    if a.url:
+        results = {}
+        for n in ["trivial", *names] if "trivial" not in names else names:
+            results[n] = run_page(n, a.viewers, a.moves, a.think, a.config, a.url, a.pids,
+                                  deadline=a.deadline, balanced=True)
+            print(report(n, results[n], cpu_ms(results["trivial"])), flush=True)
+    else:
+        results = run_all(names, a.viewers, a.moves, a.think, a.config, a.replicas,
+                          a.deadline, out=lambda line: print(line, flush=True))
+    lines = verdicts(results, [n for n in names if n != "trivial"], p95_only=a.replicas > 1)
+    for line in lines:
+        print(line)
+    return 1 if any("MISSED" in line for line in lines) else 0
 
 
 if __name__ == "__main__":

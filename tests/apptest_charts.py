@@ -31,3 +31,12 @@ def chart_by_key(at, key: str) -> dict:
         if c.proto.id.endswith(f"-{key}"):
             return json.loads(c.proto.spec)
     raise AssertionError(f"no chart with key {key!r}")
+
+
+def view_elements(tab) -> list:
+    """The elements a tab's view drew, in order: the tab's children, or those of the
+    fragment's container the view runs in (``bnsim.ui.lesson.run``)."""
+    kids = list(tab.children.values())
+    if len(kids) == 1 and kids[0].type == "flex_container":
+        kids = list(kids[0].children.values())
+    return kids

@@ -36,7 +36,8 @@ from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
+FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+            ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 WIDGETS = ("slider", "number_input", "selectbox", "radio", "multiselect", "checkbox",
            "button", "button_group")
 
@@ -50,6 +51,7 @@ class Widget:
     kind: str
     label: str
     proto: object = None
+    fragment: str = ""  # the fragment that drew it ("": the page itself)
 
 
 @dataclass
@@ -161,9 +163,11 @@ class Session:
     async def send(self, back: BackMsg) -> None:
         await self.ws.send(back.SerializeToString())
 
-    def rerun_msg(self, states: list[WidgetState] | None = None) -> BackMsg:
+    def rerun_msg(self, states: list[WidgetState] | None = None,
+                  fragment: str = "") -> BackMsg:
         back = BackMsg()
         cs = back.rerun_script
+        cs.fragment_id = fragment
         cs.query_string = self.query_string
         cs.page_name = self.page
         cs.page_script_hash = self.page_hash
@@ -171,11 +175,13 @@ class Session:
                                         else self.states.values())
         return back
 
-    async def rerun(self, states: list[WidgetState] | None = None) -> RunResult:
+    async def rerun(self, states: list[WidgetState] | None = None,
+                    fragment: str = "") -> RunResult:
         """Send a ``rerun_script`` (the viewer's widget states, or ``states``) and wait until
-        the script finishes; return the time it took and what it showed."""
+        the script finishes; return the time it took and what it showed. ``fragment``: rerun
+        only that fragment (as the browser does when a widget the fragment drew moves)."""
         t0 = time.perf_counter()
-        await self.send(self.rerun_msg(states))
+        await self.send(self.rerun_msg(states, fragment))
         return await self.collect(t0)
 
     async def collect(self, t0: float | None = None) -> RunResult:
@@ -203,7 +209,8 @@ class Session:
             elif kind == "page_info_changed":
                 self.query_string = msg.page_info_changed.query_string
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                self._element(msg.delta.new_element, res, tuple(msg.metadata.delta_path))
+                self._element(msg.delta.new_element, res, tuple(msg.metadata.delta_path),
+                              msg.delta.fragment_id)
             elif kind == "script_finished" and msg.script_finished in FINISHED:
                 # texts in page order: a placeholder filled later in the run replaces what its
                 # path held (whether the server sent both or coalesced them depends on timing)
@@ -212,7 +219,8 @@ class Session:
                 res.seconds = time.perf_counter() - t0
                 return res
 
-    def _element(self, el, res: RunResult, path: tuple[int, ...] = ()) -> None:
+    def _element(self, el, res: RunResult, path: tuple[int, ...] = (),
+                 fragment: str = "") -> None:
         kind = el.WhichOneof("type")
         if kind == "exception":
             where = " | ".join(line.strip() for line in el.exception.stack_trace[-4:])
@@ -226,7 +234,8 @@ class Session:
         elif kind in WIDGETS:
             proto = getattr(el, kind)
             key = getattr(proto, "query_param_key", "") or getattr(proto, "label", "")
-            self.widgets[key] = Widget(proto.id, key, kind, getattr(proto, "label", ""), proto)
+            self.widgets[key] = Widget(proto.id, key, kind, getattr(proto, "label", ""), proto,
+                                       fragment)
 
     # ---------------------------------------------------------------- moving controls
     def state_for(self, key: str, value) -> WidgetState:
@@ -252,12 +261,14 @@ class Session:
         return ws
 
     async def set_widget(self, key: str, value) -> RunResult:
-        """Move widget ``key`` to ``value`` and wait for the rerun."""
+        """Move widget ``key`` to ``value`` and wait for the rerun (of the fragment that drew
+        the widget, if one did: as the browser does)."""
         ws = self.state_for(key, value)
         if ws.WhichOneof("value") != "trigger_value":
             self.states[ws.id] = ws
             self._write_url(key, value)
-        return await self.rerun([*[s for i, s in self.states.items() if i != ws.id], ws])
+        return await self.rerun([*[s for i, s in self.states.items() if i != ws.id], ws],
+                                self.widgets[key].fragment)
 
     def _write_url(self, key: str, value) -> None:
         """As the browser does for a widget bound to the URL (``bind="query-params"``): put

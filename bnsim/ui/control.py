@@ -42,10 +42,19 @@ class Control:
     # Why moving this control changes nothing at these settings ({key: value}, open tab's
     # title), or None when it does something; the reason is shown right under the control.
     inert: Callable[[Mapping[str, Any], str], str | None] | None = None
+    # A Data/Network/Training control that never retrains (e.g. the test inputs' shift): it
+    # redraws the view only, like the View group (:attr:`redraws_only`).
+    view_only: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS or self.group not in GROUPS:
             raise ValueError(f"{self.key}: kind must be in {KINDS}, group in {GROUPS}.")
+
+    @property
+    def redraws_only(self) -> bool:
+        """Moving this control only redraws the open tab's view (never retrains): the page
+        reruns only the view (:func:`bnsim.ui.lesson.run`)."""
+        return self.group == "View" or self.view_only
 
     # -- one concept, declared once (bnsim.ui.concepts); a page may only narrow it
     def narrow(self, **changes) -> Control:

@@ -112,23 +112,68 @@ def _restore_saved(lesson: Lesson, shown: tuple[Control, ...]) -> dict[str, Any]
     return saved
 
 
-def values(lesson: Lesson, open_tab: Tab) -> dict[str, Any]:
-    """Draw the shared controls and the open tab's own; the other tabs' controls folded
-    away. Returns {key: value} (option keys) of every control of the lesson."""
+def _split(lesson: Lesson, open_tab: Tab) -> tuple[tuple[Control, ...], tuple[Control, ...]]:
+    """The open tab's shown controls: those that retrain (drawn by the page) and those that
+    only redraw the view (drawn by the view's fragment)."""
     shown = lesson.controls + open_tab.controls
-    saved = _restore_saved(lesson, shown)
-    others = [c for c in lesson.all_controls if c not in shown]
-    if notes := controls.url_problems(others):  # a link's bad value for a folded control
+    return (tuple(c for c in shown if not c.redraws_only),
+            tuple(c for c in shown if c.redraws_only))
+
+
+def _note(notes: list[str]) -> None:
+    if notes:
         st.session_state[controls.NOTES] = list(dict.fromkeys(
             [*st.session_state.get(controls.NOTES, []), *notes]))
+
+
+def values(lesson: Lesson, open_tab: Tab) -> dict[str, Any]:
+    """Draw the shared controls and the open tab's own that retrain; the other tabs'
+    controls folded away. Returns {key: value} (option keys) of every control of the lesson
+    (the view's own controls: as last drawn; :func:`view_values` draws them)."""
+    fixed, view = _split(lesson, open_tab)
+    shown = fixed + view
+    saved = _restore_saved(lesson, shown)
+    others = [c for c in lesson.all_controls if c not in shown]
+    # a link's bad value for a folded control or a view control: noted before the box is drawn
+    _note(controls.url_problems([*view, *others]))
     context = {c.key: saved.get(c.key, c.default) for c in lesson.all_controls}
-    v = controls.render(shown, tab=open_tab.title, context=context)
-    if others:
-        with st.sidebar.expander("Settings of the other tabs", icon=":material/tune:"):
-            saved.update(controls.render(others, where=st, notes_box=False, tab=open_tab.title,
-                                          context=context))
+    v = controls.render(fixed, tab=open_tab.title, context=context)
     saved.update(v)
-    return {**{c.key: saved.get(c.key, c.default) for c in others}, **v}
+    return {**{c.key: saved.get(c.key, c.default) for c in lesson.all_controls}, **v}
+
+
+def view_values(lesson: Lesson, open_tab: Tab, fixed: dict[str, Any]) -> dict[str, Any]:
+    """Draw the open tab's controls that only redraw its view (after those that retrain);
+    returns every value, theirs included."""
+    _, view = _split(lesson, open_tab)
+    saved = st.session_state.setdefault(SAVED, {}).setdefault(lesson.title, {})
+    v = controls.render(view, notes_box=False, tab=open_tab.title, context=fixed)
+    saved.update(v)
+    return {**fixed, **v}
+
+
+def other_tabs(lesson: Lesson, open_tab: Tab, v: dict[str, Any]) -> None:
+    """The other tabs' controls, folded away, so a preset can set them all."""
+    shown = lesson.controls + open_tab.controls
+    others = [c for c in lesson.all_controls if c not in shown]
+    if others:
+        saved = st.session_state.setdefault(SAVED, {}).setdefault(lesson.title, {})
+        context = {k: saved.get(k, x) for k, x in v.items()}  # the view's values as drawn
+        with st.sidebar.expander("Settings of the other tabs", icon=":material/tune:"):
+            saved.update(controls.render(others, where=st, notes_box=False,
+                                          tab=open_tab.title, context=context))
+
+
+@st.fragment
+def _view(lesson: Lesson, open_tab: Tab, fixed: dict[str, Any], below) -> None:
+    """The open tab's view controls, its view and the footer: a fragment, so moving a control
+    that only redraws reruns this alone (the page, its training controls and the other tabs'
+    stay as they are)."""
+    v = view_values(lesson, open_tab, fixed)
+    open_tab.view(v)
+    if lesson.footer is not None:
+        with below:
+            lesson.footer(v)
 
 
 def run(lesson: Lesson) -> None:
@@ -140,9 +185,9 @@ def run(lesson: Lesson) -> None:
                           strict=True))
     open_title = next((title for title, box in containers.items() if box.open), titles[0])
     open_tab = lesson.tab(open_title)
-    v = values(lesson, open_tab)
+    fixed = values(lesson, open_tab)
+    below = st.container()
     with containers[open_title]:
-        open_tab.view(v)
-    if lesson.footer is not None:
-        lesson.footer(v)
+        _view(lesson, open_tab, fixed, below)
+    other_tabs(lesson, open_tab, fixed)
     page.glossary(lesson.glossary)

@@ -30,6 +30,7 @@ custom) arrives with every render and is applied as a Plotly template.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 from pathlib import Path
@@ -84,9 +85,12 @@ def _packed(obj):
     return obj
 
 
-def live_chart(fig: go.Figure | dict, *, key: str, preview: dict | None = None,
+def live_chart(fig: go.Figure | dict | str, *, key: str, preview: dict | str | None = None,
                where=None) -> None:
     """Show ``fig`` in a chart that keeps its identity under ``key`` and redraws in place.
+
+    ``fig`` may also be the spec :func:`figure_spec` made (a string): a page caches that on
+    its scalar inputs, so a rerun that changes nothing of the chart costs no serialising.
 
     ``preview``: optional recipe for redrawing traces in the browser while a slider moves
     (see the module docstring for its kinds).
@@ -97,11 +101,12 @@ def live_chart(fig: go.Figure | dict, *, key: str, preview: dict | None = None,
     if where is not None:
         with where:
             return live_chart(fig, key=key, preview=preview)
-    spec = figure_spec(fig)
+    spec = fig if isinstance(fig, str) else figure_spec(fig)
     with st.container(height=reserved_height(spec), border=False):
         _draw(spec, key, preview)
 
 
+@functools.lru_cache(maxsize=256)
 def reserved_height(spec: str) -> int:
     """Pixels to reserve for a chart: its layout height (Plotly's default 450 without one)
     plus the frame's margin, so the chart never needs a scroll bar."""
@@ -109,13 +114,19 @@ def reserved_height(spec: str) -> int:
     return int(math.ceil(height)) + FRAME_MARGIN
 
 
-def _draw(spec: str, key: str, preview: dict | None) -> None:
+def preview_spec(preview: dict | str) -> str:
+    """A preview recipe as the browser gets it (JSON; a string is taken as already made, so
+    a page may cache it with the figure's spec)."""
+    return preview if isinstance(preview, str) else json.dumps(_packed(preview), allow_nan=False)
+
+
+def _draw(spec: str, key: str, preview: dict | str | None) -> None:
     # Declared on every call (cheap): registration belongs to the running Streamlit runtime,
     # and a test runtime or a restarted server is a new one.
     chart = components.declare_component("live_chart", path=str(FRONTEND))
     plotly_js = components.declare_component("plotly_js", path=str(PLOTLY_JS_DIR))
     chart(spec=spec, plotly_js=f"../{plotly_js.name}/plotly.min.js",
-          preview=json.dumps(_packed(preview), allow_nan=False) if preview else None, key=key,
+          preview=preview_spec(preview) if preview else None, key=key,
           default=None)
 
 
