@@ -64,6 +64,7 @@ class RunResult:
     texts: list[str] = field(default_factory=list)  # markdown / captions, in page order
     texts_at: dict[tuple[int, ...], str] = field(default_factory=dict)  # by delta path
     finished: bool = False
+    fragment_run: bool = False  # only a fragment reran (the rest of the page stayed)
 
 
 class Session:
@@ -216,6 +217,8 @@ class Session:
                 # path held (whether the server sent both or coalesced them depends on timing)
                 res.texts = [res.texts_at[p] for p in sorted(res.texts_at)]
                 res.finished = True
+                res.fragment_run = (msg.script_finished
+                                    == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
                 res.seconds = time.perf_counter() - t0
                 return res
 
