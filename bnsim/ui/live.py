@@ -16,6 +16,10 @@ says how the browser recomputes:
   γ·z_norm, γ·z_norm + β and g(γ·z_norm + β) for the γ and β of two sliders, from z_norm;
   :func:`affine_values` and :func:`affine_range` are the browser's arithmetic written in
   Python (what the tests compare with the server's figure).
+* ``"frames"`` (:func:`frames_preview`): the server's whole figure for neighbouring values of
+  one slider, shipped with the figure (a page caches the figures on their scalar inputs, so
+  a rerun only looks them up); the browser draws the frame of the value the slider shows and
+  waits for the server for any other. :func:`frame_at` is the browser's choice in Python.
 * ``"stages"`` (:func:`bnsim.figures.inside_layer.common.stages_preview`): the rows of one BN
   layer for another layer l, unit j or training step (the z of the neighbours travel with the
   recipe), and γ, β of two sliders; :func:`stages_values` is the browser's arithmetic in
@@ -118,6 +122,39 @@ def preview_spec(preview: dict | str) -> str:
     """A preview recipe as the browser gets it (JSON; a string is taken as already made, so
     a page may cache it with the figure's spec)."""
     return preview if isinstance(preview, str) else json.dumps(_packed(preview), allow_nan=False)
+
+
+# ---------------------------------------------------------------- the "frames" recipe
+def neighbours(value: float, lo: float, hi: float, step: float, n: int = 2) -> list[float]:
+    """The slider's values within ``n`` steps of ``value`` (not ``value``), inside [lo, hi],
+    on the slider's grid (rounded as the slider rounds its steps)."""
+    digits = max(0, -math.floor(math.log10(step)) + 2) if step < 1 else 0
+    out = []
+    for k in range(-n, n + 1):
+        x = round(value + k * step, digits)
+        if k and lo - 1e-12 <= x <= hi + 1e-12:
+            out.append(int(x) if float(step).is_integer() and float(x).is_integer() else x)
+    return out
+
+
+def frames_preview(slider: str, value: float, frames: dict[float, str]) -> str:
+    """A ``"frames"`` recipe (JSON): ``frames`` maps other values of the slider labelled
+    ``slider`` to their figure specs (:func:`figure_spec` strings, e.g. cached); ``value`` is
+    the value the figure drawn shows. Built by joining the cached strings (nothing is parsed
+    or serialised again)."""
+    at = [float(x) for x in frames]
+    return ('{"kind": "frames", "slider": ' + json.dumps(slider) + ', "value": '
+            + json.dumps(float(value)) + ', "at": ' + json.dumps(at) + ', "figures": ['
+            + ", ".join(frames.values()) + "]}")
+
+
+def frame_at(recipe: dict, value: float) -> dict | None:
+    """The figure the browser draws for the slider at ``value`` (``live_frontend/index.html``,
+    ``frameAt``): the frame of that value, or ``None`` (it waits for the server)."""
+    for x, fig in zip(recipe["at"], recipe["figures"], strict=True):
+        if abs(x - value) <= 1e-9 * max(1.0, abs(value)):
+            return fig
+    return None
 
 
 def _draw(spec: str, key: str, preview: dict | str | None) -> None:
