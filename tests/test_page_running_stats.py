@@ -17,7 +17,7 @@ from bnsim.ui.controls import preset_key
 from bnsim.ui.running_stats import LESSON
 from bnsim.ui.running_stats import common as running_stats_ui
 from tests.apptest_charts import chart_by_key as _figure
-from tests.apptest_charts import chart_specs
+from tests.apptest_charts import chart_specs, view_elements
 from tests.helpers import arr
 
 BATCH = typeset("mini-batch μ_B, σ²_B")  # the dots' legend name, typeset: μ<sub>B</sub>
@@ -176,7 +176,7 @@ def test_each_panel_link_opens_its_tab_with_its_chart_first(panel, keys):
     for key in keys:
         assert _figure(at, key)
     opened = at.tabs[TITLES.index(panel or "Trajectory")]
-    first = next(iter(opened.children.values()))
+    first = view_elements(opened)[0]
     if keys:  # the first element is the chart (or the columns or box holding the charts)
         assert _charts_in(first) == len(keys), first.type
     else:  # the table or the lecture's equation

@@ -3,8 +3,10 @@ training run (:func:`train_run`, through :func:`bnsim.ui.cache.trained`), the vi
 it without any retraining (:func:`prepare`, which each tab's view calls first), and the line
 under every tab (:func:`footer`).
 
-Only training is cached: β_EMA, the estimators, the layer, the unit, the variance kind and the
-step are recomputed from the recorded mini-batch statistics on every rerun.
+Training is cached on its setting; the view of one unit (:func:`view_of`) is cached on the
+run and the View settings (:class:`ViewKey`), and so are the tabs' figures and sentences made
+from it: a View slider (β_EMA, mostly) moved by a class through a few values costs a cache hit
+per value after its first time.
 """
 
 from __future__ import annotations
@@ -192,6 +194,28 @@ class View(NamedTuple):
     tol: float  # tolerance as a fraction (0.1 = 10 %)
     bn_below: tuple[int, ...]  # the layers under this one with BN (empty: none)
     iid: IidVariance | None = None  # σ²_B of the same mini-batches without the batch-mates
+    key: ViewKey | None = None  # what it was computed from (the tabs' caches are keyed on it)
+
+
+class ViewKey(NamedTuple):
+    """Everything a :class:`View` is computed from: the run's trace (by identity, see
+    :data:`BY_TRACE`), the setting it was trained with (for the replay of
+    :func:`iid_variance`), the layer and unit (0-based) shown and the View settings."""
+
+    trace: TrainTrace
+    setting: TrainSetting
+    layer: int
+    unit: int
+    beta: float
+    variance: str
+    shown: tuple
+    tol: float
+
+
+# The caches keyed on a ViewKey hash its trace by identity: the trace is shared and read-only
+# (bnsim.ui.cache), and hashing its arrays would cost more than computing the view. Each entry
+# keeps its trace alive (View.key), so no other trace can reuse its id while the entry lives.
+BY_TRACE = {TrainTrace: id}
 
 
 class Note(NamedTuple):
@@ -259,16 +283,30 @@ def iid_variance(setting: TrainSetting, layer: int) -> IidVariance | None:
     return iid_batch_variance(trained.trace, trained.X, trained.y, layer)
 
 
+def view_key(run: Run, layer: int, unit: int, v: dict[str, Any]) -> ViewKey:
+    """The :class:`ViewKey` of one layer/unit (0-based) of ``run`` at the View settings ``v``."""
+    return ViewKey(run.trace, train_setting(v), int(layer), int(unit), float(v["ema_beta"]),
+                   common.variance_kind(v["var"]), shown_of(v), v["tol"] / 100)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=BY_TRACE)
+def view_of(key: ViewKey) -> View:
+    """Everything the figures need for one layer/unit and β_EMA — no retraining (the replay
+    behind :class:`IidVariance` is cached per run and layer). Cached: the estimators cost a
+    few ms per β_EMA, and every rerun of every tab needs them (the result is shared: never
+    mutate it)."""
+    us = common.unit_stats(key.trace, key.layer, key.unit)
+    est = common.estimate(us, key.beta) if us.has_bn else None
+    errs = None if est is None else common.errors(us, est, key.variance)
+    bn_below = common.bn_below(key.trace.net.bn, key.layer)
+    iid = iid_variance(key.setting, key.layer) if bn_below else None
+    return View(us, est, errs, key.shown, key.beta, key.variance, key.tol, bn_below, iid, key)
+
+
 def compute_view(run: Run, layer: int, unit: int, v: dict[str, Any]) -> View:
-    """Everything the figures need for one layer/unit (0-based) and β_EMA — no retraining
-    (the replay behind :class:`IidVariance` is cached per run and layer)."""
-    us = common.unit_stats(run.trace, layer, unit)
-    beta, variance = float(v["ema_beta"]), common.variance_kind(v["var"])
-    est = common.estimate(us, beta) if us.has_bn else None
-    errs = None if est is None else common.errors(us, est, variance)
-    bn_below = common.bn_below(run.trace.net.bn, layer)
-    iid = iid_variance(train_setting(v), layer) if bn_below else None
-    return View(us, est, errs, shown_of(v), beta, variance, v["tol"] / 100, bn_below, iid)
+    """The view of one layer/unit (0-based) of ``run`` at the View settings ``v``
+    (:func:`view_of`)."""
+    return view_of(view_key(run, layer, unit, v))
 
 
 def no_bn_note(layer: int) -> str:

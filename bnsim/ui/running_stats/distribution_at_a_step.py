@@ -3,7 +3,7 @@ with μ_B, μ_pop and the running estimates marked — batch noise next to the e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -18,8 +18,8 @@ from bnsim.lessons.running_stats.distribution_at_a_step import (
 )
 from bnsim.ui import concepts, page
 from bnsim.ui.lesson import Tab
-from bnsim.ui.live import live_chart
-from bnsim.ui.running_stats.common import Run, View, prepare
+from bnsim.ui.live import figure_spec, live_chart
+from bnsim.ui.running_stats.common import BY_TRACE, Run, View, ViewKey, prepare, view_of
 
 TITLE = "Distribution at a step"
 DISTRIBUTION_HEIGHT = 480  # the legend takes three rows; the histogram keeps ≥ 250 px
@@ -68,16 +68,34 @@ def distribution_takeaway(dist: Distribution, marks: dict, view: View | None = N
     return distribution_verdict(dist, marks, below, batch_mu, beta).text
 
 
+class Shown(NamedTuple):
+    """What the tab draws at one step: the data, the histogram's spec and the takeaway."""
+
+    dist: Distribution
+    spec: str
+    takeaway: str
+
+
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=BY_TRACE)
+def shown_at(key: ViewKey, run: Run, step: int) -> Shown:
+    """The histogram and its takeaway at ``step`` of the view ``key`` of ``run`` (hashed as its
+    trace, training set and summary), made once per view and step: the forward passes, the
+    replayed mini-batch and the figure cost a few ms."""
+    view = view_of(key)
+    dist = distribution_of(run, view.us.layer, view.us.unit, step)
+    marks = marks_at(view, dist.step)
+    spec = figure_spec(distribution(dist, marks, z_range(view.us), height=DISTRIBUTION_HEIGHT))
+    return Shown(dist, spec, distribution_takeaway(dist, marks, view))
+
+
 def view(v: dict[str, Any]) -> None:
     """The histogram at the chosen step (also in a layer without BN: μ_B and μ_pop)."""
     prepared = prepare(v, needs_estimate=False)
     run, tab_view = prepared
-    dist = distribution_of(run, tab_view.us.layer, tab_view.us.unit, v["step"])
-    marks = marks_at(tab_view, dist.step)
-    live_chart(distribution(dist, marks, z_range(tab_view.us), height=DISTRIBUTION_HEIGHT),
-               key="distribution")
-    page.takeaway(distribution_takeaway(dist, marks, tab_view))
-    if (caption := snapshot_caption(run, dist, v["step"])) is not None:
+    shown = shown_at(tab_view.key, run, int(v["step"]))
+    live_chart(shown.spec, key="distribution")
+    page.takeaway(shown.takeaway)
+    if (caption := snapshot_caption(run, shown.dist, v["step"])) is not None:
         st.caption(caption)
 
 

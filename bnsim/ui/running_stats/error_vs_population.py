@@ -15,8 +15,8 @@ from bnsim.lessons.running_stats.error_vs_population import (
 )
 from bnsim.ui import page
 from bnsim.ui.lesson import Tab
-from bnsim.ui.live import live_chart
-from bnsim.ui.running_stats.common import View, prepare
+from bnsim.ui.live import figure_spec, live_chart
+from bnsim.ui.running_stats.common import BY_TRACE, View, ViewKey, prepare, view_of
 
 TITLE = "Error vs population"
 ERRORS_HEIGHT = 480
@@ -41,13 +41,22 @@ def error_takeaway(view: View) -> str:
     return text
 
 
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=BY_TRACE)
+def error_specs(key: ViewKey) -> tuple[list[tuple[str, str]], str]:
+    """((key, figure spec) of each of :func:`error_plots`, :func:`error_takeaway`), made once per
+    view: building and serialising the two figures costs ~4 ms per rerun."""
+    view = view_of(key)
+    return [(k, figure_spec(fig)) for k, fig in error_plots(view)], error_takeaway(view)
+
+
 def view(v: dict[str, Any]) -> None:
     """The two error plots and their takeaway."""
     if (prepared := prepare(v)) is None:
         return
-    for column, (key, fig) in zip(st.columns(2), error_plots(prepared.view), strict=True):
-        live_chart(fig, key=key, where=column)
-    page.takeaway(error_takeaway(prepared.view))
+    specs, takeaway = error_specs(prepared.view.key)
+    for column, (key, spec) in zip(st.columns(2), specs, strict=True):
+        live_chart(spec, key=key, where=column)
+    page.takeaway(takeaway)
 
 
 TAB = Tab(title=TITLE, view=view)

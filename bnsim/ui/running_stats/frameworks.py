@@ -3,7 +3,7 @@ unit, the one line of code for each, and what the frameworks do differently."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import streamlit as st
 
@@ -11,7 +11,15 @@ from bnsim import notation, running
 from bnsim.lessons.running_stats.frameworks import framework_values, own_values_verdict
 from bnsim.modes import Convention
 from bnsim.ui.lesson import Tab
-from bnsim.ui.running_stats.common import Run, View, code_number, prepare
+from bnsim.ui.running_stats.common import (
+    BY_TRACE,
+    Run,
+    View,
+    ViewKey,
+    code_number,
+    prepare,
+    view_of,
+)
 from bnsim.verdict import num
 
 TITLE = "PyTorch & Keras"
@@ -89,15 +97,34 @@ def framework_note(run: Run, view: View) -> str:
                               view.us.var_u).text
 
 
+class Texts(NamedTuple):
+    """What the tab writes: :func:`framework_table`, :func:`framework_code`,
+    :func:`framework_note` and :func:`framework_box`."""
+
+    table: str
+    code: str
+    note: str
+    box: tuple[str, str]
+
+
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=BY_TRACE)
+def texts(key: ViewKey, run: Run) -> Texts:
+    """The tab's texts for the view ``key`` of ``run``, made once per view (the note's
+    verdict costs ~2 ms)."""
+    view = view_of(key)
+    return Texts(framework_table(view), framework_code(run, view), framework_note(run, view),
+                 framework_box(run, view))
+
+
 def view(v: dict[str, Any]) -> None:
     """The table, the code, the network's own values and the box of framework facts."""
     if (prepared := prepare(v)) is None:
         return
-    run, tab_view = prepared
-    st.markdown(framework_table(tab_view))
-    st.code(framework_code(run, tab_view), language="python")
-    st.caption(framework_note(run, tab_view))
-    box_text, box_code = framework_box(run, tab_view)
+    shown = texts(prepared.view.key, prepared.run)
+    st.markdown(shown.table)
+    st.code(shown.code, language="python")
+    st.caption(shown.note)
+    box_text, box_code = shown.box
     with st.container(border=True):
         st.markdown(box_text)
         st.code(box_code, language="python")

@@ -28,8 +28,8 @@ from bnsim.lessons.running_stats.trajectory import (
 from bnsim.ui import concepts, page
 from bnsim.ui.controls import Preset
 from bnsim.ui.lesson import Tab
-from bnsim.ui.live import live_chart
-from bnsim.ui.running_stats.common import EMA_BETA, View, prepare
+from bnsim.ui.live import figure_spec, live_chart, preview_spec
+from bnsim.ui.running_stats.common import BY_TRACE, EMA_BETA, View, ViewKey, prepare, view_of
 from bnsim.verdict import Verdict
 
 TITLE = "Trajectory"
@@ -73,6 +73,14 @@ def trajectories(view: View, log_steps: bool) -> list[tuple[str, object, dict | 
             fig, view.us, view.variance, view.beta, slider=EMA_BETA.label)
         out.append((key, fig, preview))
     return out
+
+
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=BY_TRACE)
+def trajectory_specs(key: ViewKey, log_steps: bool) -> list[tuple[str, str, str | None]]:
+    """(key, figure spec, EMA preview spec) of :func:`trajectories`, serialised once per view
+    and axis: building and serialising the two figures costs ~5 ms per rerun."""
+    return [(k, figure_spec(fig), None if preview is None else preview_spec(preview))
+            for k, fig, preview in trajectories(view_of(key), log_steps)]
 
 
 def ordinal(k: int) -> str:
@@ -143,6 +151,15 @@ def eval_takeaway(view: View) -> str | None:
     return None if v is None else v.text
 
 
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=BY_TRACE)
+def takeaways(key: ViewKey) -> tuple[str, ...]:
+    """The tab's takeaways in order (:func:`trajectory_takeaway`, :func:`variance_takeaway`,
+    :func:`eval_takeaway` when it has one), made once per view: their verdicts cost ~1 ms."""
+    view = view_of(key)
+    texts = (trajectory_takeaway(view), variance_takeaway(view), eval_takeaway(view))
+    return tuple(t for t in texts if t is not None)
+
+
 def view(v: dict[str, Any]) -> None:
     """μ and σ² side by side (stacked on a phone), the takeaways, the CSV, About. The EMA lines
     follow the β_EMA slider in the browser while it moves; the server's figure for the released
@@ -150,12 +167,10 @@ def view(v: dict[str, Any]) -> None:
     prepared = prepare(v, needs_estimate=False)
     tab_view = prepared.view
     with page.friendly("the plots"):
-        charts = trajectories(tab_view, v["logx"])
-    for column, (key, fig, preview) in zip(st.columns(2), charts, strict=True):
-        live_chart(fig, key=key, preview=preview, where=column)
-    page.takeaway(trajectory_takeaway(tab_view))
-    page.takeaway(variance_takeaway(tab_view))
-    if (text := eval_takeaway(tab_view)) is not None:
+        charts = trajectory_specs(tab_view.key, bool(v["logx"]))
+    for column, (key, spec, preview) in zip(st.columns(2), charts, strict=True):
+        live_chart(spec, key=key, preview=preview, where=column)
+    for text in takeaways(tab_view.key):
         page.takeaway(text)
     if (caption := thinning_caption(tab_view.us)) is not None:
         st.caption(caption)
