@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from bnsim import data, notation
@@ -19,7 +18,7 @@ from bnsim.lessons.covariate_shift import black_cats as core
 from bnsim.ui.controls import Control, Preset
 from bnsim.ui.covariate_shift import common
 from bnsim.ui.lesson import Tab
-from bnsim.ui.live import live_chart
+from bnsim.ui.live import figure_spec, live_chart
 from bnsim.ui.page import download_csv, friendly, takeaway
 from bnsim.verdict import Outcome, Verdict
 
@@ -31,16 +30,16 @@ XLIM, YLIM, GRID = (-5.0, 7.0), (-3.5, 5.5), (72, 54)  # the fixed view of the c
 CONTROLS = (
     Control(key="rule", label="Labelling rule", default="sine", group="Data", kind="select",
             options=notation.labels(notation.RULES), help="The fixed rule “cat or not”; it "
-            "never changes, only where the inputs lie. Never retrains."),
+            "never changes, only where the inputs lie. Never retrains.", view_only=True),
     Control(key="shift", label="Shift of the test inputs", default=3.0, group="Data",
             kind="slider", min=0.0, max=5.0, step=0.25,
-            help="The test cloud moves by (shift, shift/2). Never retrains."),
+            help="The test cloud moves by (shift, shift/2). Never retrains.", view_only=True),
     Control(key="spread", label="Spread of the clouds", default=0.8, group="Data",
             kind="slider", min=0.4, max=1.2, step=0.1,
             help="Standard deviation of the training cloud."),
     Control(key="tscale", label="Test spread ×", default=1.0, group="Data", kind="slider",
             min=0.5, max=2.0, step=0.1, help="The test cloud's spread relative to the "
-            "training cloud (a change of scale). Never retrains."),
+            "training cloud (a change of scale). Never retrains.", view_only=True),
     Control(key="model", label="Boundary shown", default="bn", group="View", kind="radio",
             options={k: notation.MODELS[k].short for k in core.MODELS},  # "no BN", "BN", …
             help="Whose decision boundary the map of the two clouds draws."),
@@ -72,23 +71,25 @@ def rule_comparison(net: common.NetKey, spread: float, shift: float, test_scale:
 
 
 class ShiftView(NamedTuple):
-    """Everything the tab shows for one setting: three figures and their numbers."""
+    """Everything the tab shows for one setting: three figures (as the specs the charts draw)
+    and the verdicts that describe them."""
 
-    scene: go.Figure
-    accuracy: go.Figure
-    rules: go.Figure
+    scene: str
+    accuracy: str
+    rules: str
     sweep: core.ShiftSweep
-    now: core.ShiftAt  # the accuracies at the current shift
-    rule_acc: core.RuleAccuracy
-    train_bn: dict  # {rule: the BN network's accuracy on the training cloud}
+    said: Verdict  # the black-cat verdict (:func:`shift_takeaway`)
+    adabn: dict[str, Verdict]  # {rule: AdaBN verdict} (:func:`rules_verdicts`)
     diverged: tuple[str, ...]  # models whose training diverged
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def shift_view(net: common.NetKey, spread: float, rule: str, shift: float, test_scale: float,
                model: str) -> ShiftView:
-    """The tab for one setting (figures included, cached: building a plotly figure costs
-    more than looking one up, and a lecturer drags the shift back and forth)."""
+    """The tab for one setting, cached with its figures serialised and its verdicts made
+    (building and serialising three plotly figures costs far more than looking them up, and
+    a lecturer drags the shift back and forth; the view makes the verdicts again from the
+    cached ones, :func:`common.remade`)."""
     models = shift_models(net, spread)
     sweep = shift_sweep(net, spread, rule, test_scale)
     rules = rule_comparison(net, spread, shift, test_scale)
@@ -100,11 +101,13 @@ def shift_view(net: common.NetKey, spread: float, rule: str, shift: float, test_
     home = core.rule_accuracy(rule_comparison(net, spread, 0.0, 1.0)).accuracy  # training cloud
     train_bn = {r: home[r, "bn"] for r in models.rules}
     return ShiftView(
-        scene=figures.shift_scene(models.X_train, models.y_train[i], Xt[0], yt[0], grid, model,
-                                  XLIM, YLIM),
-        accuracy=figures.shift_accuracy(sweep.table, shift), rules=figures.rule_bars(rules),
-        sweep=sweep, now=core.shift_at(sweep, shift), rule_acc=ra,
-        train_bn=train_bn,
+        scene=figure_spec(figures.shift_scene(models.X_train, models.y_train[i], Xt[0], yt[0],
+                                              grid, model, XLIM, YLIM)),
+        accuracy=figure_spec(figures.shift_accuracy(sweep.table, shift)),
+        rules=figure_spec(figures.rule_bars(rules)),
+        sweep=sweep, said=core.shift_verdict(shift, test_scale, core.shift_at(sweep, shift),
+                                             sweep=sweep),
+        adabn=rules_verdicts(ra, train_bn, shift, test_scale),
         diverged=tuple(m for m in ("no_bn", "bn") if models.diverged[(rule, m)]))
 
 
@@ -112,12 +115,6 @@ def shift_view(net: common.NetKey, spread: float, rule: str, shift: float, test_
 def shift_diverged(models: tuple[str, ...]) -> str:
     return ("Training diverged (" + ", ".join(notation.MODELS[m].label for m in models)
             + "); its numbers are meaningless. Try a smaller learning rate.")
-
-
-def shift_takeaway(shift: float, test_scale: float, now: core.ShiftAt,
-                   sweep: core.ShiftSweep | None = None) -> str:
-    """The black-cat verdict (:func:`bnsim.lessons.covariate_shift.black_cats.shift_verdict`)."""
-    return core.shift_verdict(shift, test_scale, now, sweep=sweep).text
 
 
 # Equations in short lines (each fits a 390 px phone), the words in a caption.
@@ -166,17 +163,16 @@ def view(v: dict[str, Any]) -> None:
     left, right = st.columns(2)
     live_chart(sv.scene, key="fig_scene", where=left)
     live_chart(sv.accuracy, key="fig_shift_acc", where=right)
-    takeaway(shift_takeaway(shift, v["tscale"], sv.now, sv.sweep))
+    takeaway(common.remade(sv.said))  # the black-cat verdict (core.shift_verdict)
     st.subheader("The fix students ask about: recalibrate BN on the test inputs (AdaBN)")
     chart, text = st.columns([3, 2])
     live_chart(sv.rules, key="fig_rules", where=chart)
-    # verdicts are made on every rerun (not cached), so each one shown is also recorded
-    text.markdown(rules_text(rules_verdicts(sv.rule_acc, sv.train_bn, shift, v["tscale"])))
+    text.markdown(rules_text({r: common.remade(x) for r, x in sv.adabn.items()}))
     for equation in ADABN_EQUATIONS:
         st.latex(equation)
     st.caption(ADABN_CAPTION)
-    download_csv(sv.sweep.table.assign(rule=v["rule"], spread=v["spread"],
-                                       test_scale=v["tscale"]),
+    download_csv(lambda: sv.sweep.table.assign(rule=v["rule"], spread=v["spread"],
+                                               test_scale=v["tscale"]),
                  f"shift_{v['rule']}.csv", "Download accuracy vs shift (CSV)")
 
 

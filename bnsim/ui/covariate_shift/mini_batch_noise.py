@@ -9,9 +9,8 @@ depend on the training batch-size control) and its sentences.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from bnsim import notation
@@ -23,9 +22,9 @@ from bnsim.ui import concepts
 from bnsim.ui.controls import Control, Preset
 from bnsim.ui.covariate_shift import common
 from bnsim.ui.lesson import Tab
-from bnsim.ui.live import live_chart
+from bnsim.ui.live import figure_spec, live_chart
 from bnsim.ui.page import clip, download_csv, friendly, takeaway
-from bnsim.verdict import num, pct
+from bnsim.verdict import Verdict, num, pct
 
 TITLE = "Mini-batch noise"
 SIZES = {m: str(m) for m in core.BATCH_SIZES}
@@ -65,14 +64,41 @@ def batch_noise(d: common.DataKey, net: common.NetKey) -> core.BatchNoise:
                             n_batches=256, seed=common.DATA_SEED)
 
 
-def noise_figures(nv: core.NoiseView) -> tuple[go.Figure, go.Figure, go.Figure, go.Figure]:
-    """(μ_B histograms, spread law, probability gap, flipped predictions)."""
-    marks = (nv.m_small, nv.m_large)
+class UnitView(NamedTuple):
+    """One unit's μ_B over two batch sizes: the numbers, the μ_B histograms and the spread
+    law (the specs the charts draw) and the 1/√m verdict (the view makes it again,
+    :func:`common.remade`); no figures nor verdict for a constant unit (σ = 0)."""
+
+    nv: core.NoiseView
+    hist: str | None
+    law: str | None
+    verdict: Verdict | None
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def unit_view(d: common.DataKey, net: common.NetKey, layer: int, unit: int, m1: int, m2: int
+              ) -> UnitView:
+    """:class:`UnitView` of ``unit`` (0-based) of ``layer`` (cached: building and serialising
+    the figures costs far more than looking them up, and the unit slider goes back and
+    forth)."""
+    nv = core.noise_view(batch_noise(d, net), layer, unit, m1, m2)
+    if not nv.sigma > 0:
+        return UnitView(nv, None, None, None)
     hist = figures.batch_histograms(nv.mu_small, nv.mu_large, nv.m_small, nv.m_large,
                                     nv.pop_mean, (nv.law_fpc[nv.i_small], nv.law_fpc[nv.i_large]))
     law = figures.spread_law(nv.sizes, nv.sd_mu, nv.sd_s2, nv.sigma, nv.sigma ** 2,
                              nv.n_examples, nv.law, nv.law_fpc)
-    return (hist, law, *figures.train_eval_gap(nv.sizes, nv.out_diff, nv.flips, marks))
+    return UnitView(nv, figure_spec(hist), figure_spec(law), core.noise_law_verdict(nv))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def gap_charts(d: common.DataKey, net: common.NetKey, m1: int, m2: int) -> tuple[str, str]:
+    """(probability gap, flipped predictions) specs: they mark the two batch sizes and do not
+    depend on the layer or unit shown."""
+    bn = batch_noise(d, net)
+    marks = (min(m1, m2), max(m1, m2))  # as core.noise_view sorts them
+    return tuple(figure_spec(f) for f in figures.train_eval_gap(bn.sizes, bn.out_diff,
+                                                                  bn.flips, marks))
 
 
 @st.cache_resource(max_entries=6, show_spinner="Training BN networks (and the same without "
@@ -90,16 +116,38 @@ def reg_key(net: common.NetKey) -> common.NetKey:
     return net._replace(training=replace(net.training, batch_size=TrainConfig.batch_size))
 
 
+class RegView(NamedTuple):
+    """The regularisation view: its figure (spec), the verdict (the view makes it again,
+    :func:`common.remade`), the sentence and the caption on the noise of μ_B."""
+
+    sweep: core.RegSweep
+    chart: str
+    verdict: Verdict
+    said: str
+    noise_note: str | None
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def reg_view(dataset: str, noise: float, net: common.NetKey, n_seeds: int) -> RegView:
+    """:class:`RegView` of :func:`regularisation` (cached beside it: its figure and verdict
+    do not depend on any view slider of the tab)."""
+    sweep = regularisation(dataset, noise, net, n_seeds)
+    verdict = core.regularisation_verdict(
+        sweep, common.reference(reg_data(dataset, noise), core.REG_N_TRAIN, REG_N_TEST),
+        common.data_sets(reg_data(dataset, noise), core.REG_N_TRAIN, REG_N_TEST))
+    return RegView(sweep, figure_spec(figures.regularisation(sweep.runs, sweep.noise)), verdict,
+                   *regularisation_takeaway(verdict, sweep))
+
+
 # ---------------------------------------------------------------- sentences
 def constant_unit(nv: core.NoiseView) -> str:
     return tex(f"Unit {nv.unit + 1} of layer {nv.layer} is constant over the training set "
                "(σ = 0): its μ_B never varies. Choose another unit.")
 
 
-def noise_takeaway(nv: core.NoiseView) -> str:
+def noise_takeaway(nv: core.NoiseView, verdict: Verdict) -> str:
     """The 1/√m verdict for the shown unit
     (:func:`bnsim.lessons.covariate_shift.mini_batch_noise.noise_law_verdict`)."""
-    verdict = core.noise_law_verdict(nv)
     return tex(f"Unit {nv.unit + 1} of layer {nv.layer}: " + common.lower_first(verdict.text)
                + " In train mode every example is normalised with these noisy statistics.")
 
@@ -137,15 +185,10 @@ def reg_data(dataset: str, noise: float) -> common.DataKey:
     return common.DataKey(dataset=dataset, noise=noise)
 
 
-def regularisation_takeaway(sweep: core.RegSweep, dataset: str, noise: float
-                            ) -> tuple[str, str | None]:
+def regularisation_takeaway(verdict: Verdict, sweep: core.RegSweep) -> tuple[str, str | None]:
     """The regularisation verdict
     (:func:`bnsim.lessons.covariate_shift.mini_batch_noise.regularisation_verdict`) and, as a
     caption, the noise of μ_B at the two sizes it compares (None without two sizes)."""
-    d = reg_data(dataset, noise)
-    verdict = core.regularisation_verdict(
-        sweep, common.reference(d, core.REG_N_TRAIN, REG_N_TEST),
-        common.data_sets(d, core.REG_N_TRAIN, REG_N_TEST))
     if "m_small" not in verdict.evidence:
         return tex(verdict.text), None
     spread = sweep.noise.set_index("m")["sd_mu_rel"]
@@ -162,15 +205,17 @@ def view(v: dict[str, Any]) -> None:
     net = common.net_key(v)
     layer = clip(v["nlayer"], v["depth"], "Layer")
     unit = clip(v["nunit"], v["width"], "Unit") - 1  # 0-based
+    d = common.data_key(v)
     with friendly("the mini-batch statistics"):
-        nv = core.noise_view(batch_noise(common.data_key(v), net), layer, unit, v["m1"], v["m2"])
-    if not nv.sigma > 0:  # a unit that never varies: no spread to show, the rest goes on
+        uv = unit_view(d, net, layer, unit, v["m1"], v["m2"])
+    nv = uv.nv
+    if uv.verdict is None:  # a unit that never varies: no spread to show, the rest goes on
         st.warning(constant_unit(nv), icon=common.WARN)
     else:
-        hist, law, prob, flip = noise_figures(nv)
-        live_chart(hist, key="fig_hist_mu")
-        takeaway(noise_takeaway(nv))
-        live_chart(law, key="fig_law")
+        prob, flip = gap_charts(d, net, v["m1"], v["m2"])
+        live_chart(uv.hist, key="fig_hist_mu")
+        takeaway(noise_takeaway(nv, common.remade(uv.verdict)))
+        live_chart(uv.law, key="fig_law")
         left, right = st.columns(2)
         live_chart(prob, key="fig_gap", where=left)
         live_chart(flip, key="fig_flips", where=right)
@@ -181,15 +226,15 @@ def view(v: dict[str, Any]) -> None:
                      "Download the spreads (CSV)")
     st.subheader("Slight regularisation that shrinks with m? The train–test gap per batch size")
     with friendly("the batch-size sweep"):
-        reg = regularisation(v["dataset"], v["rnoise"], reg_key(net), v["rseeds"])
-    live_chart(figures.regularisation(reg.runs, reg.noise), key="fig_reg")
-    said, noise_note = regularisation_takeaway(reg, v["dataset"], v["rnoise"])
-    takeaway(said)
-    if noise_note:
-        st.caption(noise_note)
+        reg = reg_view(v["dataset"], v["rnoise"], reg_key(net), v["rseeds"])
+    live_chart(reg.chart, key="fig_reg")
+    common.remade(reg.verdict)  # its sentence is reg.said
+    takeaway(reg.said)
+    if reg.noise_note:
+        st.caption(reg.noise_note)
     st.caption(REG_CAPTION)
     st.info(REGULARISER_NOTE, icon=":material/school:")
-    download_csv(lambda: core.regularisation_table(reg), "regularisation_vs_m.csv",
+    download_csv(lambda: core.regularisation_table(reg.sweep), "regularisation_vs_m.csv",
                  "Download the gaps per batch size (CSV)")
 
 

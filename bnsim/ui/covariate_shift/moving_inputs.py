@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from bnsim import notation
@@ -21,9 +20,9 @@ from bnsim.ui import concepts
 from bnsim.ui.controls import Control, Preset
 from bnsim.ui.covariate_shift import common
 from bnsim.ui.lesson import Tab
-from bnsim.ui.live import live_chart
+from bnsim.ui.live import figure_spec, live_chart
 from bnsim.ui.page import clip, download_csv, friendly, takeaway
-from bnsim.verdict import num, pct
+from bnsim.verdict import Verdict, num, pct
 
 TITLE = "A deep layer's moving inputs"
 CONTROLS = common.DATA + (
@@ -51,10 +50,12 @@ PRESETS = {
 
 
 # ---------------------------------------------------------------- cached work
-@st.cache_data(max_entries=32, show_spinner="Following the layer through training…")
+@st.cache_resource(max_entries=32, show_spinner="Following the layer through training…")
 def layer_view(d: common.DataKey, net: common.NetKey, layer: int, quantity: str, bins: int = 40
                ) -> core.LayerView:
-    """Layer ``layer``'s ``quantity`` through training, without and with BN."""
+    """Layer ``layer``'s ``quantity`` through training, without and with BN (a resource, not
+    data: the view reads it on every rerun, and a ``cache_data`` hit would copy its arrays
+    each time; read-only)."""
     runs = common.layer_runs(d, net)
     return core.LayerView(core.layer_run(runs.plain, runs.X, layer, quantity, bins),
                           core.layer_run(runs.bn, runs.X, layer, quantity, bins))
@@ -62,8 +63,9 @@ def layer_view(d: common.DataKey, net: common.NetKey, layer: int, quantity: str,
 
 @st.cache_resource(max_entries=128, show_spinner=False)
 def layer_figures(d: common.DataKey, net: common.NetKey, layer: int, quantity: str, unit: int,
-                  style: str, logx: bool, label: str) -> tuple[go.Figure, go.Figure]:
-    """(distribution figure, z̃ moments figure) for one view (``unit`` 0-based)."""
+                  style: str, logx: bool, label: str) -> tuple[str, str]:
+    """(distribution figure, z̃ moments figure) for one view (``unit`` 0-based), as the specs
+    the charts draw: serialised once, not on every rerun."""
     lv = layer_view(d, net, layer, quantity)
     runs = {"no_bn": lv.no_bn, "bn": lv.bn}
     if style == "band":
@@ -75,7 +77,19 @@ def layer_figures(d: common.DataKey, net: common.NetKey, layer: int, quantity: s
     zt_unit = min(unit, net.width - 1)
     bottom = figures.zt_moments(lv.bn.steps, {k: (r.zt_mean, r.zt_var)
                                               for k, r in runs.items()}, zt_unit, logx, layer)
-    return top, bottom
+    return figure_spec(top), figure_spec(bottom)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def layer_verdicts(d: common.DataKey, net: common.NetKey, layer: int, quantity: str
+                   ) -> tuple[Verdict, Verdict]:
+    """(drift verdict, pinning verdict) of one layer and quantity: they do not depend on the
+    unit, picture or step axis, so moving those only looks them up (the view makes them
+    again, :func:`common.remade`). Only for finite values (the view stops before)."""
+    lv = layer_view(d, net, layer, quantity)
+    return (core.drift_verdict(lv.no_bn.drift, lv.bn.drift, layer_symbol(quantity, layer),
+                               view=lv),
+            core.pinning_verdict(layer, core.pinning(lv), view=lv))
 
 
 # ---------------------------------------------------------------- sentences
@@ -94,10 +108,10 @@ def layer_diverged(key: str, run: core.LayerRun) -> str:
             "plot stops there.")
 
 
-def drift_takeaway(sym: str, lv: core.LayerView, net: common.NetKey, dataset: str) -> str:
+def drift_takeaway(verdict: Verdict, lv: core.LayerView, net: common.NetKey, dataset: str
+                   ) -> str:
     """The drift verdict (:func:`bnsim.lessons.covariate_shift.moving_inputs.drift_verdict`)
     and its setting."""
-    verdict = core.drift_verdict(lv.no_bn.drift, lv.bn.drift, sym, view=lv)
     return tex(f"Over {lv.bn.steps[-1]} steps ({common.setting(net)}, "
                f"{notation.DATASETS[dataset].label}), the " + common.lower_first(verdict.text))
 
@@ -128,8 +142,9 @@ def drift_caption(n_snapshots: int) -> str:
             "spread, not the shape of the distribution.")
 
 
-def pinning_takeaway(layer: int, lv: core.LayerView) -> str:
-    return tex(core.pinning_verdict(layer, core.pinning(lv), view=lv).text)
+def pinning_takeaway(verdict: Verdict) -> str:
+    """The pinning verdict (:func:`bnsim.lessons.covariate_shift.moving_inputs.pinning_verdict`)."""
+    return tex(verdict.text)
 
 
 # ---------------------------------------------------------------- the view
@@ -151,7 +166,8 @@ def view(v: dict[str, Any]) -> None:
     top, bottom = layer_figures(data, net, layer, qty, unit, v["style"], v["logx"],
                                 layer_label(qty, layer, unit))
     live_chart(top, key="fig_layer")
-    takeaway(drift_takeaway(sym, lv, net, v["dataset"]))
+    drift, pinned = (common.remade(x) for x in layer_verdicts(data, net, layer, qty))
+    takeaway(drift_takeaway(drift, lv, net, v["dataset"]))
     for column, (label, value) in zip(st.columns(3), drift_metrics(sym, lv), strict=True):
         column.metric(label, value)
     with st.expander("How D is measured"):
@@ -159,7 +175,7 @@ def view(v: dict[str, Any]) -> None:
         st.caption(drift_caption(len(lv.bn.steps)))
     st.subheader(pinning_heading(layer))
     live_chart(bottom, key="fig_zt")
-    takeaway(pinning_takeaway(layer, lv))
+    takeaway(pinning_takeaway(pinned))
     st.caption(PINNING_CAPTION)
     download_csv(lambda: core.band_table(lv, unit), f"layer{layer}_{qty}_unit{unit + 1}.csv",
                  "Download the distribution over steps (CSV)")

@@ -7,8 +7,9 @@ setting; smoothing and the layer whose drift is measured never retrain) and its 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
+import pandas as pd
 import streamlit as st
 
 from bnsim import notation
@@ -19,9 +20,9 @@ from bnsim.ui import concepts
 from bnsim.ui.controls import Control, Preset
 from bnsim.ui.covariate_shift import common
 from bnsim.ui.lesson import Tab
-from bnsim.ui.live import live_chart
+from bnsim.ui.live import figure_spec, live_chart
 from bnsim.ui.page import clip, download_csv, friendly, takeaway
-from bnsim.verdict import num, pct
+from bnsim.verdict import Verdict, num, pct
 
 TITLE = "Noisy BN"
 CONTROLS = common.DATA + (
@@ -51,6 +52,37 @@ def noisy_runs(d: common.DataKey, net: common.NetKey, noise: float, n_seeds: int
                                  seeds)
 
 
+class NoisyLayer(NamedTuple):
+    """What the tab shows of the three variants for one layer whatever the smoothing: the
+    final numbers per run, the figure of them (its spec), the verdict and the means over
+    seeds (cached: pandas and plotly cost far more than a lookup, and only the loss curves
+    follow the smoothing slider)."""
+
+    summary: pd.DataFrame  # core.noisy_summary (read-only)
+    final: str  # the spec of figures.final_bars
+    verdict: Verdict  # core.noisy_verdict (the view makes it again, common.remade)
+    means: core.NoisyMeans
+    diverged: list[tuple[str, int]]  # core.diverged_runs
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def noisy_layer(d: common.DataKey, net: common.NetKey, noise: float, n_seeds: int, layer: int
+                ) -> NoisyLayer:
+    """The three variants' final numbers, measured at hidden layer ``layer``."""
+    summary = core.noisy_summary(noisy_runs(d, net, noise, n_seeds), layer)
+    return NoisyLayer(summary, figure_spec(figures.final_bars(summary, layer)),
+                      core.noisy_verdict(summary, common.reference(d), common.data_sets(d)),
+                      core.noisy_means(summary), core.diverged_runs(summary))
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def loss_chart(d: common.DataKey, net: common.NetKey, noise: float, n_seeds: int, window: int
+               ) -> str:
+    """The spec of the smoothed loss curves (one per smoothing window: the view slider)."""
+    curves = core.loss_curves(noisy_runs(d, net, noise, n_seeds), window)
+    return figure_spec(figures.loss_curves(core.loss_steps(curves), curves, noise))
+
+
 # ---------------------------------------------------------------- sentences
 NOISY_EQUATION = (r"\begin{gathered}\tilde z = \tilde z_{\text{BN}}\,(1 + \sigma\xi_1) + "
                   r"\sigma\xi_2 \\ \tilde z_{\text{BN}} = \gamma\, z_{\text{norm}} + \beta"
@@ -65,13 +97,11 @@ def noisy_diverged(runs: list[tuple[str, int]]) -> str:
             + ". Try a smaller learning rate.")
 
 
-def noisy_takeaway(summary, sigma: float, layer: int, net: common.NetKey, d: common.DataKey
-                   ) -> str:
+def noisy_takeaway(verdict: Verdict, means: core.NoisyMeans, sigma: float, layer: int,
+                   net: common.NetKey, d: common.DataKey) -> str:
     """The noisy-BN verdict (:func:`bnsim.lessons.covariate_shift.noisy_bn.noisy_verdict`)
     and the no-BN reference."""
     dataset = d.dataset
-    verdict = core.noisy_verdict(summary, common.reference(d), common.data_sets(d))
-    means = core.noisy_means(summary)
     return tex(f"With σ = {sigma:g} ({common.setting(net)}, "
                f"{notation.DATASETS[dataset].label}; drift of z̃^[{layer}]): "
                + common.lower_first(verdict.text)
@@ -99,27 +129,28 @@ def view(v: dict[str, Any]) -> None:
     """Loss curves and the final accuracy and drift of the three variants, with the verdict."""
     net = common.net_key(v)
     sigma, layer = v["sigma"], clip(v["dlayer"], v["depth"], "Layer")
+    d, n_seeds = common.data_key(v), v["nseeds"]
     with friendly("the three networks"):
-        comparison = noisy_runs(common.data_key(v), net, sigma, v["nseeds"])
-        summary = core.noisy_summary(comparison, layer)
-    if diverged := core.diverged_runs(summary):
-        st.warning(noisy_diverged(diverged), icon=common.WARN)
-    curves = core.loss_curves(comparison, v["smooth"])
+        comparison = noisy_runs(d, net, sigma, n_seeds)
+        page = noisy_layer(d, net, sigma, n_seeds, layer)
+    summary = page.summary
+    if page.diverged:
+        st.warning(noisy_diverged(page.diverged), icon=common.WARN)
     left, right = st.columns(2)
-    live_chart(figures.loss_curves(core.loss_steps(curves), curves, sigma), key="fig_loss",
-               where=left)
-    live_chart(figures.final_bars(summary, layer), key="fig_final", where=right)
-    takeaway(noisy_takeaway(summary, sigma, layer, net, common.data_key(v)))
+    live_chart(loss_chart(d, net, sigma, n_seeds, v["smooth"]), key="fig_loss", where=left)
+    live_chart(page.final, key="fig_final", where=right)
+    takeaway(noisy_takeaway(common.remade(page.verdict), page.means, sigma, layer, net, d))
     st.latex(NOISY_EQUATION)
     st.caption(NOISY_CAPTION)
     st.markdown(NOISY_NOTE)
     st.caption(SPEEDUP_NOTE)
     runs_column, curves_column = st.columns(2)
     with runs_column:
-        download_csv(summary.assign(sigma=sigma, layer=layer), "noisy_bn.csv",
+        download_csv(lambda: summary.assign(sigma=sigma, layer=layer), "noisy_bn.csv",
                      "Download the final numbers per run (CSV)")
     with curves_column:
-        download_csv(lambda: core.loss_table(curves, comparison.seeds), "noisy_bn_loss.csv",
+        download_csv(lambda: core.loss_table(core.loss_curves(comparison, v["smooth"]),
+                                             comparison.seeds), "noisy_bn_loss.csv",
                      "Download the smoothed loss curves (CSV)")
 
 
