@@ -23,7 +23,7 @@ from bnsim.lessons.testtime.common import (
     k_above_one,
     make_grid,
     network_trains,
-    proba_batch,
+    proba_first,
 )
 from bnsim.network import NetConfig
 from bnsim.verdict import ABOUT_AS_WELL, Outcome, Verdict, claim, pct, pp
@@ -33,13 +33,16 @@ def predict_with_mates(params, net: NetConfig, points, mates,
                        max_rows: int | None = MAX_ROWS) -> np.ndarray:
     """(G,) batch-statistics p(class 1) of each of ``points`` (G, 2), each predicted inside
     its own test batch of k = 1 + len(mates) examples: itself and the same k − 1 batch-mates
-    ``mates`` (k − 1, 2). One (G, k, 2) array of batches (in blocks of ``max_rows``)."""
+    ``mates`` (k − 1, 2). G batches of k, gathered and predicted in blocks of ``max_rows``
+    (:func:`~bnsim.lessons.testtime.common.proba_first`; None: one block)."""
     points = np.asarray(points, dtype=float)
     mates = np.asarray(mates, dtype=float).reshape(-1, points.shape[-1])
-    Xb = np.empty((len(points), 1 + len(mates), points.shape[-1]))
-    Xb[:, 0] = points
-    Xb[:, 1:] = mates
-    return proba_batch(params, net, Xb, max_rows)[:, 0]
+    G, k = len(points), 1 + len(mates)
+    idx = np.empty((G, k), dtype=np.intp)
+    idx[:, 0] = np.arange(G)
+    idx[:, 1:] = np.arange(G, G + k - 1)
+    return proba_first(params, net, np.concatenate([points, mates]), idx,
+                       G * k if max_rows is None else max_rows)
 
 
 def boundary_batch(params, net: NetConfig, grid: Grid, mates) -> np.ndarray:

@@ -14,7 +14,7 @@ from bnsim.lessons.testtime.common import (
     check_k,
     choose,
     k_above_one,
-    proba_batch,
+    proba_first,
     proba_eval,
 )
 from bnsim.network import NetConfig
@@ -31,8 +31,8 @@ def neighbours(params, net: NetConfig, X, i: int, k: int, n_draws: int = 200,
     check_k(k, len(X))
     rng = np.random.default_rng(seed)
     mates = choose(rng, np.delete(np.arange(len(X)), i), n_draws, k - 1)
-    Xb = np.concatenate([np.broadcast_to(X[i], (n_draws, 1, X.shape[1])), X[mates]], axis=1)
-    return proba_batch(params, net, Xb, MAX_ROWS)[:, 0]
+    idx = np.concatenate([np.full((n_draws, 1), i), mates], axis=1)
+    return proba_first(params, net, X, idx, MAX_ROWS)
 
 
 class Followed(NamedTuple):
@@ -76,9 +76,9 @@ def flip_rates(params, net: NetConfig, run, X, k: int, n_draws: int = 40,
     rng = np.random.default_rng(seed)
     others = choose(rng, n - 1, (n, n_draws), k - 1, replace=True)  # skip the point itself:
     others += others >= np.arange(n)[:, None, None]  # index ≥ i moves up by one
-    Xb = np.concatenate([np.broadcast_to(X[:, None, None], (n, n_draws, 1, X.shape[1])),
-                         X[others]], axis=2).reshape(n * n_draws, k, X.shape[1])
-    p = proba_batch(params, net, Xb, MAX_ROWS).reshape(n, n_draws, k)[..., 0]
+    idx = np.concatenate([np.broadcast_to(np.arange(n)[:, None, None], (n, n_draws, 1)),
+                          others], axis=2).reshape(n * n_draws, k)
+    p = proba_first(params, net, X, idx, MAX_ROWS).reshape(n, n_draws)
     return np.mean((p >= 0.5) != (proba_eval(params, net, run, X) >= 0.5)[:, None], axis=1)
 
 
