@@ -28,7 +28,7 @@ import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -213,6 +213,14 @@ class _Ledger:
 
 
 _LEDGER = _Ledger()
+
+
+def remade(v: Verdict) -> Verdict:
+    """A verdict taken from a cache, made again for this rerun (an equal copy). A view may
+    cache its verdicts with the figures they describe, so a slider move costs no recomputing;
+    but the claims audit collects every verdict *made* while a page renders
+    (:func:`recording`), and a verdict shown must be one it sees."""
+    return replace(v)
 
 
 @contextmanager

@@ -9,7 +9,6 @@ between reruns and sessions: treat them as read-only.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import NamedTuple
 
 import numpy as np
@@ -20,7 +19,7 @@ from bnsim.lessons.covariate_shift.mini_batch_noise import BATCH_SIZES
 from bnsim.train import TrainConfig, TrainTrace
 from bnsim.ui import concepts
 from bnsim.ui.cache import TrainSetting, trained
-from bnsim.verdict import Verdict
+from bnsim.verdict import remade  # noqa: F401  (the views' cached verdicts, made again)
 
 N_TRAIN, N_TEST, DATA_SEED = 1000, 400, 0  # the data sets of the tabs after the first
 WARN = ":material/warning:"
@@ -137,12 +136,3 @@ def setting(net: NetKey) -> str:
 def lower_first(text: str) -> str:
     """A verdict's sentence continued after a colon: its first letter in lower case."""
     return text[0].lower() + text[1:]
-
-
-# ---------------------------------------------------------------- cached verdicts
-def remade(v: Verdict) -> Verdict:
-    """A verdict taken from a cache, made again for this rerun (an equal copy). The views
-    cache their verdicts with the figures they describe, so a slider move costs no recomputing;
-    but the claims audit collects every verdict *made* while a page renders
-    (:func:`bnsim.verdict.recording`), and a verdict shown must be one it sees."""
-    return dataclasses.replace(v)

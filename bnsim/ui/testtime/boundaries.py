@@ -3,7 +3,7 @@ each grid point predicted inside a test batch with the same k − 1 batch-mates.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -13,9 +13,9 @@ from bnsim.lessons.testtime import boundaries
 from bnsim.ui import page
 from bnsim.ui.cache import TrainSetting
 from bnsim.ui.lesson import Tab
-from bnsim.ui.live import live_chart
+from bnsim.ui.live import figure_spec, live_chart
 from bnsim.ui.testtime import common
-from bnsim.verdict import num
+from bnsim.verdict import Verdict, num, remade
 
 TITLE = "Boundaries"
 
@@ -28,6 +28,40 @@ def both_maps(s: TrainSetting, k: int, mix: float, seed: int,
     nw = common.usable_network(s)
     return boundaries.boundaries(nw.params, nw.trace.net, nw.data.X_test, nw.data.y_test,
                                  common.eval_map(s, n), k, mix, seed)
+
+
+class MapsView(NamedTuple):
+    """What the tab shows for one setting, k, mix and seed, made once (cached): the two maps'
+    specs, the verdict (made again when shown, :func:`bnsim.verdict.remade`) and the
+    caption."""
+
+    maps: boundaries.Boundaries
+    eval_spec: str
+    batch_spec: str
+    verdict: Verdict
+    caption: str
+
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def eval_spec(s: TrainSetting, n: int = 50) -> str:
+    """The eval-mode map's spec: it depends on the network alone (no k, mix nor seed)."""
+    nw = common.usable_network(s)
+    return figure_spec(figures.eval_boundary(common.eval_map(s, n), nw.data.X_test,
+                                             nw.data.y_test))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def maps_view(s: TrainSetting, k: int, mix_pct: float, seed: int, reference: float) -> MapsView:
+    """:class:`MapsView` (shared between sessions: read-only). Building and serialising the
+    maps costs ~30 ms, more than everything else a move of the class mix does."""
+    b = both_maps(s, k, mix_pct / 100, seed)
+    nw = common.usable_network(s)
+    Xt, yt = nw.data.X_test, nw.data.y_test
+    return MapsView(b, eval_spec(s), figure_spec(figures.batch_boundary(b, Xt, yt, k, mix_pct)),
+                    boundaries.maps_verdict(b, k, yt, reference),
+                    caption(k, seed, mix_pct, int(yt[b.mates].sum()),
+                            len(set(b.mates.tolist()))))
 
 
 def caption(k: int, seed: int, mix_pct: float, n1: int | None = None,
@@ -66,13 +100,13 @@ def view(v: dict[str, Any]) -> None:
         return
     k, mix, tseed = v["k"], v["mix"], v["tseed"]
     with page.friendly("the decision boundaries"):
-        b = both_maps(common.setting(v), k, mix / 100, tseed)
-    Xt, yt = nw.data.X_test, nw.data.y_test
+        mv = maps_view(common.setting(v), k, float(mix), tseed, common.reference_of(v))
+    b = mv.maps
     left, right = st.columns(2)
-    live_chart(figures.eval_boundary(b, Xt, yt), key="fig_eval_map", where=left)
-    live_chart(figures.batch_boundary(b, Xt, yt, k, mix), key="fig_batch_map", where=right)
-    page.takeaway(takeaway(b, k, yt, common.reference_of(v)))
-    st.caption(caption(k, tseed, mix, int(yt[b.mates].sum()), len(set(b.mates.tolist()))))
+    live_chart(mv.eval_spec, key="fig_eval_map", where=left)
+    live_chart(mv.batch_spec, key="fig_batch_map", where=right)
+    page.takeaway(remade(mv.verdict).text)
+    st.caption(mv.caption)
     if k == 1:
         st.info(flat_map_note(b))
     page.download_csv(b.to_frame, "boundaries.csv", "Download the two maps (CSV)")

@@ -3,9 +3,10 @@ random test batches, against its one eval-mode prediction — and how typical it
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from bnsim.figures.testtime import same_point as figures
@@ -14,8 +15,9 @@ from bnsim.ui import page
 from bnsim.ui.cache import TrainSetting
 from bnsim.ui.control import Control
 from bnsim.ui.lesson import Tab
-from bnsim.ui.live import live_chart
+from bnsim.ui.live import figure_spec, live_chart
 from bnsim.ui.testtime import common
+from bnsim.verdict import Verdict, remade
 
 TITLE = "Same point, new neighbours"
 POINT = Control(key="point", label="Test point #", default=176,
@@ -56,6 +58,35 @@ def on_pick() -> None:
         st.session_state[POINT.key] = int(cd[0] if isinstance(cd, list) else cd)
 
 
+class PointView(NamedTuple):
+    """What the tab shows for one test point, k and seed, made once (cached, shared between
+    sessions: read-only): the followed point, the histogram's spec and the verdict (made again
+    when shown, :func:`bnsim.verdict.remade`)."""
+
+    followed: same_point.Followed
+    spec: str
+    verdict: Verdict
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def point_view(s: TrainSetting, i: int, k: int, n_draws: int, seed: int) -> PointView:
+    """:class:`PointView` of test point ``i``: a move of k or of the point costs the
+    predictions and the figure once per value, then a cache hit."""
+    f = follow(s, i, k, n_draws, seed)
+    rates = flip_rates(s, k, seed)
+    typical = same_point.typicality(rates, f.flips)
+    return PointView(f, figure_spec(figures.neighbours(f.draws, f.p_eval, k, i, f.label)),
+                     same_point.flips_verdict(f, typical, rates))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def pick_figure(s: TrainSetting, i: int) -> go.Figure:
+    """The clickable eval-mode map with point ``i`` marked (built once per network and point;
+    Streamlit copies it when it serialises it, so the cached figure is never changed)."""
+    nw = common.usable_network(s)
+    return figures.pick_map(common.eval_map(s), nw.data.X_test, nw.data.y_test, i)
+
+
 def takeaway(f: same_point.Followed, t: same_point.Typical | None = None,
              rates=None) -> str:
     return same_point.flips_verdict(f, t, rates).text
@@ -67,16 +98,14 @@ def view(v: dict[str, Any]) -> None:
         return
     s, i, k, tseed = common.setting(v), int(v[POINT.key]), v["k"], v["tseed"]
     with page.friendly("the distribution over test batches"):
-        emap = common.eval_map(s)
-        f = follow(s, i, k, 4 * v["repeats"], tseed)
-        rates = flip_rates(s, k, tseed)
-        typical = same_point.typicality(rates, f.flips)
-    Xt, yt = nw.data.X_test, nw.data.y_test
+        pv = point_view(s, i, k, 4 * v["repeats"], tseed)
+        pick = pick_figure(s, i)
+    f = pv.followed
     left, right = st.columns(2)
-    left.plotly_chart(figures.pick_map(emap, Xt, yt, i), key="pick_map", on_select=on_pick,
-                      selection_mode="points", config=PLOTLY_CONFIG)
-    live_chart(figures.neighbours(f.draws, f.p_eval, k, i, f.label), key="fig_nb", where=right)
-    page.takeaway(takeaway(f, typical, rates))
+    left.plotly_chart(pick, key="pick_map", on_select=on_pick, selection_mode="points",
+                      config=PLOTLY_CONFIG)
+    live_chart(pv.spec, key="fig_nb", where=right)
+    page.takeaway(remade(pv.verdict).text)
     st.caption(PICK_HINT)
     page.download_csv(f.to_frame, f"point_{i}_k{k}.csv")
 
