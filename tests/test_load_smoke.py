@@ -12,4 +12,4 @@ def test_three_viewers_moving_the_main_slider(name, streamlit_server):
     res = run_page(name, viewers=3, moves=2, think=0.2, config=[], url=streamlit_server,
                    deadline=180)
     assert not res.exceptions and res.failed == 0, res.exceptions
-    assert len(res.latencies) == 6 and len(res.first_loads) == 3
+    assert len(res.latencies) == 6 and len(res.first_loads) == 3 and res.reruns == 6
