@@ -14,8 +14,8 @@ from bnsim.lessons.testtime.common import (
     check_k,
     choose,
     k_above_one,
-    proba_first,
     proba_eval,
+    proba_first,
 )
 from bnsim.network import NetConfig
 from bnsim.verdict import Outcome, Verdict, abstain, claim, first_failed, num, pct

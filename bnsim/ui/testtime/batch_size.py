@@ -3,7 +3,7 @@ chosen k marked, and why a test batch of one collapses."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -14,8 +14,9 @@ from bnsim.ui import page
 from bnsim.ui.cache import TrainSetting
 from bnsim.ui.control import Preset
 from bnsim.ui.lesson import Tab
-from bnsim.ui.live import live_chart
+from bnsim.ui.live import figure_spec, live_chart
 from bnsim.ui.testtime import common
+from bnsim.verdict import Verdict, remade
 
 TITLE = "Test batch size"
 PRESETS = {"A test batch of one": Preset(values={"k": 1})}
@@ -43,16 +44,32 @@ def k_view(s: TrainSetting, k: int, n_batchings: int, seed: int
             one.acc[list(one.ks).index(k)])
 
 
-def takeaway(kv: batch_size.KView, n_batchings: int, reference: float = 1.0,
-             acc=()) -> str:
-    return batch_size.at_k_verdict(kv.at, acc, kv.curve.eval_acc, reference, kv.collapse.p,
-                                   n_batchings).text
+class KChart(NamedTuple):
+    """What the tab shows for one network, k, number of batchings and seed, made once (cached,
+    shared between sessions: read-only): the curve, the chart's spec and the two verdicts (at
+    k, and the k = 1 collapse; made again when shown, :func:`bnsim.verdict.remade`)."""
+
+    kv: batch_size.KView
+    spec: str
+    at_k: Verdict
+    collapse: Verdict
 
 
-def collapse_note(c: batch_size.Collapse, eval_acc: float, reference: float = 1.0,
-                  k1=()) -> str:
-    return common.K1 + f"(class {c.cls}). " + batch_size.collapse_verdict(
-        c, eval_acc, reference, k1).text
+@st.cache_resource(max_entries=64, show_spinner=False)
+def k_chart(s: TrainSetting, k: int, n_batchings: int, seed: int, reference: float) -> KChart:
+    """:class:`KChart`: a k a class has chosen before costs a cache hit."""
+    kv, acc = k_view(s, k, n_batchings, seed)
+    k1 = kv.curve.acc[0] if kv.curve.ks[0] == 1 else ()
+    return KChart(kv, figure_spec(figures.accuracy_vs_k(kv.curve.table, k, kv.at.mean,
+                                                        kv.collapse.share)),
+                  batch_size.at_k_verdict(kv.at, acc, kv.curve.eval_acc, reference,
+                                          kv.collapse.p, n_batchings),
+                  batch_size.collapse_verdict(kv.collapse, kv.curve.eval_acc, reference, k1))
+
+
+def collapse_note(c: batch_size.Collapse, verdict: Verdict) -> str:
+    """The k = 1 note: the class every lone example is given, and the collapse verdict."""
+    return common.K1 + f"(class {c.cls}). " + verdict.text
 
 
 def view(v: dict[str, Any]) -> None:
@@ -61,13 +78,11 @@ def view(v: dict[str, Any]) -> None:
         return
     k, repeats = v["k"], v["repeats"]
     with page.friendly("accuracy vs test batch size"):
-        kv, acc = k_view(common.setting(v), k, repeats, v["tseed"])
-        ref = common.reference_of(v)
-    live_chart(figures.accuracy_vs_k(kv.curve.table, k, kv.at.mean, kv.collapse.share),
-               key="fig_acc_k")
-    page.takeaway(takeaway(kv, repeats, ref, acc))
-    k1 = kv.curve.acc[0] if kv.curve.ks[0] == 1 else ()
-    st.info(collapse_note(kv.collapse, kv.curve.eval_acc, ref, k1))
+        kc = k_chart(common.setting(v), k, repeats, v["tseed"], common.reference_of(v))
+    kv = kc.kv
+    live_chart(kc.spec, key="fig_acc_k")
+    page.takeaway(remade(kc.at_k).text)
+    st.info(collapse_note(kv.collapse, remade(kc.collapse)))
     page.download_csv(kv.curve.table, "accuracy_vs_k.csv", common.CSV)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import numpy as np
 import streamlit as st
 
 from bnsim.figures.testtime import boundaries as figures
@@ -83,20 +82,13 @@ def caption(k: int, seed: int, mix_pct: float, n1: int | None = None,
             "uses the running statistics: every point stands alone.")
 
 
-def takeaway(b: boundaries.Boundaries, k: int | None = None, y_test=None,
-             reference: float = 1.0) -> str:
-    k = len(b.mates) + 1 if k is None else k
-    y_test = np.zeros(len(b.p_test)) if y_test is None else y_test
-    return boundaries.maps_verdict(b, k, y_test, reference).text
-
-
 def flat_map_note(b: boundaries.Boundaries) -> str:
     return common.K1 + f"(p(class 1) = {num(b.p_batch.flat[0])} everywhere)."
 
 
 def view(v: dict[str, Any]) -> None:
     """The two maps side by side (moving k redraws only the batch-statistics one)."""
-    if (nw := common.network(v)) is None:
+    if common.network(v) is None:
         return
     k, mix, tseed = v["k"], v["mix"], v["tseed"]
     with page.friendly("the decision boundaries"):

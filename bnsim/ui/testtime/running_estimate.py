@@ -3,7 +3,7 @@ for β_EMA, the bias-corrected EMA and the population statistics — a slow EMA 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import streamlit as st
 
@@ -15,8 +15,9 @@ from bnsim.ui import concepts, page
 from bnsim.ui.cache import TrainSetting, trained
 from bnsim.ui.control import Preset
 from bnsim.ui.lesson import Tab
-from bnsim.ui.live import live_chart
+from bnsim.ui.live import figure_spec, live_chart
 from bnsim.ui.testtime import common
+from bnsim.verdict import Verdict, remade
 
 TITLE = "Running estimate"
 EMA_BETA = concepts.EMA_BETA.narrow(
@@ -39,6 +40,25 @@ def running_estimates(s: TrainSetting, ema_beta: float) -> running_estimate.Lag:
     return running_estimate.lag(table, ema_beta)
 
 
+class LagView(NamedTuple):
+    """What the tab shows for one network and β_EMA, made once (cached, shared between
+    sessions: read-only): the lag, the chart's spec and the verdict (made again when shown,
+    :func:`bnsim.verdict.remade`)."""
+
+    lag: running_estimate.Lag
+    spec: str
+    verdict: Verdict
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def lag_view(s: TrainSetting, ema_beta: float, reference: float, diverged: bool) -> LagView:
+    """:class:`LagView`: a β_EMA a class has chosen before costs a cache hit (replaying the
+    EMA, the accuracies and the figure cost ~30 ms per value)."""
+    lag = running_estimates(s, ema_beta)
+    return LagView(lag, figure_spec(figures.running_estimates(lag.table, ema_beta)),
+                   running_estimate.lag_verdict(lag, reference, diverged))
+
+
 def momentum_note(ema_beta: float) -> str:
     fm = notation.framework_momentum(ema_beta)
     return tex(f"β_EMA = {ema_beta:.3f} — PyTorch "
@@ -47,19 +67,17 @@ def momentum_note(ema_beta: float) -> str:
                "recorded μ_B, σ²_B of every step are replayed through this β_EMA.")
 
 
-def takeaway(g: running_estimate.Lag, reference: float = 1.0, diverged: bool = False) -> str:
-    return running_estimate.lag_verdict(g, reference, diverged).text
-
-
 def view(v: dict[str, Any]) -> None:
     """Accuracy over training per running estimate, the verdict, the EMA's equations."""
     if (nw := common.network(v)) is None:
         return
     ema_beta = v[EMA_BETA.key]
     with page.friendly("the running estimates"):
-        lag = running_estimates(common.setting(v), ema_beta)
-    live_chart(figures.running_estimates(lag.table, ema_beta), key="fig_running")
-    page.takeaway(takeaway(lag, common.reference_of(v), bool(nw.trace.diverged)))
+        lv = lag_view(common.setting(v), float(ema_beta), common.reference_of(v),
+                      bool(nw.trace.diverged))
+    lag = lv.lag
+    live_chart(lv.spec, key="fig_running")
+    page.takeaway(remade(lv.verdict).text)
     st.markdown(momentum_note(ema_beta))
     st.latex(notation.EMA_EQUATION + r"\qquad " + notation.EMA_BIAS_CORRECTED)
     st.caption(WHY_EMA)

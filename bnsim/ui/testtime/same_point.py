@@ -87,14 +87,9 @@ def pick_figure(s: TrainSetting, i: int) -> go.Figure:
     return figures.pick_map(common.eval_map(s), nw.data.X_test, nw.data.y_test, i)
 
 
-def takeaway(f: same_point.Followed, t: same_point.Typical | None = None,
-             rates=None) -> str:
-    return same_point.flips_verdict(f, t, rates).text
-
-
 def view(v: dict[str, Any]) -> None:
     """The clickable eval-mode map beside the histogram of the followed point's p."""
-    if (nw := common.network(v)) is None:
+    if common.network(v) is None:
         return
     s, i, k, tseed = common.setting(v), int(v[POINT.key]), v["k"], v["tseed"]
     with page.friendly("the distribution over test batches"):

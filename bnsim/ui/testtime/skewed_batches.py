@@ -4,7 +4,7 @@ cats)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import streamlit as st
 
@@ -14,8 +14,9 @@ from bnsim.ui import page
 from bnsim.ui.cache import TrainSetting
 from bnsim.ui.control import Preset
 from bnsim.ui.lesson import Tab
-from bnsim.ui.live import live_chart
+from bnsim.ui.live import figure_spec, live_chart
 from bnsim.ui.testtime import common
+from bnsim.verdict import Verdict, remade
 
 TITLE = "Skewed test batches"
 PRESETS = {"A test batch of only cats": Preset(values={"k": 32, "mix": 100})}
@@ -32,11 +33,25 @@ def skewed(s: TrainSetting, k: int, n_batches: int, seed: int) -> skewed_batches
                                       skewed_batches.MIXES, n_batches, seed)
 
 
-def verdict(v: dict[str, Any], runs: skewed_batches.SkewRuns):
-    s = common.setting(v)
-    return skewed_batches.skew_verdict(
-        runs, v["mix"] / 100, v["k"], eval_acc=common.eval_accuracy(s),
-        reference=common.reference_of(v), collapse_p=common.collapse_p(s), seed=v["seed"])
+class SkewView(NamedTuple):
+    """What the tab shows for one network, k, class mix, number of batches and seed, made once
+    (cached, shared between sessions: read-only): the runs, the chart's spec and the verdict
+    (made again when shown, :func:`bnsim.verdict.remade`)."""
+
+    runs: skewed_batches.SkewRuns
+    spec: str
+    verdict: Verdict
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def skew_view(s: TrainSetting, k: int, mix_pct: float, n_batches: int, tseed: int,
+              reference: float) -> SkewView:
+    """:class:`SkewView`: a class mix a class has chosen before costs a cache hit."""
+    runs = skewed(s, k, n_batches, tseed)
+    return SkewView(runs, figure_spec(figures.skewed(runs.table, mix_pct, k)),
+                    skewed_batches.skew_verdict(
+                        runs, mix_pct / 100, k, eval_acc=common.eval_accuracy(s),
+                        reference=reference, collapse_p=common.collapse_p(s), seed=s.seed))
 
 
 def caption(k: int, n_batches: int) -> str:
@@ -51,11 +66,11 @@ def view(v: dict[str, Any]) -> None:
         return
     k, mix, repeats = v["k"], v["mix"], v["repeats"]
     with page.friendly("skewed test batches"):
-        runs = skewed(common.setting(v), k, repeats, v["tseed"])
-        said = verdict(v, runs).text
-    table = runs.table
-    live_chart(figures.skewed(table, mix, k), key="fig_skew")
-    page.takeaway(said)
+        sv = skew_view(common.setting(v), k, float(mix), repeats, v["tseed"],
+                       common.reference_of(v))
+    table = sv.runs.table
+    live_chart(sv.spec, key="fig_skew")
+    page.takeaway(remade(sv.verdict).text)
     st.caption(caption(k, repeats))
     if skewed_batches.repeats_examples(nw.data.y_test, k):
         st.caption(REPEATS_NOTE)
