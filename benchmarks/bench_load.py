@@ -5,10 +5,11 @@ Starts the app on a free loopback port (or ``--replicas N``: N app processes beh
 sessions (``tests/ws_client.py``: the real ``/_stcore/stream`` protocol, ``rerun_script``
 BackMsgs with widget states, no browser); each viewer opens the page and moves the page's
 main view-only slider ``--moves`` times, with a think time of ``--think`` s (±50 %, seeded)
-between moves. Prints, per page: p50 / p95 / max
-rerun latency, the server's CPU time per view rerun (read once every viewer has opened the
-page, so the first loads are a figure of their own) as a ratio to the trivial page of the same
-run, exceptions, failed sessions and the server's peak RSS. Bounded: at most 200 viewers × 50 moves, and ``--deadline`` seconds per page.
+between moves. Prints, per workload: p50 / p95 / max rerun latency, the server's CPU time per
+view rerun (read once every viewer has opened the page, so the first loads are a figure of
+their own) as a ratio to the trivial page of the same run, exceptions, failed sessions and
+the server's peak RSS. Bounded: at most 200 viewers × 50 moves, and ``--deadline`` seconds
+per workload.
 
     python benchmarks/bench_load.py --all --viewers 30 --moves 5 --think 2   # every tab
     python benchmarks/bench_load.py --page 'testtime/Boundaries' --viewers 3 --moves 2
