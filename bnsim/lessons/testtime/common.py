@@ -64,17 +64,11 @@ def proba_batch(params, net: NetConfig, Xb, max_rows: int | None = None) -> np.n
 
 def proba_first(params, net: NetConfig, X, idx, max_rows: int = MAX_ROWS) -> np.ndarray:
     """p(class 1) in batch-statistics mode of the FIRST example of each test batch
-    ``X[idx[b]]`` (``X`` (N, 2), ``idx`` (B, k) indices into it) -> (B,): the same numbers as
-    ``proba_batch(params, net, X[idx])[:, 0]`` (to rounding), for a fraction of the work,
-    because the views that follow one point in many batches (the flip rates of every test
-    point, a grid point among fixed batch-mates) pay for millions of examples:
-
-    * the batches are gathered block by block (``max_rows`` examples each), never as one
-      (B, k, 2) array (tens of MB at k = 256);
-    * every hidden layer but the last is normalised in place, with no cache for a backward
-      pass; the last BN layer computes its batch statistics from all k members but
-      normalises, and the output layer predicts, the first member only.
-    """
+    ``X[idx[b]]`` (``X`` (N, 2), ``idx`` (B, k) indices) -> (B,): ``proba_batch(params, net,
+    X[idx])[:, 0]`` (to rounding) for a fraction of the work — the batches are gathered block
+    by block (``max_rows`` examples each), hidden layers are normalised in place with no
+    backward cache, and the last BN layer normalises (and the output predicts) only the first
+    member, from the statistics of all k."""
     X, idx = np.asarray(X, dtype=float), np.asarray(idx)
     B, k = idx.shape
     step = max(1, max_rows // k)
