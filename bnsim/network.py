@@ -44,7 +44,7 @@ MODES = tuple(m.value for m in Mode)
 class NetConfig:
     """The architecture. ``bn[l−1]`` says whether hidden layer l has BN."""
 
-    hidden: tuple[int, ...] = (16, 16)  # units per hidden layer, 1–4 layers of 2–64 units
+    hidden: tuple[int, ...] = (16, 16)  # units per hidden layer, 1–8 layers of 2–64 units
     bn: tuple[bool, ...] = (True, True)
     activation: str = "relu"
     n_in: int = 2
@@ -54,8 +54,8 @@ class NetConfig:
 
     def __post_init__(self):
         hidden, bn = tuple(int(h) for h in self.hidden), tuple(bool(b) for b in self.bn)
-        if not 1 <= len(hidden) <= 4:
-            raise ValueError(f"hidden must list 1 to 4 layers; got {len(hidden)}.")
+        if not 1 <= len(hidden) <= 8:
+            raise ValueError(f"hidden must list 1 to 8 layers; got {len(hidden)}.")
         if any(not 2 <= h <= 64 for h in hidden):
             raise ValueError(f"each hidden layer must have 2 to 64 units; got {hidden}.")
         if len(bn) != len(hidden):

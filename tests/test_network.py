@@ -127,8 +127,8 @@ def test_population_stats_and_recalibration():
 @pytest.mark.parametrize(
     "kw, match",
     [
-        (dict(hidden=()), "1 to 4"),
-        (dict(hidden=(8,) * 5, bn=(True,) * 5), "1 to 4"),
+        (dict(hidden=()), "1 to 8"),
+        (dict(hidden=(8,) * 9, bn=(True,) * 9), "1 to 8"),
         (dict(hidden=(1,), bn=(True,)), "2 to 64"),
         (dict(hidden=(65,), bn=(True,)), "2 to 64"),
         (dict(hidden=(8, 8), bn=(True,)), "one flag"),
