@@ -137,6 +137,11 @@ TERMS: dict[str, str] = {
                     "(clipped to ±d_max); Ioffe 2017.",
     "noisy BN": "BN followed by a random scale and shift, to make a layer's inputs move on "
                 "purpose (after Santurkar et al., 2018).",
+    "loss landscape": "the loss as a function of all the weights; moving the weights along "
+                      "−∇L by a step η shows how fast the loss (loss variation) and its "
+                      "gradient (gradient predictiveness, effective β-smoothness — here β is a "
+                      "smoothness constant, not BN's shift) change there. Lower: smoother, so "
+                      "larger steps are safe (Santurkar et al., 2018).",
     "slight regularisation": "the lecture's remark that the noise of μ_B, σ²_B in train mode "
                              "may make the network fit its training set a little less, less so "
                              "as m grows — a side effect, not a reason to use BN; this app "

@@ -325,6 +325,47 @@ def regularisation(v: Verdict) -> list[str]:
     return out
 
 
+# ---------------------------------------------------------------- Smoother landscape
+def landscape_lower(v: Verdict) -> list[str]:
+    raw = v.raw
+    ref, out = _reference(v)
+    a, b, c = (np.asarray(raw[k], float) for k in ("bn", "no_bn", "noisy_bn"))
+    acc = {k: float(np.mean(np.asarray(x, float))) for k, x in raw["test_acc"].items()}
+    diverged = any(np.asarray(x, bool).any() for x in raw["diverged"].values())
+    finite = (not diverged and all(np.isfinite(x).all() and (x >= 0).all() for x in (a, b, c))
+              and all((x > 0).any(axis=1).all() for x in (a, c)))
+    judged = ("sits lower", "sits higher", "no clear difference")
+    if not (finite and ref >= _w("learnable") and min(acc["bn"], acc["no_bn"]) >= trains_bar(ref)):
+        return out + _outcome(v, NA) + _absent(v, *judged)
+    factor = _w("sits lower")
+
+    def per_seed(x, y):  # median over the steps of y / x, 0/0 counted as 1
+        q = np.ones_like(x)
+        both = (x == 0) & (y == 0)
+        q[~both] = y[~both] / x[~both]
+        return np.sort(q, axis=1)[:, (q.shape[1] - 1) // 2] if q.shape[1] % 2 else \
+            np.sort(q, axis=1)[:, q.shape[1] // 2 - 1:q.shape[1] // 2 + 1].mean(axis=1)
+
+    q, qn = per_seed(a, b), per_seed(c, b)
+    if (q > factor).all():
+        want, said = Outcome.HOLDS, "sits lower"
+    elif (q < 1 / factor).all():
+        want, said = Outcome.REVERSED, "sits higher"
+    else:
+        want, said = Outcome.NO_EFFECT, "no clear difference"
+    out += _outcome(v, want) + _absent(v, *(w for w in judged if w != said))
+    out += expect(said in v.text, f"the text does not say {said!r}")
+    out += expect(_has(v.text, float(np.median(q)), num) and _has(v.text, float(np.median(qn)),
+                                                                  num),
+                  "the median ratios quoted differ from the recomputed ones")
+    ok = np.isfinite(a).all(axis=0) & np.isfinite(b).all(axis=0)
+    below = int(np.sum(ok & (a.max(axis=0) < b.min(axis=0))))
+    above = int(np.sum(ok & (a.min(axis=0) > b.max(axis=0))))
+    out += expect(f"below at {below}, above at {above} of {int(ok.sum())} " in v.text,
+                  f"band counts: want below {below}, above {above}")
+    return out
+
+
 ORACLES = {
     "covariate_shift.noisy_bn.noisy": noisy,
     "covariate_shift.black_cats.shift": shift,
@@ -333,4 +374,5 @@ ORACLES = {
     "covariate_shift.moving_inputs.pinning": pinning,
     "covariate_shift.mini_batch_noise.noise_law": noise_law,
     "covariate_shift.mini_batch_noise.regularisation": regularisation,
+    "covariate_shift.smoother_landscape.lower": landscape_lower,
 }

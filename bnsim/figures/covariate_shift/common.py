@@ -40,7 +40,8 @@ CLASS_COLORS = {0: style.PURPLE, 1: style.ORANGE}
 # Heights chosen so the key picture of each tab fits the first 1280×720 screen
 # (tests/test_e2e_projector_covariate_shift.py measures it).
 HEIGHT = {"scene": 390, "shift_acc": 390, "rules": 340, "layer": 420, "zt": 700,
-          "hist": 340, "law": 380, "gap": 360, "noisy": 380, "reg": 420}
+          "hist": 340, "law": 380, "gap": 360, "noisy": 380, "reg": 420,
+          "landscape": 400}
 LEGEND_TOP = dict(orientation="h", yref="container", y=1.0, yanchor="top", xanchor="left",
                   x=0, font=dict(size=style.FONT_SIZE))
 
