@@ -360,3 +360,11 @@ ORACLES: dict = {
     "inside_layer.with_vs_without_bn.bn_at_lr": bn_at_lr,
     "inside_layer.with_vs_without_bn.largest_lr": largest_lr,
 }
+
+from benchmarks.claim_oracles.larger_steps import ORACLES as _LARGER_STEPS  # noqa: E402
+
+ORACLES |= _LARGER_STEPS
+
+from benchmarks.claim_oracles.gamma_beta_alone import ORACLES as _GAMMA_BETA_ALONE  # noqa: E402
+
+ORACLES |= _GAMMA_BETA_ALONE

@@ -5,6 +5,8 @@ presets, cached work, sentences and view —
 * :mod:`.gamma_and_beta` — "γ and β",
 * :mod:`.learning_gamma_beta` — "Learning γ, β",
 * :mod:`.with_vs_without_bn` — "With vs without BN",
+* :mod:`.larger_steps` — "Larger steps",
+* :mod:`.gamma_beta_alone` — "γ, β alone",
 
 and what they share (:mod:`.common`: the controls every tab shows and the network looked
 inside, trained once per Data/Network/Training setting). Each judging sentence is a
@@ -21,6 +23,8 @@ import streamlit as st
 from bnsim.ui.inside_layer import (
     common,
     gamma_and_beta,
+    gamma_beta_alone,
+    larger_steps,
     learning_gamma_beta,
     one_mini_batch,
     with_vs_without_bn,
@@ -47,7 +51,14 @@ ABOUT = ("The lecture *Fitting batch norm into a neural network*, one operation 
          "- **Learning γ, β**: γ and β over training under four optimisers.\n"
          "- **With vs without BN**: a learning-rate sweep of a network (1 to 4 hidden layers) "
          "with and without BN, several seeds each: the largest α that trains with and without "
-         "BN, and the steps to a target loss.")
+         "BN, and the steps to a target loss.\n"
+         "- **Larger steps** (after Bjorck et al., NeurIPS 2018): the same sweep with ReLU and "
+         "with sigmoid, and the gradient norm of every layer at initialisation (1 to 8 hidden "
+         "layers): without BN a deep sigmoid net's lower layers get vanishing gradients, with "
+         "BN they stay comparable.\n"
+         "- **γ, β alone** (after Frankle et al., ICLR 2021): the random initial weights "
+         "frozen, only γ and β trained — against training everything, the output layer alone, "
+         "or as many random weights; and how many units γ ≈ 0 switches off.")
 GLOSSARY_TERMS = ("train mode", "eval mode", "running estimate", "β_EMA", "nearly linear middle",
                   "i.i.d. mini-batches")
 
@@ -59,5 +70,5 @@ def about(v: dict[str, Any]) -> None:  # noqa: ARG001 - the runner's footer sign
 
 LESSON = Lesson(title=TITLE, intro=INTRO, controls=common.CONTROLS,
                 tabs=(one_mini_batch.TAB, gamma_and_beta.TAB, learning_gamma_beta.TAB,
-                      with_vs_without_bn.TAB),
+                      with_vs_without_bn.TAB, larger_steps.TAB, gamma_beta_alone.TAB),
                 tab_key="tab", footer=about, glossary=GLOSSARY_TERMS)
