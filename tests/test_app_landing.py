@@ -10,7 +10,16 @@ from streamlit.testing.v1 import AppTest
 from bnsim import verdict
 from bnsim.figures.style import tex
 from bnsim.ui import controls as ui
-from bnsim.ui.home import FORUM, STEMS, lesson, question_label, question_link, script
+from bnsim.ui.home import (
+    ARC,
+    FORUM,
+    STEMS,
+    lesson,
+    question_label,
+    question_link,
+    script,
+    step_link,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -68,6 +77,29 @@ def test_every_preset_has_a_deep_link_whose_values_the_page_accepts(at):
                 assert c.url_ok(raw if c.kind == "multiselect" else raw[-1]), (key, raw)
 
 
+def test_why_bn_helps_reads_as_an_arc_with_a_link_per_step(at):
+    """Home: the 2015 explanation → its test → the smoother landscape → larger steps → γ, β
+    alone, in that order, each step a link that opens its tab (a preset of that tab)."""
+    assert [s.tab for s in ARC] == ["A deep layer's moving inputs", "Noisy BN",
+                                    "Smoother landscape", "Larger steps", "γ, β alone"]
+    arc = next(m.value for m in at.markdown if m.value.startswith("1. **"))
+    urls = [url for _, url in re.findall(r"\[(.+?)\]\(([^)\s]+)\)", arc)]
+    assert urls == [step_link(s) for s in ARC]
+    for s in ARC:
+        declared = lesson(s.stem)
+        declared.tab(s.tab)
+        if s.preset is not None:
+            assert declared.all_presets[s.preset].tab == s.tab, s
+        assert _query(step_link(s))[declared.tab_key] == s.tab
+        assert step_link(s).startswith(page_path(s.stem))
+
+
+def page_path(stem: str) -> str:
+    from bnsim.ui import page
+
+    return page.url_path(script(stem))
+
+
 def test_forum_questions_link_to_their_views(at):
     links = dict((label, url) for label, url in _links(at))
     for q in FORUM:
@@ -114,8 +146,8 @@ def test_every_link_from_home_opens_a_view_that_answers_its_question(q):
     assert query[declared.tab_key] == q.tab
     if not q.claim:  # answered by formulas/code on the tab itself
         return
-    module = declared.tab(q.tab).view.__module__.rsplit(".", 1)[-1]
-    assert q.claim.startswith(f"{q.stem}.{module}."), (q.claim, module)
+    assert q.claim.startswith(f"{q.stem}."), q.claim  # a claim of this lesson (a tab may
+    # show another tab's claim: "Larger steps" states the sweep's largest α per activation)
     assert any(c == q.claim or (q.claim.endswith(".") and c.startswith(q.claim))
                for c in verdict.CLAIMS), f"no registered claim {q.claim!r}"
     at = AppTest.from_file(str(ROOT / script(q.stem)), default_timeout=600)

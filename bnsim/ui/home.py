@@ -29,14 +29,17 @@ LECTURES = (  # (lecture, [(stem, what the page shows, tab by tab)])
          "**γ and β**: γ, β undo BN; sigmoid's linear middle. **Learning γ, β**: GD, "
          "momentum, RMSprop, Adam side by side. **With vs without BN**: a learning-rate "
          "sweep — the largest α that trains with and without BN, and the steps each needs to a "
-         "target loss."),
+         "target loss. **Larger steps**: the largest α with ReLU and sigmoid, and the gradient "
+         "per layer at initialisation. **γ, β alone**: random frozen weights, only γ and β "
+         "trained."),
     ]),
     ("Why does batch norm work?", [
         ("covariate_shift",
          "**Black cats → coloured cats**: input shift, BN and AdaBN. **A deep layer's moving "
          "inputs**: internal covariate shift, drift D. **Mini-batch noise**: how μ_B, σ²_B "
          "vary with m, and whether that noise regularises (tested at matched training "
-         "accuracy). **Noisy BN**: does pinning the inputs matter?"),
+         "accuracy). **Noisy BN**: does pinning the inputs matter? **Smoother landscape**: "
+         "along the gradient, how much the loss and the gradient change with and without BN."),
     ]),
     ("Batch norm at test time", [
         ("running_stats",
@@ -77,12 +80,47 @@ FORUM = (
              "Running averages in training", "Why not use the running averages in training?",
              "testtime.running_averages.accuracy"),
     Question("Does BN really let me use a larger learning rate?", "inside_layer",
-             "With vs without BN", "A larger α with BN: ReLU, 5 seeds",
+             "Larger steps", "Does BN allow a larger learning rate?",
              "inside_layer.with_vs_without_bn.largest_lr"),
     Question("What happens with a test batch of a single example?", "testtime",
              "Test batch size", "A test batch of one", "testtime.batch_size.collapse"),
     Question("Is β_EMA the same as PyTorch's momentum?", "running_stats", "PyTorch & Keras"),
 )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the story "why does BN help?": what it says and the view that shows it
+    (tab ``tab`` of lesson ``stem``, at preset ``preset`` or at its defaults)."""
+
+    title: str
+    text: str
+    stem: str
+    tab: str
+    preset: str | None = None
+
+
+# "Why does BN help?" as an arc, the 2015 answer first, each step a link (old links keep
+# working: the steps only link to tabs and presets the lessons declare).
+ARC = (
+    Step("The 2015 explanation", "BN stops a deep layer's inputs from moving while earlier "
+         "layers learn (internal covariate shift; Ioffe & Szegedy 2015).", "covariate_shift",
+         "A deep layer's moving inputs"),
+    Step("Its test", "Put the shift back with random noise after BN: does BN still help? "
+         "(Santurkar et al. 2018)", "covariate_shift", "Noisy BN", "Noisy BN"),
+    Step("A smoother landscape", "Along the gradient, the loss and the gradient change less "
+         "with BN — where they do (Santurkar et al. 2018, Fig. 4).", "covariate_shift",
+         "Smoother landscape", "Santurkar Fig. 4 on a toy: ReLU, plain GD"),
+    Step("Larger steps", "So BN tolerates larger learning rates, and its gradients stay "
+         "comparable across layers (Bjorck et al. 2018).", "inside_layer", "Larger steps"),
+    Step("What γ, β alone can do", "Freeze random weights and train only γ and β (Frankle et "
+         "al. 2021).", "inside_layer", "γ, β alone"),
+)
+
+
+def step_link(s: Step) -> str:
+    """The link of a step of :data:`ARC`: its preset, or its tab at the defaults."""
+    return preset_link(s.stem, s.preset) if s.preset else tab_link(s.stem, s.tab)
 
 
 def question_label(n: int) -> str:
@@ -185,6 +223,10 @@ def home() -> None:
         st.markdown("\n".join(
             f"- **{question_label(n)}**: {_md_link(q.text, question_link(q))} — "
             f"*{lesson(q.stem).title} → {q.tab}*" for n, q in enumerate(FORUM, 1)))
+    st.header("Why does BN help? The story in five steps")
+    st.markdown("\n".join(
+        f"{n}. **{_md_link(s.title, step_link(s))}** — {tex(s.text)} "
+        f"*{lesson(s.stem).title} → {s.tab}*" for n, s in enumerate(ARC, 1)))
     st.header("How to present")
     st.markdown(PRESENTING)
     page.glossary()
