@@ -43,9 +43,13 @@ def accuracy_chart(a: core.Alone, height: int = 400) -> go.Figure:
     names = [_name(a, v) for v in core.VARIANTS]
     x = np.arange(len(core.VARIANTS))
     means = [float(np.mean(a.test_acc[v])) for v in core.VARIANTS]
-    data = [go.Bar(x=x, y=means, marker_color=[COLOR[v] for v in core.VARIANTS], opacity=0.55,
-                   name=f"mean of {len(a.seeds)} seed(s)", customdata=100 * np.asarray(means),
-                   hovertemplate="%{customdata:.1f} %<extra>mean</extra>")]
+    # the mean as a bar-wide mark, not a bar: the axis is zoomed, and a bar from its bottom
+    # would draw a length that means nothing
+    data = [go.Scatter(x=x, y=means, mode="markers", name=f"mean of {len(a.seeds)} seed(s)",
+                       marker=dict(symbol="line-ew-open", size=44, line=dict(width=4),
+                                   color=[COLOR[v] for v in core.VARIANTS]),
+                       customdata=100 * np.asarray(means),
+                       hovertemplate="%{customdata:.1f} %<extra>mean</extra>")]
     for i, v in enumerate(core.VARIANTS):
         acc = a.test_acc[v]
         jitter = 0.18 * (np.arange(len(acc)) - (len(acc) - 1) / 2) / max(1, len(acc))
@@ -59,7 +63,8 @@ def accuracy_chart(a: core.Alone, height: int = 400) -> go.Figure:
     bar = verdict.trains_bar(a.reference)
     data.append(_line(bar, f"trains: ≥ {verdict.pct(bar)}"))
     layout = style.layout(
-        height=height, xaxis=dict(tickvals=list(x), ticktext=names, range=[-0.5, len(x) - 0.5]),
+        height=height, xaxis=dict(tickvals=list(x), ticktext=names, range=[-0.5, len(x) - 0.5],
+                                  tickangle=0, tickfont=dict(size=style.FONT_SIZE - 3)),
         yaxis=dict(range=[ACC_LO - 0.02, 1.02], tickvals=ACC_TICKS,
                    ticktext=[f"{100 * t:.0f} %" for t in ACC_TICKS],
                    title=f"final test accuracy (axis {100 * ACC_LO:.0f}–100 %)"))
