@@ -79,6 +79,11 @@ def net_key(v: dict) -> NetKey:
                                        optimizer=v["opt"], lr=v["lr"], seed=v["seed"]))
 
 
+def seeds(net: NetKey, n_seeds: int) -> list[int]:
+    """The seeds of a comparison over ``n_seeds`` runs: the training seed and the next ones."""
+    return [net.training.seed + i for i in range(n_seeds)]
+
+
 def data_key(v: dict) -> DataKey:
     """The data set of the tabs after the first, as the controls ``v`` describe it."""
     return DataKey(dataset=v["dataset"], noise=v["noise"])

@@ -106,7 +106,7 @@ def gap_charts(d: common.DataKey, net: common.NetKey, m1: int, m2: int) -> tuple
 def regularisation(dataset: str, noise: float, net: common.NetKey, n_seeds: int) -> core.RegSweep:
     """Train/test gap per training batch size (the batch-size control does not apply here)."""
     X, y, Xt, yt = common.data_sets(reg_data(dataset, noise), core.REG_N_TRAIN, REG_N_TEST)
-    seeds = [net.training.seed + i for i in range(n_seeds)]
+    seeds = common.seeds(net, n_seeds)
     return core.regularisation_sweep(X, y, Xt, yt, net.hidden, net.activation, net.training, seeds)
 
 

@@ -47,7 +47,7 @@ def noisy_runs(d: common.DataKey, net: common.NetKey, noise: float, n_seeds: int
                ) -> core.NoisyComparison:
     """The three variants, ``n_seeds`` seeds each, on the tab's data set."""
     X, y, Xt, yt = common.data_sets(d)
-    seeds = [net.training.seed + i for i in range(n_seeds)]
+    seeds = common.seeds(net, n_seeds)
     return core.noisy_comparison(X, y, Xt, yt, net.hidden, net.activation, net.training, noise,
                                  seeds)
 

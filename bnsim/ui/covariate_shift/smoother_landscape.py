@@ -47,7 +47,7 @@ def snapshots(d: common.DataKey, net: common.NetKey, noise: float, n_seeds: int
               ) -> core.Snapshots:
     """The three variants, ``n_seeds`` seeds each, with their weights at the recorded steps."""
     X, y, Xt, yt = common.data_sets(d)
-    seeds = [net.training.seed + i for i in range(n_seeds)]
+    seeds = common.seeds(net, n_seeds)
     return core.train_snapshots(X, y, Xt, yt, net.hidden, net.activation, net.training, noise,
                                 seeds)
 
@@ -65,7 +65,7 @@ class LandscapeView(NamedTuple):
 def landscape_view(d: common.DataKey, net: common.NetKey, noise: float, n_seeds: int,
                    eta_max: float) -> LandscapeView:
     X, y, _, _ = common.data_sets(d)
-    seeds = [net.training.seed + i for i in range(n_seeds)]
+    seeds = common.seeds(net, n_seeds)
     ls = core.measure(snapshots(d, net, noise, n_seeds), X, y, seeds, noise,
                       net.training.batch_size, eta_max)
     ref, data = common.reference(d), common.data_sets(d)
