@@ -108,9 +108,11 @@ class StreamlitServer:
     output goes to a temporary file that is shown if startup fails.
     """
 
-    def __init__(self, script: str | Path = "app.py", timeout: float = 60.0):
+    def __init__(self, script: str | Path = "app.py", timeout: float = 60.0,
+                 env: dict[str, str] | None = None):
         self.script = str(script)
         self.timeout = timeout
+        self.env = dict(env or {})  # extra environment, e.g. a presenter key
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._proc: subprocess.Popen | None = None
@@ -129,7 +131,7 @@ class StreamlitServer:
         self._log = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
             cmd, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
         )  # fmt: skip
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:

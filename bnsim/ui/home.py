@@ -15,7 +15,7 @@ import streamlit as st
 
 from bnsim.figures.style import tex
 from bnsim.notation import BN_EQUATIONS
-from bnsim.ui import page
+from bnsim.ui import follow, page
 from bnsim.ui.controls import Control
 from bnsim.ui.lesson import Lesson
 
@@ -194,10 +194,9 @@ def _md_link(label: str, url: str) -> str:
 
 def home() -> None:
     """The landing page: a map of the lectures with deep links, how to present, the glossary."""
-    st.set_page_config(layout="wide", page_title="bnsim — Batch Normalization simulator")
-    page.style()
-    page.navigation()
-    st.title("bnsim — Batch Normalization, simulated")
+    badge = page.setup("bnsim — Batch Normalization, simulated", script="app.py",
+                       tab_title="bnsim — Batch Normalization simulator")
+    follow.home_box()
     st.markdown(
         "Batch Normalization sits inside a layer, between the linear step and the activation: "
         "the pre-activations $z^{[l]}$ of a mini-batch are normalized to $z_\\text{norm}$ "
@@ -230,3 +229,6 @@ def home() -> None:
     st.header("How to present")
     st.markdown(PRESENTING)
     page.glossary()
+    follow.settle(follow.view_of("app.py", None, (), {}))
+    with badge:
+        follow.follower_bar()

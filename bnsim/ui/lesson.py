@@ -29,7 +29,7 @@ from typing import Any
 
 import streamlit as st
 
-from bnsim.ui import controls, page
+from bnsim.ui import controls, follow, page
 from bnsim.ui.controls import Control, Preset
 
 View = Callable[[dict[str, Any]], None]  # draws a tab from {control key: value}
@@ -164,23 +164,38 @@ def other_tabs(lesson: Lesson, open_tab: Tab, v: dict[str, Any]) -> None:
                                           tab=open_tab.title, context=context))
 
 
+def preset_shown(lesson: Lesson, open_tab: Tab, v: dict[str, Any]) -> str | None:
+    """The lecture moment whose values and tab are on screen, if one is."""
+    for name, preset in lesson.all_presets.items():
+        if preset.tab not in (None, open_tab.title):
+            continue
+        if all(v.get(c.key) == preset.values.get(c.key, c.default) for c in lesson.all_controls):
+            return name
+    return None
+
+
 @st.fragment
 def _view(lesson: Lesson, open_tab: Tab, fixed: dict[str, Any], below) -> None:
     """The open tab's view controls, its view and the footer: a fragment, so moving a control
     that only redraws reruns this alone (the page, its training controls and the other tabs'
-    stay as they are)."""
+    stay as they are). Last, the view shown goes to the room (presenter) or is checked
+    against it (follower)."""
     v = view_values(lesson, open_tab, fixed)
     open_tab.view(v)
     if lesson.footer is not None:
         with below:
             lesson.footer(v)
+    moment = preset_shown(lesson, open_tab, v) if follow.presenting() else None
+    follow.settle(follow.view_of(page.script_of(lesson.title), open_tab.title,
+                                 lesson.all_controls, v, moment))
 
 
 def run(lesson: Lesson) -> None:
     """The lesson's page: title and intro, presets, tabs, controls, the open tab's view."""
-    page.setup(lesson.title, lesson.intro)
+    badge = page.setup(lesson.title, lesson.intro)
     controls.presets(lesson.all_controls, lesson.all_presets, tab_key=lesson.tab_key)
     titles = [t.title for t in lesson.tabs]
+    follow.apply(lesson.all_controls, titles, lesson.tab_key)  # a followed room's view
     containers = dict(zip(titles, st.tabs(titles, key=lesson.tab_key, bind="query-params"),
                           strict=True))
     open_title = next((title for title, box in containers.items() if box.open), titles[0])
@@ -191,3 +206,5 @@ def run(lesson: Lesson) -> None:
         _view(lesson, open_tab, fixed, below)
     other_tabs(lesson, open_tab, fixed)
     page.glossary(lesson.glossary)
+    with badge:
+        follow.follower_bar()

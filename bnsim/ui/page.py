@@ -67,13 +67,31 @@ def style() -> None:
     st.markdown(CSS, unsafe_allow_html=True)
 
 
-def setup(title: str, intro: str) -> None:
-    """``set_page_config`` (wide), the app's CSS, the title and a short introduction."""
-    st.set_page_config(layout="wide", page_title=f"{title} — bnsim")
+def script_of(title: str) -> str:
+    """The page script of the page called ``title`` (as in :data:`PAGES`)."""
+    for script, name, _icon in PAGES:
+        if name == title:
+            return script
+    raise KeyError(f"no page is called {title!r}; pages: {[p[1] for p in PAGES]}.")
+
+
+def setup(title: str, intro: str = "", *, script: str | None = None, tab_title: str = ""):
+    """``set_page_config`` (wide), the app's CSS, the navigation, "Present to the class",
+    the title and a short introduction. Returns the box at the top of the main area where
+    the follower's badge goes (:func:`bnsim.ui.follow.follower_bar`, drawn last)."""
+    from bnsim.ui import follow
+
+    follow.top(script or script_of(title))
+    st.set_page_config(layout="wide", page_title=tab_title or f"{title} — bnsim")
     style()
     navigation()
+    follow.presenter_panel()
+    slot = st.container()
+    follow.join_card()
     st.title(title)
-    st.markdown(intro)
+    if intro:
+        st.markdown(intro)
+    return slot
 
 
 @contextlib.contextmanager

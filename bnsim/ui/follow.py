@@ -1,0 +1,508 @@
+"""Follow the lecturer: students see what the projector shows, and can step away and rejoin.
+
+**Presenting.** The host sets a presenter key (``BNSIM_PRESENTER_KEY``, or ``presenter_key`` in
+``.streamlit/secrets.toml``). The lecturer enters it once in the sidebar ("Present to the
+class"); it is compared in constant time, a wrong try costs a pause, and it is never kept in
+the session, the URL or the page. The lecturer then runs a room (:mod:`bnsim.ui.rooms`): a
+four-character code, a QR code and a short link (``/?follow=CODE``), in the sidebar and as a
+large join card for the projector. Every run of the lecturer's page publishes the view (page,
+open tab, every control value, the preset it matches) when it changed; a heartbeat puts the
+view back if the store lost it (Redis restarted), and a reloaded browser finds its room again
+through a cookie that holds a random token (never the key).
+
+**Following.** ``?follow=CODE`` (the link, or the code typed on Home) makes a session follow
+the room: a small fragment polls the room's version every :data:`POLL` seconds and reruns
+the page only when it changed; the new view is checked control by control
+(:meth:`Control.ok`, as a link's values are) before it is applied. A badge says "Following
+room CODE". When the student moves anything themselves, they detach (the badge says so, with
+"Rejoin", which jumps to the lecturer's current view). Followers never write to the room.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import os
+import secrets
+import time
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from bnsim.ui import rooms
+from bnsim.ui.control import Control
+
+FOLLOW = "_bnsim_follow"  # session: {"room", "applied", "pending", "seen", "detached", …}
+PRESENT = "_bnsim_present"  # session: {"room", "token", "version", "view", "moved", …}
+KEY_INPUT = "_bnsim_presenter_key"  # the key's text box (cleared as soon as it is read)
+JOIN_CARD = "_bnsim_join_card"  # the presenter's "show the join card" toggle
+CODE_INPUT = "_bnsim_follow_code"  # Home's "follow a room" box
+COOKIE = "bnsim_presenter"  # a random token naming the presenter's room (never the key)
+URL_KEY = "follow"
+POLL = float(os.environ.get("BNSIM_FOLLOW_POLL", "1.0"))  # follower's poll, seconds
+HEARTBEAT = 5.0  # presenter's check that the store still has the room, seconds
+WRONG_KEY_PAUSE = 1.0  # seconds a wrong presenter key costs
+LOST_GRACE = 60.0  # seconds after a lost store during which a missing room is "lost", not ended
+
+
+# ------------------------------------------------------------------ the store and the key
+def store():
+    """The process's room store (``BNSIM_ROOM_STORE``), or ``None`` with a message when the
+    setting is not valid."""
+    try:
+        return rooms.store_from_env()
+    except ValueError as err:
+        st.sidebar.warning(f"Rooms are off: {err}", icon=":material/cloud_off:")
+        return None
+
+
+def presenter_key() -> str | None:
+    """The presenter key the host set (environment first, then Streamlit secrets)."""
+    key = os.environ.get("BNSIM_PRESENTER_KEY", "")
+    if not key:
+        with contextlib.suppress(Exception):  # no secrets file: presenter mode is off
+            key = str(st.secrets.get("presenter_key", "") or "")
+    return key or None
+
+
+def key_matches(given: str, key: str) -> bool:
+    """Whether ``given`` is the presenter key, compared in constant time."""
+    return hmac.compare_digest(given.encode(), key.encode())
+
+
+# ------------------------------------------------------------------ a view, as data
+def view_of(script: str, tab: str | None, controls: Sequence[Control],
+            values: Mapping[str, Any], preset: str | None = None) -> dict[str, Any]:
+    """The view a page shows, as the room carries it: page script, open tab, every control's
+    value as its widget holds it (labels for options), and the preset it matches."""
+    shown = {}
+    for c in controls:
+        if c.key in values:
+            with contextlib.suppress(KeyError, TypeError):
+                shown[c.key] = c.to_widget(values[c.key])
+    return json.loads(json.dumps({"page": script, "tab": tab, "values": shown,
+                                  "preset": preset}, allow_nan=False, default=list))
+
+
+def _same(a: Mapping | None, b: Mapping | None) -> bool:
+    keep = ("page", "tab", "values")
+    return a is not None and b is not None and all(a.get(k) == b.get(k) for k in keep)
+
+
+def validated(view: Mapping[str, Any], controls: Sequence[Control],
+              tabs: Sequence[str]) -> tuple[dict[str, Any], str | None]:
+    """The room's values this page may show ({key: widget value}, each passing
+    :meth:`Control.ok`) and its tab (``None`` if not one of ``tabs``); anything else in the
+    view is ignored, as a link's bad values are."""
+    raw = view.get("values") if isinstance(view, Mapping) else None
+    raw = raw if isinstance(raw, Mapping) else {}
+    good = {}
+    for c in controls:
+        if c.key in raw:
+            value = raw[c.key]
+            value = list(value) if isinstance(value, tuple) else value
+            if c.ok(value):
+                good[c.key] = value
+    tab = view.get("tab") if isinstance(view, Mapping) else None
+    return good, tab if isinstance(tab, str) and tab in tabs else None
+
+
+# ------------------------------------------------------------------ the top of every page
+def _fragment_run() -> bool:
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
+
+
+def _base_url() -> str:
+    public = os.environ.get("BNSIM_PUBLIC_URL", "").strip().rstrip("/")
+    if public:
+        return public
+    with contextlib.suppress(Exception):
+        parts = urllib.parse.urlsplit(st.context.url or "")
+        if parts.scheme and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}"
+    return ""
+
+
+def follow_link(code: str) -> str:
+    """The short link that follows room ``code`` (on this server's address)."""
+    return f"{_base_url()}/?{URL_KEY}={code}"
+
+
+def start_following(code: str) -> str | None:
+    """Follow room ``code`` (typed or from a link); returns a message if it cannot be."""
+    room = rooms.normalise(code)
+    if room is None:
+        return (f"“{str(code)[:12]}” is not a room code: a code is {rooms.CODE_LENGTH} "
+                f"characters from {' '.join(rooms.ALPHABET)}.")
+    s = store()
+    if s is None:
+        return "Rooms are off on this server."
+    try:
+        found = s.version(room)
+    except rooms.StoreUnavailable:
+        return f"Can't reach the rooms right now to join {room}; try again in a moment."
+    if found is None:
+        return (f"There is no room {room}: it may have ended (a room ends after "
+                f"{_hours(s.ttl)} without a move). Ask the lecturer for the current code.")
+    st.session_state[FOLLOW] = {"room": room, "applied": None, "pending": None, "seen": None,
+                                "detached": False, "lost_since": None, "ended": None}
+    return None
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:g} h" if seconds >= 3600 else f"{seconds:g} s"
+
+
+def top(script: str) -> None:
+    """Run first on every page: the presenter's restore (reloaded browser), a follow link,
+    and the jump to the lecturer's page when the room's view is on another one."""
+    state = st.session_state
+    if PRESENT not in state and not state.get("_bnsim_restore_tried"):
+        state["_bnsim_restore_tried"] = True
+        _restore_presenter()
+    code = st.query_params.get(URL_KEY)
+    f = state.get(FOLLOW)
+    if code is not None and PRESENT not in state and (f is None or f["room"] != code):
+        problem = start_following(code)
+        if problem:
+            state["_bnsim_follow_problem"] = problem
+            with contextlib.suppress(Exception):
+                del st.query_params[URL_KEY]
+        f = state.get(FOLLOW)
+        if f:
+            _poll_once(f)  # the room's view now, not after the first poll
+    if f and not f["detached"] and f["pending"] is not None:
+        target = f["pending"].get("page")
+        if isinstance(target, str) and target != script and _known_page(target):
+            st.switch_page(target, query_params={URL_KEY: f["room"]})
+
+
+def _known_page(script: str) -> bool:
+    from bnsim.ui.page import PAGES
+
+    return any(script == p[0] for p in PAGES)
+
+
+def apply(controls: Sequence[Control], tabs: Sequence[str], tab_key: str) -> None:
+    """Put the room's pending view into this page's controls (after the page was entered,
+    before any of its widgets is drawn): only values its controls allow."""
+    f = st.session_state.get(FOLLOW)
+    if not f or f["detached"] or f["pending"] is None:
+        return
+    good, tab = validated(f["pending"], controls, tabs)
+    for key, value in good.items():
+        st.session_state[key] = value
+    if tab is not None:
+        st.session_state[tab_key] = tab
+
+
+def settle(view: dict[str, Any]) -> None:
+    """Run last on every page with the view it showed: the presenter publishes it (when it
+    changed); a follower who just applied the room's view records it, and one who moved
+    something since then detaches."""
+    state = st.session_state
+    p = state.get(PRESENT)
+    if p is not None:
+        if not _same(view, p.get("view")) or view.get("preset") != p["view"].get("preset"):
+            p["view"], p["moved"] = view, time.monotonic()
+            _publish(p)
+        return
+    f = state.get(FOLLOW)
+    if not f or f["detached"]:
+        return
+    if f["pending"] is not None:
+        f["seen"], f["pending"] = view, None
+    elif f["seen"] is not None and not _same(view, f["seen"]):
+        detach()
+        if _fragment_run():  # the badge sits outside this fragment: redraw the page once
+            st.rerun()
+
+
+def presenting() -> bool:
+    """Whether this session presents a room (its views are published)."""
+    return PRESENT in st.session_state
+
+
+def detach() -> None:
+    f = st.session_state.get(FOLLOW)
+    if f:
+        f["detached"] = True
+        with contextlib.suppress(Exception):
+            del st.query_params[URL_KEY]
+
+
+def _rejoin() -> None:
+    f = st.session_state.get(FOLLOW)
+    if f:
+        f.update(detached=False, applied=None, pending=None, seen=None, ended=None)
+        with contextlib.suppress(Exception):
+            st.query_params[URL_KEY] = f["room"]
+        _poll_once(f)
+
+
+def _leave() -> None:
+    st.session_state.pop(FOLLOW, None)
+    with contextlib.suppress(Exception):
+        del st.query_params[URL_KEY]
+
+
+# ------------------------------------------------------------------ the follower's badge
+def _poll_once(f: dict) -> bool:
+    """Read the room's version; when it changed, take its view as pending. Returns whether
+    the page must rerun to show it."""
+    s = store()
+    if s is None:
+        return False
+    try:
+        version = s.version(f["room"])
+        got = None if version is None or version == f["applied"] else s.read(f["room"])
+    except rooms.StoreUnavailable:
+        f["lost_since"] = f["lost_since"] or time.monotonic()
+        return False
+    lost = f["lost_since"]
+    if version is None or (got is None and version != f["applied"]):
+        if lost is not None and time.monotonic() - lost < LOST_GRACE:
+            return False  # the store came back empty: the lecturer's page republishes soon
+        f["ended"], f["lost_since"] = "expired", None
+        return False
+    f["lost_since"] = None
+    if got is None:
+        return False
+    version, view = got
+    if view.get("ended"):
+        f["ended"] = "stopped"
+        return False
+    f["applied"], f["pending"] = version, view
+    return True
+
+
+@st.fragment(run_every=POLL)
+def _poll() -> None:
+    f = st.session_state.get(FOLLOW)
+    if not f or f["detached"] or f["ended"]:
+        return
+    if _poll_once(f):
+        st.rerun()
+    _badge(f)
+
+
+def _badge(f: dict) -> None:
+    room = f["room"]
+    if f["ended"]:
+        why = ("the lecturer stopped presenting" if f["ended"] == "stopped" else
+               "it expired: no move for a long while")
+        st.warning(f"Room {room} has ended ({why}). This view stays; type a new code on "
+                   "Home to follow again.", icon=":material/event_busy:")
+    elif f["lost_since"] is not None:
+        st.warning(f"Lost room {room}, retrying… (the view stays as it is)",
+                   icon=":material/sync_problem:")
+    elif f["detached"]:
+        st.info(f"You left room {room} when you moved a control.",
+                icon=":material/link_off:")
+    else:
+        st.success(f"Following room **{room}** — the lecturer's view, live. Move any "
+                   "control to explore on your own.", icon=":material/cast_for_education:")
+
+
+def follower_bar() -> None:
+    """The follower's badge (top of the main area): polling while following; "Rejoin" after
+    the student moved a control."""
+    f = st.session_state.get(FOLLOW)
+    problem = st.session_state.pop("_bnsim_follow_problem", None)
+    if problem:
+        st.warning(problem, icon=":material/error:")
+    if not f:
+        return
+    if f["detached"] or f["ended"]:
+        cols = st.columns([5, 1, 1], vertical_alignment="center")
+        with cols[0]:
+            _badge(f)
+        if f["detached"]:
+            cols[1].button("Rejoin", key="_bnsim_rejoin", on_click=_rejoin,
+                           icon=":material/cast_for_education:", width="stretch")
+        cols[2].button("Stop following", key="_bnsim_leave", on_click=_leave, width="stretch")
+        return
+    _poll()
+
+
+# ------------------------------------------------------------------ the presenter
+def _set_cookie(token: str | None, max_age: float) -> None:
+    value = "" if token is None else token
+    age = 0 if token is None else int(max_age)
+    st.iframe(f"<script>window.parent.document.cookie = '{COOKIE}={value}; path=/; "
+              f"max-age={age}; SameSite=Strict';</script>", height=1)
+
+
+def _restore_presenter() -> None:
+    """A reloaded lecturer's browser: its cookie's token names the room it ran."""
+    token = None
+    with contextlib.suppress(Exception):
+        token = st.context.cookies.get(COOKIE)
+    if not isinstance(token, str) or not token or presenter_key() is None:
+        return
+    s = store()
+    if s is None:
+        return
+    try:
+        code = s.room_of(token)
+    except rooms.StoreUnavailable:
+        return
+    if code:
+        st.session_state[PRESENT] = {"room": code, "token": token, "version": None,
+                                     "view": None, "moved": time.monotonic(), "error": None}
+
+
+def _publish(p: dict) -> None:
+    s = store()
+    if s is None or p.get("view") is None:
+        return
+    try:
+        p["version"], p["error"] = s.publish(p["room"], p["view"]), None
+    except rooms.StoreUnavailable as err:
+        p["error"] = str(err)
+
+
+def _unlock() -> None:
+    """The key box's callback: check the key, clear the box, open a room."""
+    given = st.session_state.get(KEY_INPUT) or ""
+    st.session_state[KEY_INPUT] = ""
+    key = presenter_key()
+    if key is None or not given:
+        return
+    if not key_matches(given, key):
+        time.sleep(WRONG_KEY_PAUSE)
+        st.session_state["_bnsim_key_wrong"] = True
+        return
+    s = store()
+    if s is None:
+        return
+    try:
+        code = s.create()
+        token = secrets.token_urlsafe(24)
+        s.remember(token, code)
+    except rooms.StoreUnavailable as err:
+        st.session_state["_bnsim_key_wrong"] = f"Can't open a room now: {err}"
+        return
+    st.session_state.pop(FOLLOW, None)
+    st.session_state[PRESENT] = {"room": code, "token": token, "version": None, "view": None,
+                                 "moved": time.monotonic(), "error": None, "new": True}
+
+
+def _stop() -> None:
+    p = st.session_state.pop(PRESENT, None)
+    if p:
+        s = store()
+        with contextlib.suppress(rooms.StoreUnavailable, AttributeError):
+            s.publish(p["room"], {"ended": True})
+        st.session_state["_bnsim_forget_cookie"] = True
+
+
+@st.fragment(run_every=HEARTBEAT)
+def _heartbeat() -> None:
+    """The presenter's room status; puts the view back if the store lost it."""
+    p = st.session_state.get(PRESENT)
+    if not p:
+        return
+    s = store()
+    try:
+        version = None if s is None else s.version(p["room"])
+        if s is not None and version != p["version"] and p["view"] is not None:
+            if time.monotonic() - p["moved"] < s.ttl:
+                _publish(p)
+            else:
+                p["error"] = "expired"
+        elif p["error"] != "expired":
+            p["error"] = None
+    except rooms.StoreUnavailable as err:
+        p["error"] = str(err)
+    if p["error"] == "expired":
+        st.warning("This room expired (no move for a long while). Stop presenting and start "
+                   "again for a new code.", icon=":material/event_busy:")
+    elif p["error"]:
+        st.warning("Lost the room store, retrying; your view is kept and is sent again "
+                   "when it is back.", icon=":material/sync_problem:")
+    else:
+        st.caption(f":material/cast_for_education: Room **{p['room']}** is live.")
+
+
+def _qr(link: str, scale: int) -> str:
+    import segno
+
+    uri = segno.make(link, error="m").svg_data_uri(scale=scale, dark="#000000",
+                                                  light="#ffffff", border=2)
+    return f'<img src="{uri}" alt="QR code: {link}" style="max-width:100%">'
+
+
+def presenter_panel() -> None:
+    """The sidebar's "Present to the class": the key box, or the room's code, QR and link."""
+    state = st.session_state
+    if state.pop("_bnsim_forget_cookie", False):
+        _set_cookie(None, 0)
+    p = state.get(PRESENT)
+    with st.sidebar.expander("Present to the class", icon=":material/cast_for_education:",
+                             expanded=bool(p and p.get("new"))):
+        key = presenter_key()
+        if key is None:
+            st.caption("Presenter mode is off. To turn it on, start the app with "
+                       "`BNSIM_PRESENTER_KEY=<a key>` or put `presenter_key = \"…\"` in "
+                       "`.streamlit/secrets.toml`; then enter the key here to get a room "
+                       "code the class can follow.")
+            return
+        if p is None:
+            st.text_input("Presenter key", type="password", key=KEY_INPUT, on_change=_unlock,
+                          help="Set by whoever hosts the app. Students don't need it: they "
+                               "follow with the room code.")
+            wrong = state.pop("_bnsim_key_wrong", None)
+            if wrong:
+                st.error(wrong if isinstance(wrong, str) else "That is not the presenter key.",
+                         icon=":material/lock:")
+            return
+        if p.pop("new", False):
+            _set_cookie(p["token"], rooms.store_from_env().ttl)
+        link = follow_link(p["room"])
+        st.markdown(f"Room **{p['room']}** · [{link.split('://')[-1]}]({link})")
+        st.markdown(_qr(link, 4), unsafe_allow_html=True)
+        st.toggle("Show the join card", key=JOIN_CARD,
+                  help="A large code, QR code and link on the page, for the projector.")
+        _heartbeat()
+        st.button("Stop presenting", key="_bnsim_stop", on_click=_stop)
+
+
+def join_card() -> None:
+    """The large "join" card on the projector (while the presenter's toggle is on)."""
+    p = st.session_state.get(PRESENT)
+    if not p or not st.session_state.get(JOIN_CARD):
+        return
+    link = follow_link(p["room"])
+    with st.container(border=True):
+        left, right = st.columns([2, 1], vertical_alignment="center")
+        left.markdown(
+            f"<div style='font-size:1.4rem'>Follow this screen on your laptop:</div>"
+            f"<div style='font-size:5rem;font-weight:700;letter-spacing:0.3em'>"
+            f"{p['room']}</div><div style='font-size:1.4rem'>{link.split('://')[-1]}"
+            f"</div>", unsafe_allow_html=True)
+        right.markdown(_qr(link, 8), unsafe_allow_html=True)
+
+
+def home_box() -> None:
+    """Home's "Follow the lecturer" box: type the room code."""
+    if PRESENT in st.session_state:
+        return
+    with st.container(border=True):
+        st.markdown("**Follow the lecturer** — type the room code shown on the projector:")
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        code = left.text_input("Room code", key=CODE_INPUT, max_chars=8,
+                               placeholder="e.g. " + rooms.ALPHABET[:4],
+                               label_visibility="collapsed")
+        if right.button("Follow", key="_bnsim_follow_go", width="stretch") and code:
+            problem = start_following(code)
+            if problem:
+                st.warning(problem, icon=":material/error:")
+            else:
+                st.query_params[URL_KEY] = st.session_state[FOLLOW]["room"]
+                st.rerun()
