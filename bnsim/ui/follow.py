@@ -208,7 +208,8 @@ def settle(view: dict[str, Any]) -> None:
     state = st.session_state
     p = state.get(PRESENT)
     if p is not None:
-        if not _same(view, p.get("view")) or view.get("preset") != p["view"].get("preset"):
+        if (p.get("dirty") or not _same(view, p.get("view"))
+                or view.get("preset") != p["view"].get("preset")):
             p["view"], p["moved"] = view, time.monotonic()
             _publish(p)
         return
@@ -362,9 +363,14 @@ def _publish(p: dict) -> None:
     if s is None or p.get("view") is None:
         return
     try:
-        p["version"], p["error"] = s.publish(p["room"], p["view"]), None
+        p["version"], p["error"], p["dirty"] = s.publish(p["room"], p["view"]), None, False
     except rooms.StoreUnavailable as err:
-        p["error"] = str(err)
+        p["error"], p["dirty"] = str(err), True  # sent again by the heartbeat
+
+
+def _pause() -> None:
+    """A wrong key's cost: guessing keys takes time."""
+    time.sleep(WRONG_KEY_PAUSE)
 
 
 def _unlock() -> None:
@@ -375,7 +381,7 @@ def _unlock() -> None:
     if key is None or not given:
         return
     if not key_matches(given, key):
-        time.sleep(WRONG_KEY_PAUSE)
+        _pause()
         st.session_state["_bnsim_key_wrong"] = True
         return
     s = store()
@@ -411,7 +417,8 @@ def _heartbeat() -> None:
     s = store()
     try:
         version = None if s is None else s.version(p["room"])
-        if s is not None and version != p["version"] and p["view"] is not None:
+        if s is not None and p["view"] is not None and (version != p["version"]
+                                                        or p.get("dirty")):
             if time.monotonic() - p["moved"] < s.ttl:
                 _publish(p)
             else:
