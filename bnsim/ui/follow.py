@@ -35,6 +35,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from bnsim.ui import rooms
 from bnsim.ui.control import Control
+from bnsim.ui.follow_push import WATCHER
 
 FOLLOW = "_bnsim_follow"  # session: {"room", "applied", "pending", "seen", "detached", …}
 PRESENT = "_bnsim_present"  # session: {"room", "token", "version", "view", "moved", …}
@@ -43,7 +44,9 @@ JOIN_CARD = "_bnsim_join_card"  # the presenter's "show the join card" toggle
 CODE_INPUT = "_bnsim_follow_code"  # Home's "follow a room" box
 COOKIE = "bnsim_presenter"  # a random token naming the presenter's room (never the key)
 URL_KEY = "follow"
-POLL = float(os.environ.get("BNSIM_FOLLOW_POLL", "1.0"))  # follower's poll, seconds
+# A follower's own check of the room, seconds: only a safety net, since this process's
+# watcher pushes every move to its followers at once (bnsim.ui.follow_push).
+POLL = float(os.environ.get("BNSIM_FOLLOW_POLL", "10"))
 HEARTBEAT = 5.0  # presenter's check that the store still has the room, seconds
 WRONG_KEY_PAUSE = 1.0  # seconds a wrong presenter key costs
 LOST_GRACE = 60.0  # seconds after a lost store during which a missing room is "lost", not ended
@@ -76,16 +79,20 @@ def key_matches(given: str, key: str) -> bool:
 
 # ------------------------------------------------------------------ a view, as data
 def view_of(script: str, tab: str | None, controls: Sequence[Control],
-            values: Mapping[str, Any], preset: str | None = None) -> dict[str, Any]:
+            values: Mapping[str, Any], preset: str | None = None,
+            view_keys: Sequence[str] = ()) -> dict[str, Any]:
     """The view a page shows, as the room carries it: page script, open tab, every control's
-    value as its widget holds it (labels for options), and the preset it matches."""
+    value as its widget holds it (labels for options), the preset it matches, and the keys
+    of the controls that only redraw the open tab (a move of those reruns a follower's view
+    alone)."""
     shown = {}
     for c in controls:
         if c.key in values:
             with contextlib.suppress(KeyError, TypeError):
                 shown[c.key] = c.to_widget(values[c.key])
     return json.loads(json.dumps({"page": script, "tab": tab, "values": shown,
-                                  "preset": preset}, allow_nan=False, default=list))
+                                  "preset": preset, "view_keys": list(view_keys)},
+                                 allow_nan=False, default=list))
 
 
 def _same(a: Mapping | None, b: Mapping | None) -> bool:
@@ -112,6 +119,16 @@ def validated(view: Mapping[str, Any], controls: Sequence[Control],
 
 
 # ------------------------------------------------------------------ the top of every page
+def _fragment_id() -> str | None:
+    """The id of the fragment running now (``None`` outside one)."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+
+        return ThreadState.get().fragment_id
+    except Exception:  # noqa: BLE001 - another Streamlit: the page reruns whole
+        return None
+
+
 def _fragment_run() -> bool:
     ctx = get_script_run_ctx()
     return bool(ctx and ctx.fragment_ids_this_run)
@@ -176,6 +193,8 @@ def top(script: str) -> None:
         f = state.get(FOLLOW)
         if f:
             _poll_once(f)  # the room's view now, not after the first poll
+    elif f and not f["detached"] and not f["ended"]:
+        _poll_once(f)  # every full run shows the room's latest view
     if f and not f["detached"] and f["pending"] is not None:
         target = f["pending"].get("page")
         if isinstance(target, str) and target != script and _known_page(target):
@@ -222,6 +241,30 @@ def settle(view: dict[str, Any]) -> None:
         detach()
         if _fragment_run():  # the badge sits outside this fragment: redraw the page once
             st.rerun()
+        return
+    ctx = get_script_run_ctx()
+    if ctx is not None and not f["ended"]:
+        WATCHER.register(f["room"], ctx.session_id, _fragment_id(), f["applied"])
+
+
+def refresh(view_controls: Sequence[Control]) -> None:
+    """At the start of the open tab's view: when only the view reruns (the lecturer moved a
+    control that redraws it alone), take the room's new values for those controls; anything
+    else moved reruns the whole page."""
+    f = st.session_state.get(FOLLOW)
+    if not f or f["detached"] or f["ended"] or not _fragment_run():
+        return
+    if f["pending"] is None and not _poll_once(f):
+        return
+    pending, seen = f["pending"], f["seen"] or {}
+    keys = {c.key for c in view_controls}
+    new, old = pending.get("values") or {}, seen.get("values") or {}
+    if (pending.get("page") != seen.get("page") or pending.get("tab") != seen.get("tab")
+            or any(new.get(k) != old.get(k) for k in set(new) | set(old) if k not in keys)):
+        st.rerun()
+    good, _ = validated(pending, view_controls, ())
+    for key, value in good.items():
+        st.session_state[key] = value
 
 
 def presenting() -> bool:
@@ -229,7 +272,14 @@ def presenting() -> bool:
     return PRESENT in st.session_state
 
 
+def _unregister() -> None:
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        WATCHER.unregister(ctx.session_id)
+
+
 def detach() -> None:
+    _unregister()
     f = st.session_state.get(FOLLOW)
     if f:
         f["detached"] = True
@@ -247,6 +297,7 @@ def _rejoin() -> None:
 
 
 def _leave() -> None:
+    _unregister()
     st.session_state.pop(FOLLOW, None)
     with contextlib.suppress(Exception):
         del st.query_params[URL_KEY]
@@ -320,6 +371,7 @@ def follower_bar() -> None:
     if not f:
         return
     if f["detached"] or f["ended"]:
+        _unregister()
         cols = st.columns([5, 1, 1], vertical_alignment="center")
         with cols[0]:
             _badge(f)

@@ -180,6 +180,7 @@ def _view(lesson: Lesson, open_tab: Tab, fixed: dict[str, Any], below) -> None:
     that only redraws reruns this alone (the page, its training controls and the other tabs'
     stay as they are). Last, the view shown goes to the room (presenter) or is checked
     against it (follower)."""
+    follow.refresh(_split(lesson, open_tab)[1])  # a follower: the lecturer's new view values
     v = view_values(lesson, open_tab, fixed)
     open_tab.view(v)
     if lesson.footer is not None:
@@ -187,7 +188,8 @@ def _view(lesson: Lesson, open_tab: Tab, fixed: dict[str, Any], below) -> None:
             lesson.footer(v)
     moment = preset_shown(lesson, open_tab, v) if follow.presenting() else None
     follow.settle(follow.view_of(page.script_of(lesson.title), open_tab.title,
-                                 lesson.all_controls, v, moment))
+                                 lesson.all_controls, v, moment,
+                                 [c.key for c in _split(lesson, open_tab)[1]]))
 
 
 def run(lesson: Lesson) -> None:
