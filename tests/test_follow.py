@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bnsim.ui import follow, rooms
+from bnsim.ui import follow, present, rooms
 from bnsim.ui.running_stats import LESSON as RUNNING
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ def fresh_store(monkeypatch):
     monkeypatch.setenv("BNSIM_PRESENTER_KEY", KEY)
     monkeypatch.delenv("BNSIM_ROOM_STORE", raising=False)
     monkeypatch.delenv("BNSIM_ROOM_TTL", raising=False)
-    monkeypatch.setattr(follow, "WRONG_KEY_PAUSE", 0.01)
+    monkeypatch.setattr(present, "WRONG_KEY_PAUSE", 0.01)
     rooms._STORES.clear()
     yield
     rooms._STORES.clear()
@@ -60,12 +60,12 @@ def test_without_a_key_presenter_mode_is_off_and_says_how_to_turn_it_on(monkeypa
 
 def test_a_wrong_key_opens_no_room_and_costs_a_pause(monkeypatch):
     pauses = []
-    monkeypatch.setattr(follow, "_pause", lambda: pauses.append(follow.WRONG_KEY_PAUSE))
+    monkeypatch.setattr(present, "_pause", lambda: pauses.append(present.WRONG_KEY_PAUSE))
     at = app()
     at.text_input(key=follow.KEY_INPUT).input("correct horse").run()
     assert "That is not the presenter key." in [e.value for e in at.error]
     assert follow.PRESENT not in at.session_state
-    assert pauses == [follow.WRONG_KEY_PAUSE]
+    assert pauses == [present.WRONG_KEY_PAUSE]
 
 
 def test_the_right_key_opens_a_room_and_is_kept_nowhere():

@@ -1,19 +1,13 @@
 """Follow the lecturer: students see what the projector shows, and can step away and rejoin.
 
-**Presenting.** The host sets a presenter key (``BNSIM_PRESENTER_KEY``, or ``presenter_key`` in
-``.streamlit/secrets.toml``). The lecturer enters it once in the sidebar ("Present to the
-class"); it is compared in constant time, a wrong try costs a pause, and it is never kept in
-the session, the URL or the page. The lecturer then runs a room (:mod:`bnsim.ui.rooms`): a
-four-character code, a QR code and a short link (``/?follow=CODE``), in the sidebar and as a
-large join card for the projector. Every run of the lecturer's page publishes the view (page,
-open tab, every control value, the preset it matches) when it changed; a heartbeat puts the
-view back if the store lost it (Redis restarted), and a reloaded browser finds its room again
-through a cookie that holds a random token (never the key).
+The lecturer's side — presenter key, room, QR code, join card, publishing — is
+:mod:`bnsim.ui.present`; the rooms live in :mod:`bnsim.ui.rooms`; this process's watcher
+(:mod:`bnsim.ui.follow_push`) pushes every move to the followers here.
 
-**Following.** ``?follow=CODE`` (the link, or the code typed on Home) makes a session follow
-the room: a small fragment polls the room's version every :data:`POLL` seconds and reruns
-the page only when it changed; the new view is checked control by control
-(:meth:`Control.ok`, as a link's values are) before it is applied. A badge says "Following
+``?follow=CODE`` (the link, or the code typed on Home) makes a session follow the room. Each
+full run of a follower's page reads the room's version (one small read) and, when it changed,
+its view, which is checked control by control (:meth:`Control.ok`, as a link's values are)
+before it is applied; a view on another page switches page first. A badge says "Following
 room CODE". When the student moves anything themselves, they detach (the badge says so, with
 "Rejoin", which jumps to the lecturer's current view). Followers never write to the room.
 """
@@ -21,10 +15,8 @@ room CODE". When the student moves anything themselves, they detach (the badge s
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import os
-import secrets
 import time
 import urllib.parse
 from collections.abc import Mapping, Sequence
@@ -47,8 +39,6 @@ URL_KEY = "follow"
 # A follower's own check of the room, seconds: only a safety net, since this process's
 # watcher pushes every move to its followers at once (bnsim.ui.follow_push).
 POLL = float(os.environ.get("BNSIM_FOLLOW_POLL", "10"))
-HEARTBEAT = 5.0  # presenter's check that the store still has the room, seconds
-WRONG_KEY_PAUSE = 1.0  # seconds a wrong presenter key costs
 LOST_GRACE = 60.0  # seconds after a lost store during which a missing room is "lost", not ended
 
 
@@ -61,20 +51,6 @@ def store():
     except ValueError as err:
         st.sidebar.warning(f"Rooms are off: {err}", icon=":material/cloud_off:")
         return None
-
-
-def presenter_key() -> str | None:
-    """The presenter key the host set (environment first, then Streamlit secrets)."""
-    key = os.environ.get("BNSIM_PRESENTER_KEY", "")
-    if not key:
-        with contextlib.suppress(Exception):  # no secrets file: presenter mode is off
-            key = str(st.secrets.get("presenter_key", "") or "")
-    return key or None
-
-
-def key_matches(given: str, key: str) -> bool:
-    """Whether ``given`` is the presenter key, compared in constant time."""
-    return hmac.compare_digest(given.encode(), key.encode())
 
 
 # ------------------------------------------------------------------ a view, as data
@@ -181,7 +157,9 @@ def top(script: str) -> None:
     state = st.session_state
     if PRESENT not in state and not state.get("_bnsim_restore_tried"):
         state["_bnsim_restore_tried"] = True
-        _restore_presenter()
+        from bnsim.ui import present
+
+        present.restore()
     code = st.query_params.get(URL_KEY)
     f = state.get(FOLLOW)
     if code is not None and PRESENT not in state and (f is None or f["room"] != code):
@@ -230,7 +208,9 @@ def settle(view: dict[str, Any]) -> None:
         if (p.get("dirty") or not _same(view, p.get("view"))
                 or view.get("preset") != p["view"].get("preset")):
             p["view"], p["moved"] = view, time.monotonic()
-            _publish(p)
+            from bnsim.ui import present
+
+            present.publish(p)
         return
     f = state.get(FOLLOW)
     if not f or f["detached"]:
@@ -381,171 +361,6 @@ def follower_bar() -> None:
         cols[2].button("Stop following", key="_bnsim_leave", on_click=_leave, width="stretch")
         return
     _poll()
-
-
-# ------------------------------------------------------------------ the presenter
-def _set_cookie(token: str | None, max_age: float) -> None:
-    value = "" if token is None else token
-    age = 0 if token is None else int(max_age)
-    st.iframe(f"<script>window.parent.document.cookie = '{COOKIE}={value}; path=/; "
-              f"max-age={age}; SameSite=Strict';</script>", height=1)
-
-
-def _restore_presenter() -> None:
-    """A reloaded lecturer's browser: its cookie's token names the room it ran."""
-    token = None
-    with contextlib.suppress(Exception):
-        token = st.context.cookies.get(COOKIE)
-    if not isinstance(token, str) or not token or presenter_key() is None:
-        return
-    s = store()
-    if s is None:
-        return
-    try:
-        code = s.room_of(token)
-    except rooms.StoreUnavailable:
-        return
-    if code:
-        st.session_state[PRESENT] = {"room": code, "token": token, "version": None,
-                                     "view": None, "moved": time.monotonic(), "error": None}
-
-
-def _publish(p: dict) -> None:
-    s = store()
-    if s is None or p.get("view") is None:
-        return
-    try:
-        p["version"], p["error"], p["dirty"] = s.publish(p["room"], p["view"]), None, False
-    except rooms.StoreUnavailable as err:
-        p["error"], p["dirty"] = str(err), True  # sent again by the heartbeat
-
-
-def _pause() -> None:
-    """A wrong key's cost: guessing keys takes time."""
-    time.sleep(WRONG_KEY_PAUSE)
-
-
-def _unlock() -> None:
-    """The key box's callback: check the key, clear the box, open a room."""
-    given = st.session_state.get(KEY_INPUT) or ""
-    st.session_state[KEY_INPUT] = ""
-    key = presenter_key()
-    if key is None or not given:
-        return
-    if not key_matches(given, key):
-        _pause()
-        st.session_state["_bnsim_key_wrong"] = True
-        return
-    s = store()
-    if s is None:
-        return
-    try:
-        code = s.create()
-        token = secrets.token_urlsafe(24)
-        s.remember(token, code)
-    except rooms.StoreUnavailable as err:
-        st.session_state["_bnsim_key_wrong"] = f"Can't open a room now: {err}"
-        return
-    st.session_state.pop(FOLLOW, None)
-    st.session_state[PRESENT] = {"room": code, "token": token, "version": None, "view": None,
-                                 "moved": time.monotonic(), "error": None, "new": True}
-
-
-def _stop() -> None:
-    p = st.session_state.pop(PRESENT, None)
-    if p:
-        s = store()
-        with contextlib.suppress(rooms.StoreUnavailable, AttributeError):
-            s.publish(p["room"], {"ended": True})
-        st.session_state["_bnsim_forget_cookie"] = True
-
-
-@st.fragment(run_every=HEARTBEAT)
-def _heartbeat() -> None:
-    """The presenter's room status; puts the view back if the store lost it."""
-    p = st.session_state.get(PRESENT)
-    if not p:
-        return
-    s = store()
-    try:
-        version = None if s is None else s.version(p["room"])
-        if s is not None and p["view"] is not None and (version != p["version"]
-                                                        or p.get("dirty")):
-            if time.monotonic() - p["moved"] < s.ttl:
-                _publish(p)
-            else:
-                p["error"] = "expired"
-        elif p["error"] != "expired":
-            p["error"] = None
-    except rooms.StoreUnavailable as err:
-        p["error"] = str(err)
-    if p["error"] == "expired":
-        st.warning("This room expired (no move for a long while). Stop presenting and start "
-                   "again for a new code.", icon=":material/event_busy:")
-    elif p["error"]:
-        st.warning("Lost the room store, retrying; your view is kept and is sent again "
-                   "when it is back.", icon=":material/sync_problem:")
-    else:
-        st.caption(f":material/cast_for_education: Room **{p['room']}** is live.")
-
-
-def _qr(link: str, scale: int) -> str:
-    import segno
-
-    uri = segno.make(link, error="m").svg_data_uri(scale=scale, dark="#000000",
-                                                  light="#ffffff", border=2)
-    return f'<img src="{uri}" alt="QR code: {link}" style="max-width:100%">'
-
-
-def presenter_panel() -> None:
-    """The sidebar's "Present to the class": the key box, or the room's code, QR and link."""
-    state = st.session_state
-    if state.pop("_bnsim_forget_cookie", False):
-        _set_cookie(None, 0)
-    p = state.get(PRESENT)
-    with st.sidebar.expander("Present to the class", icon=":material/cast_for_education:",
-                             expanded=bool(p and p.get("new"))):
-        key = presenter_key()
-        if key is None:
-            st.caption("Presenter mode is off. To turn it on, start the app with "
-                       "`BNSIM_PRESENTER_KEY=<a key>` or put `presenter_key = \"…\"` in "
-                       "`.streamlit/secrets.toml`; then enter the key here to get a room "
-                       "code the class can follow.")
-            return
-        if p is None:
-            st.text_input("Presenter key", type="password", key=KEY_INPUT, on_change=_unlock,
-                          help="Set by whoever hosts the app. Students don't need it: they "
-                               "follow with the room code.")
-            wrong = state.pop("_bnsim_key_wrong", None)
-            if wrong:
-                st.error(wrong if isinstance(wrong, str) else "That is not the presenter key.",
-                         icon=":material/lock:")
-            return
-        if p.pop("new", False):
-            _set_cookie(p["token"], rooms.store_from_env().ttl)
-        link = follow_link(p["room"])
-        st.markdown(f"Room **{p['room']}** · [{link.split('://')[-1]}]({link})")
-        st.markdown(_qr(link, 4), unsafe_allow_html=True)
-        st.toggle("Show the join card", key=JOIN_CARD,
-                  help="A large code, QR code and link on the page, for the projector.")
-        _heartbeat()
-        st.button("Stop presenting", key="_bnsim_stop", on_click=_stop)
-
-
-def join_card() -> None:
-    """The large "join" card on the projector (while the presenter's toggle is on)."""
-    p = st.session_state.get(PRESENT)
-    if not p or not st.session_state.get(JOIN_CARD):
-        return
-    link = follow_link(p["room"])
-    with st.container(border=True):
-        left, right = st.columns([2, 1], vertical_alignment="center")
-        left.markdown(
-            f"<div style='font-size:1.4rem'>Follow this screen on your laptop:</div>"
-            f"<div style='font-size:5rem;font-weight:700;letter-spacing:0.3em'>"
-            f"{p['room']}</div><div style='font-size:1.4rem'>{link.split('://')[-1]}"
-            f"</div>", unsafe_allow_html=True)
-        right.markdown(_qr(link, 8), unsafe_allow_html=True)
 
 
 def home_box() -> None:

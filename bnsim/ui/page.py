@@ -79,15 +79,15 @@ def setup(title: str, intro: str = "", *, script: str | None = None, tab_title: 
     """``set_page_config`` (wide), the app's CSS, the navigation, "Present to the class",
     the title and a short introduction. Returns the box at the top of the main area where
     the follower's badge goes (:func:`bnsim.ui.follow.follower_bar`, drawn last)."""
-    from bnsim.ui import follow
+    from bnsim.ui import follow, present
 
     follow.top(script or script_of(title))
     st.set_page_config(layout="wide", page_title=tab_title or f"{title} — bnsim")
     style()
     navigation()
-    follow.presenter_panel()
+    present.presenter_panel()
     slot = st.container()
-    follow.join_card()
+    present.join_card()
     st.title(title)
     if intro:
         st.markdown(intro)
