@@ -137,7 +137,11 @@ PRESENTING = (
     "- **Prepared links**: every control and the open tab are in the address bar, so the URL "
     "is the view. The links in the lecture map above open each lecture moment in a new "
     "tab; copy them into your slides. The first view of a new setting trains once (a second "
-    "or two), then it is cached."
+    "or two), then it is cached.\n"
+    "- **Let the class follow you**: with a presenter key set by whoever hosts the app, "
+    "*Present to the class* (sidebar) gives a room code, a QR code and a join card for the "
+    "projector; students who open the link, or type the code here, see your page, tab and "
+    "settings as you move them."
 )
 
 

@@ -160,7 +160,7 @@ def presenter_panel() -> None:
         _set_cookie(None, 0)
     p = state.get(PRESENT)
     with st.sidebar.expander("Present to the class", icon=":material/cast_for_education:",
-                             expanded=bool(p and p.get("new"))):
+                             expanded=bool(p)):
         key = presenter_key()
         if key is None:
             st.caption("Presenter mode is off. To turn it on, start the app with "
