@@ -22,6 +22,7 @@ downloads (:meth:`Session.download`), so they all reach the same replica.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
 import urllib.error
@@ -339,3 +340,327 @@ class Session:
                 raise RuntimeError(f"download {label!r} failed: {resp.error_msg}")
             url = resp.deferred_file.url
         return url if url.startswith("/") else f"/{url}"
+
+
+# -------------------------------------------------------------------- a tab that stays open
+ALERTS = {1: "error", 2: "warning", 3: "info", 4: "success"}
+
+
+@dataclass
+class LiveRun(RunResult):
+    """One script run as a :class:`LiveSession` saw it (times: ``time.perf_counter()``)."""
+
+    started: float = 0.0  # its ``new_session`` arrived
+    ended: float = 0.0  # its ``script_finished`` arrived: the run finished drawing
+    page_hash: str = ""  # the page it ran
+    fragment_ids: tuple[str, ...] = ()  # the fragments it reran (empty: the whole page)
+    auto: bool = False  # asked for by an auto-rerun timer (``st.fragment(run_every=…)``)
+    values: dict[str, object] = field(default_factory=dict)  # widget key -> what it shows
+    alerts: list[tuple[str, str]] = field(default_factory=list)  # ("success", body), …
+    drawn: set[str] = field(default_factory=set)  # ids of the widgets it drew
+
+
+class LiveSession(Session):
+    """A viewer whose websocket stays open and is read all the time, as a browser tab's is:
+    a reader task takes every ForwardMsg as it comes, so the server may start runs by itself
+    (``st.switch_page``, ``st.rerun`` in a fragment) and timers may ask for runs meanwhile.
+
+    What it does as Streamlit's frontend does (``static/js``, 1.67):
+
+    - **auto-rerun timers**: an ``auto_rerun`` ForwardMsg (a ``st.fragment(run_every=…)``)
+      starts a timer that sends a ``rerun_script`` for that fragment every ``interval`` s
+      (``is_auto_rerun``, with every widget state held), whether or not the last one was
+      answered; the timers stop on a ``stop_auto_rerun`` and are all cleared when a
+      whole-page run starts (its ``new_session`` names no fragment), whose ``auto_rerun``
+      messages start them again;
+    - **widget states**: a value the server pushes (``set_value``) replaces the state held
+      for that widget (so the next rerun sends what the screen shows, not a stale value; a
+      kind it cannot convert is dropped, and the server keeps its own value); after a
+      whole-page run, the states of widgets it did not draw are dropped;
+    - **page and URL**: ``new_session``/``navigation`` give the page's hash (later reruns
+      name the page by it; ``st.switch_page`` changes it), ``page_info_changed`` the query
+      string;
+    - **message cache**: the hashes of the large elements received (``metadata.cacheable``)
+      are sent with each rerun, so the server sends references for unchanged charts; they
+      age as the browser's do (``maxCachedMessageAge`` runs). Only hashes are kept, not the
+      elements (widgets are small, never sent as references).
+
+    Each finished run is a :class:`LiveRun`, passed to ``on_run(session, run)`` (if given)
+    and kept in :attr:`last`; a run stopped early for another rerun is passed to ``on_run``
+    too, with ``finished=False`` (what it drew stays on screen until the next run redraws).
+    ``closed`` says why the websocket closed under it (``None`` while open or when closed by
+    :meth:`close`). :meth:`rerun` / :meth:`set_widget` send and wait for the
+    next run that starts after the send."""
+
+    def __init__(self, base_url: str, page: str = "", query: str = "", timeout: float = 120,
+                 on_run=None):
+        super().__init__(base_url, page, query, timeout)
+        self.on_run = on_run
+        self.last: LiveRun | None = None
+        self.runs = 0  # runs finished
+        self.auto_reruns = 0  # reruns its timers sent
+        self.closed: str | None = None
+        self.exceptions: list[str] = []  # every run's, in order
+        self._reader: asyncio.Task | None = None
+        self._closing = False
+        self._run: LiveRun | None = None
+        self._carry: list[str] = []  # exceptions of a run ended early for a rerun
+        self._timers: dict[str, tuple[float, asyncio.Task]] = {}
+        self._waiters: list[tuple[object, asyncio.Future]] = []
+        self._cache: dict[str, list] = {}  # message hash -> [run count at last use, fragment]
+        self._run_count = 0
+        self._max_age = 2
+        self._new_session_since_send = False
+
+    # ---------------------------------------------------------------- connection
+    async def connect(self, reconnect: bool = False) -> None:
+        self._closing = False
+        await super().connect(reconnect)
+        self.closed = None
+        self._reader = asyncio.create_task(self._read())
+
+    async def close(self) -> None:
+        self._closing = True
+        self._stop_timers()
+        reader, self._reader = self._reader, None
+        await super().close()
+        if reader is not None:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+
+    async def _read(self) -> None:
+        why = "closed by the server"
+        try:
+            async for raw in self.ws:
+                self._on(raw)
+        except websockets.ConnectionClosed as err:
+            why = f"connection closed ({err.rcvd.code if err.rcvd else 'no close frame'})"
+        except Exception as err:  # a message it could not take: say so, as a closed tab
+            why = f"reader failed: {type(err).__name__}: {err}"
+        if not self._closing:
+            self.closed = why
+            self._stop_timers()
+            for _, fut in self._waiters:
+                if not fut.done():
+                    fut.set_exception(ConnectionError(why))
+            self._waiters.clear()
+
+    # ---------------------------------------------------------------- asking for runs
+    def rerun_msg(self, states: list[WidgetState] | None = None, fragment: str = "",
+                  auto: bool = False) -> BackMsg:
+        back = super().rerun_msg(states, fragment)
+        cs = back.rerun_script
+        if self.page_hash:  # the browser names a known page by its hash alone
+            cs.page_name = ""
+        cs.is_auto_rerun = auto
+        cs.cached_message_hashes.extend(self._cache)
+        cs.context_info.url = (f"{self.origin}/{self.page}"
+                               + (f"?{self.query_string}" if self.query_string else ""))
+        cs.context_info.timezone = "UTC"
+        cs.context_info.locale = "en-GB"
+        self._new_session_since_send = False
+        return back
+
+    def next_run(self, until=None) -> asyncio.Future:
+        """A future for the next finished run (that ``until(run)`` accepts, if given)."""
+        fut = asyncio.get_running_loop().create_future()
+        if self.closed:
+            fut.set_exception(ConnectionError(self.closed))
+        else:
+            self._waiters.append((until, fut))
+        return fut
+
+    async def rerun(self, states: list[WidgetState] | None = None,
+                    fragment: str = "") -> LiveRun:
+        """Send a ``rerun_script`` and wait for the first run that starts after it."""
+        t0 = time.perf_counter()
+        fut = self.next_run(lambda run: run.started >= t0)
+        await self.send(self.rerun_msg(states, fragment))
+        run = await asyncio.wait_for(fut, self.timeout)
+        run.seconds = run.ended - t0
+        return run
+
+    async def collect(self, t0: float | None = None) -> RunResult:
+        """The next finished run (the reader task reads the websocket)."""
+        t0 = time.perf_counter() if t0 is None else t0
+        run = await asyncio.wait_for(self.next_run(), self.timeout)
+        run.seconds = run.ended - t0
+        return run
+
+    def state_for(self, key: str, value) -> WidgetState:
+        w = self.widgets[key]
+        if w.kind == "text_input":
+            return WidgetState(id=w.id, string_value=str(value))
+        return super().state_for(key, value)
+
+    def value_of(self, key: str):
+        """What widget ``key`` shows now, as the frontend holds it (a slider: a list)."""
+        w = self.widgets[key]
+        mine = self.states.get(w.id)
+        if mine is not None and mine.WhichOneof("value"):
+            val = getattr(mine, mine.WhichOneof("value"))
+            return list(val.data) if hasattr(val, "data") else val
+        p = w.proto
+        if w.kind == "slider":
+            return list(p.default)
+        if w.kind in ("selectbox", "radio"):
+            ok = p.HasField("default") and 0 <= p.default < len(p.options)
+            return p.options[p.default] if ok else None
+        return getattr(p, "default", None)
+
+    # ---------------------------------------------------------------- auto-rerun timers
+    def _start_timer(self, fragment: str, interval: float) -> None:
+        old = self._timers.get(fragment)
+        if old is not None and old[0] == interval:
+            return
+        if old is not None:
+            old[1].cancel()
+        if interval > 0:
+            self._timers[fragment] = (interval, asyncio.create_task(
+                self._tick(fragment, interval)))
+
+    def _stop_timers(self, fragments=None) -> None:
+        for f in list(self._timers) if fragments is None else fragments:
+            entry = self._timers.pop(f, None)
+            if entry is not None:
+                entry[1].cancel()
+
+    async def _tick(self, fragment: str, interval: float) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + interval
+        while True:
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            due = max(due + interval, loop.time())
+            if self.ws is None:
+                return
+            try:
+                await self.send(self.rerun_msg(None, fragment, auto=True))
+            except websockets.ConnectionClosed:
+                return
+            self.auto_reruns += 1
+
+    # ---------------------------------------------------------------- messages
+    def _on(self, raw: bytes) -> None:
+        msg = ForwardMsg()
+        msg.ParseFromString(raw)
+        kind = msg.WhichOneof("type")
+        run = self._run
+        if kind == "delta":
+            if msg.metadata.cacheable and msg.hash and msg.hash not in self._cache:
+                self._cache[msg.hash] = [self._run_count, msg.delta.fragment_id]
+            if msg.delta.WhichOneof("type") == "new_element" and run is not None:
+                self._element(msg.delta.new_element, run, tuple(msg.metadata.delta_path),
+                              msg.delta.fragment_id)
+        elif kind == "ref_hash":
+            entry = self._cache.get(msg.ref_hash)
+            if entry is not None:
+                entry[0] = self._run_count
+            elif run is not None:
+                run.exceptions.append(f"message cache miss: {msg.ref_hash}")
+        elif kind == "new_session":
+            ns = msg.new_session
+            if self.session_id is None:
+                self._max_age = ns.config.max_cached_message_age or self._max_age
+            self.session_id = ns.initialize.session_id or self.session_id
+            self.page_hash = ns.page_script_hash or self.page_hash
+            frags = tuple(msg.metadata.run.fragment_ids)
+            if not frags:
+                self._stop_timers()
+            self._new_session_since_send = True
+            self._run = LiveRun(seconds=0.0, started=time.perf_counter(),
+                                page_hash=self.page_hash, fragment_ids=frags,
+                                exceptions=self._carry)
+            self._carry = []
+        elif kind == "navigation":
+            self.page_hash = msg.navigation.page_script_hash or self.page_hash
+        elif kind == "page_info_changed":
+            self.query_string = msg.page_info_changed.query_string
+        elif kind == "auto_rerun":
+            self._start_timer(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
+        elif kind == "stop_auto_rerun":
+            self._stop_timers(list(msg.stop_auto_rerun.fragment_ids))
+        elif kind == "backend_operation_response":
+            self._responses[msg.backend_operation_response.request_id] = \
+                msg.backend_operation_response
+        elif kind == "script_finished" and run is not None:
+            if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                self._carry = run.exceptions  # the rerun that follows shows the page
+                self._run = None
+                run.ended = time.perf_counter()
+                if self.on_run is not None:  # finished=False: it stopped for a rerun
+                    self.on_run(self, run)
+            elif msg.script_finished in FINISHED:
+                self._finish(run, msg.script_finished)
+
+    def _finish(self, run: LiveRun, status) -> None:
+        self._run = None
+        run.ended = time.perf_counter()
+        run.finished = True
+        run.fragment_run = status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+        run.texts = [run.texts_at[p] for p in sorted(run.texts_at)]
+        if self._new_session_since_send:  # the browser ages its cache at the end of a run
+            self._run_count += 1
+            for h, (count, frag) in list(self._cache.items()):
+                if run.fragment_ids and (not frag or frag not in run.fragment_ids):
+                    continue
+                if self._run_count - count > self._max_age:
+                    del self._cache[h]
+        if not run.fragment_ids:  # the frontend forgets the states of widgets not drawn
+            self.states = {i: s for i, s in self.states.items() if i in run.drawn}
+        self.runs += 1
+        self.last = run
+        self.exceptions += run.exceptions
+        if self.on_run is not None:
+            self.on_run(self, run)
+        keep = []
+        for until, fut in self._waiters:
+            if fut.done():
+                continue
+            if until is None or until(run):
+                fut.set_result(run)
+            else:
+                keep.append((until, fut))
+        self._waiters = keep
+
+    def _element(self, el, res: RunResult, path: tuple[int, ...] = (),
+                 fragment: str = "") -> None:
+        super()._element(el, res, path, fragment)
+        kind = el.WhichOneof("type")
+        if kind == "alert" and isinstance(res, LiveRun):
+            res.alerts.append((ALERTS.get(el.alert.format, "?"), el.alert.body))
+            return
+        if kind not in (*WIDGETS, "text_input"):
+            return
+        proto = getattr(el, kind)
+        key = getattr(proto, "query_param_key", "") or getattr(proto, "label", "")
+        if kind == "text_input":
+            self.widgets[key] = Widget(proto.id, key, kind, proto.label, proto, fragment)
+        if getattr(proto, "set_value", False):
+            state = _pushed_state(kind, proto)
+            if state is None:
+                self.states.pop(proto.id, None)
+            else:
+                self.states[proto.id] = state
+        if isinstance(res, LiveRun):
+            res.drawn.add(proto.id)
+            res.values[key] = self.value_of(key)
+
+
+def _pushed_state(kind: str, p) -> WidgetState | None:
+    """The WidgetState the frontend holds after the server pushed widget ``p``'s value
+    (``set_value``); ``None`` for a kind this client does not convert."""
+    ws = WidgetState(id=p.id)
+    if kind == "slider" and not p.options:
+        ws.double_array_value.data.extend(p.value)
+    elif kind == "checkbox":
+        ws.bool_value = p.value
+    elif kind in ("selectbox", "radio") and p.HasField("raw_value"):
+        ws.string_value = p.raw_value
+    elif kind == "multiselect":
+        ws.string_array_value.data.extend(p.raw_values)
+    elif kind == "text_input" and p.HasField("value"):
+        ws.string_value = p.value
+    else:
+        return None
+    return ws

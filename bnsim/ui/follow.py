@@ -36,9 +36,6 @@ JOIN_CARD = "_bnsim_join_card"  # the presenter's "show the join card" toggle
 CODE_INPUT = "_bnsim_follow_code"  # Home's "follow a room" box
 COOKIE = "bnsim_presenter"  # a random token naming the presenter's room (never the key)
 URL_KEY = "follow"
-# A follower's own check of the room, seconds: only a safety net, since this process's
-# watcher pushes every move to its followers at once (bnsim.ui.follow_push).
-POLL = float(os.environ.get("BNSIM_FOLLOW_POLL", "10"))
 LOST_GRACE = 60.0  # seconds after a lost store during which a missing room is "lost", not ended
 
 
@@ -234,7 +231,8 @@ def refresh(view_controls: Sequence[Control]) -> None:
     f = st.session_state.get(FOLLOW)
     if not f or f["detached"] or f["ended"] or not _fragment_run():
         return
-    if f["pending"] is None and not _poll_once(f):
+    _poll_once(f)  # always: a view run cut short may have left an older pending view
+    if f["pending"] is None:
         return
     pending, seen = f["pending"], f["seen"] or {}
     keys = {c.key for c in view_controls}
@@ -313,16 +311,6 @@ def _poll_once(f: dict) -> bool:
     return True
 
 
-@st.fragment(run_every=POLL)
-def _poll() -> None:
-    f = st.session_state.get(FOLLOW)
-    if not f or f["detached"] or f["ended"]:
-        return
-    if _poll_once(f):
-        st.rerun()
-    _badge(f)
-
-
 def _badge(f: dict) -> None:
     room = f["room"]
     if f["ended"]:
@@ -360,7 +348,7 @@ def follower_bar() -> None:
                            icon=":material/cast_for_education:", width="stretch")
         cols[2].button("Stop following", key="_bnsim_leave", on_click=_leave, width="stretch")
         return
-    _poll()
+    _badge(f)
 
 
 def home_box() -> None:

@@ -90,6 +90,9 @@ class Watcher:
         except ValueError:
             return
         if version == self._last.get(room):
+            if version is not None and room not in self._views:
+                got = store.read(room)  # the view followers show now: the next move's base
+                self._views[room] = got[1] if got else None
             return
         self._last[room] = version
         view = got[1] if got else None
@@ -131,13 +134,13 @@ def rerun(session_id: str, fragment_id: str | None = None) -> bool:
     session = info.session
 
     def go():
-        state = ClientState()
-        state.CopyFrom(session._client_state)
-        state.ClearField("widget_states")  # the session's own values stay as they are
+        last = session._client_state  # its page and address; no widget states, so the
+        state = ClientState(query_string=last.query_string,  # session's values stay
+                            page_script_hash=last.page_script_hash)
+        if last.HasField("context_info"):
+            state.context_info.CopyFrom(last.context_info)
         if fragment_id and session.has_fragment(fragment_id):
             state.fragment_id = fragment_id
-        else:
-            state.ClearField("fragment_id")
         session.request_rerun(state)
 
     with contextlib.suppress(RuntimeError):  # the server is shutting down
