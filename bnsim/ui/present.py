@@ -71,7 +71,8 @@ def publish(p: dict) -> None:
     if s is None or p.get("view") is None:
         return
     try:
-        p["version"], p["error"], p["dirty"] = s.publish(p["room"], p["view"]), None, False
+        p["version"], p["error"], p["dirty"] = (
+            s.publish(p["room"], p["view"], after=p["version"]), None, False)
     except rooms.StoreUnavailable as err:
         p["error"], p["dirty"] = str(err), True  # sent again by the heartbeat
 

@@ -39,6 +39,7 @@ from typing import Any
 ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # read aloud and from afar without confusion
 CODE_LENGTH = 4
 DEFAULT_TTL = 3 * 3600.0  # a long lecture
+MAX_TTL = 366 * 24 * 3600.0  # a year: longer is not an idle time (and Redis must hold it)
 PREFIX = "bnsim:"
 
 
@@ -77,8 +78,9 @@ class MemoryStore:
     """Rooms in this process's memory (the default store)."""
 
     def __init__(self, ttl: float = DEFAULT_TTL, clock=time.monotonic):
-        if not ttl > 0:
-            raise ValueError(f"ttl must be a positive number of seconds, got {ttl!r}.")
+        if not 0 < ttl <= MAX_TTL:
+            raise ValueError(f"ttl must be a number of seconds in (0, {MAX_TTL:g}], "
+                             f"got {ttl!r}.")
         self.ttl, self._clock = float(ttl), clock
         self._lock = threading.Lock()
         self._rooms: dict[str, list] = {}  # code -> [version, view JSON, last move]
@@ -101,13 +103,15 @@ class MemoryStore:
                     return code
         raise StoreUnavailable("no free room code; try again.")
 
-    def publish(self, code: str, view: dict[str, Any]) -> int:
+    def publish(self, code: str, view: dict[str, Any], after: int | None = None) -> int:
         """Set the room's view (creating the room if the store lost it); returns its new
-        version. A move also restarts the room's idle clock."""
+        version, above the stored one and above ``after`` (the last version the presenter
+        published: a room the store lost never goes back to a version followers have seen).
+        A move also restarts the room's idle clock."""
         text = _check_view(view)
         with self._lock:
             room = self._live(code) or [0, "{}", 0.0]
-            room[:] = [room[0] + 1, text, self._clock()]
+            room[:] = [max(room[0], after or 0) + 1, text, self._clock()]
             self._rooms[code] = room
             return room[0]
 
@@ -139,13 +143,28 @@ class MemoryStore:
             return entry[0]
 
 
+# One atomic publish: the version goes up by one, and above ARGV[3] (the presenter's last).
+PUBLISH_LUA = """
+local v = redis.call('HINCRBY', KEYS[1], 'version', 1)
+local after = tonumber(ARGV[3])
+if v <= after then
+  v = after + 1
+  redis.call('HSET', KEYS[1], 'version', v)
+end
+redis.call('HSET', KEYS[1], 'view', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return v
+"""
+
+
 class RedisStore:
     """Rooms in Redis, shared by every replica that points at the same server. Each call is
     bounded by ``timeout`` seconds; a failure raises :class:`StoreUnavailable`."""
 
     def __init__(self, url: str, ttl: float = DEFAULT_TTL, timeout: float = 0.5):
-        if not ttl > 0:
-            raise ValueError(f"ttl must be a positive number of seconds, got {ttl!r}.")
+        if not 0 < ttl <= MAX_TTL:
+            raise ValueError(f"ttl must be a number of seconds in (0, {MAX_TTL:g}], "
+                             f"got {ttl!r}.")
         import redis  # only when a Redis store is asked for
 
         self.ttl, self.url = float(ttl), url
@@ -179,17 +198,11 @@ class RedisStore:
             raise StoreUnavailable("no free room code; try again.")
         return self._call(go)
 
-    def publish(self, code: str, view: dict[str, Any]) -> int:
+    def publish(self, code: str, view: dict[str, Any], after: int | None = None) -> int:
         text = _check_view(view)
         key = PREFIX + "room:" + code
-
-        def go():
-            pipe = self._r.pipeline(transaction=True)
-            pipe.hincrby(key, "version", 1)
-            pipe.hset(key, "view", text)
-            pipe.pexpire(key, self._ms())
-            return int(pipe.execute()[0])
-        return self._call(go)
+        return int(self._call(lambda: self._r.eval(PUBLISH_LUA, 1, key, text, self._ms(),
+                                                    int(after or 0))))
 
     def version(self, code: str) -> int | None:
         raw = self._call(lambda: self._r.hget(PREFIX + "room:" + code, "version"))
@@ -227,8 +240,9 @@ def ttl_from_env() -> float:
         ttl = float(raw) if raw else DEFAULT_TTL
     except ValueError:
         raise ValueError(f"BNSIM_ROOM_TTL={raw!r} is not a number of seconds.") from None
-    if not ttl > 0:
-        raise ValueError(f"BNSIM_ROOM_TTL must be positive, got {raw!r}.")
+    if not 0 < ttl <= MAX_TTL:
+        raise ValueError(f"BNSIM_ROOM_TTL={raw!r} is not allowed: a number of seconds above 0 "
+                         f"and at most {MAX_TTL:g} (a year).")
     return ttl
 
 
