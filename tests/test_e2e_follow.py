@@ -37,7 +37,8 @@ PAGE = "Running statistics"  # the page the lecturer goes to (sidebar link)
 PAGE_PATH = "Running_statistics"
 TAB = "Step by step"  # a tab of that page other than the first
 BETA = "β_EMA (EMA coefficient)"  # a View slider of every tab of that page
-FOLLOWS = 10000  # ms the student may take to follow one move (a push: about 1–2 s)
+FOLLOWS = 30000  # ms the student may take to follow one move (a push: about 1–2 s;
+# generous: the suite runs on two workers, a browser and servers each)
 QUIET = 5000  # ms a student who left waits for a move that must not come (several follows)
 FIRST_RUN = 120000  # ms a page may take on its first run (trains once on a 2-core machine)
 

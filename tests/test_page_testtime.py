@@ -285,8 +285,9 @@ def test_side_by_side_tabs_never_say_left_or_right_and_show_the_chart_first(tab)
     assert not re.search(r"\b(left|right)\b", words, re.I)  # stacked on a phone
     # projector-first: above the tabs only the title and a one-line intro; the equation of
     # the two modes waits in the "About this page" expander after the tabs
-    main = [e for e in at.main.children.values()
-            if not (e.type == "markdown" and e.value.startswith("<style>"))]  # page CSS
+    main = [e for e in at.main.children.values()  # not the page CSS, nor the empty box
+            if not (e.type == "markdown" and e.value.startswith("<style>"))  # the follower's
+            and not (e.type == "flex_container" and not e.children)]  # badge goes into
     first_tabs = next(i for i, e in enumerate(main) if e.type == "tab_container")
     assert [e.type for e in main[:first_tabs]] == ["title", "markdown"]
     assert len(_shown(main[1].value)) < 110
