@@ -58,23 +58,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import concurrent.futures
 import contextlib
 import os
 import re
 import secrets
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_helpers import free_port  # noqa: E402
+from benchmarks.bench_load import Server, proc_cpu, run_async  # noqa: E402
 from tests.ws_client import LiveRun, LiveSession, Session  # noqa: E402
 
 PAGE, KEY = "Running_statistics", "ema_beta"
@@ -179,65 +175,6 @@ def same(a, b) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return abs(float(a) - float(b)) < 1e-9
     return a == b
-
-
-def proc_cpu(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far (``/proc/<pid>/stat``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def run_async(coro):
-    """``asyncio.run(coro)``, in a fresh thread when this thread already runs an event loop
-    (as ``bench_load.run_async``: Playwright's sync API may leave one in pytest's thread)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
-class Server:
-    """``streamlit run app.py`` on a free loopback port with ``env`` added to its
-    environment (the presenter key), as ``bench_load.Server`` starts it."""
-
-    def __init__(self, script: str, config: list[str], env: dict[str, str]):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        flags = [f"--{c.split('=', 1)[0]}={c.split('=', 1)[1]}" for c in config]
-        self.cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless=true",
-                    f"--server.port={self.port}", "--server.address=127.0.0.1",
-                    "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
-                    *flags]
-        self.env = {**os.environ, **env}
-        self.log = tempfile.TemporaryFile()
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> Server:
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        self.__exit__()
-        raise RuntimeError("server did not start")
-
-    def __exit__(self, *exc) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
 
 
 # ------------------------------------------------------------------------ the class

@@ -62,9 +62,10 @@ class Result:
 
 
 class Server:
-    """``streamlit run`` on a free loopback port; CPU and peak RSS read from /proc."""
+    """``streamlit run`` on a free loopback port (``env`` added to its environment, e.g. a
+    presenter key); CPU and peak RSS read from /proc."""
 
-    def __init__(self, script: str, config: list[str]):
+    def __init__(self, script: str, config: list[str], env: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         flags = [f"--{c.split('=', 1)[0]}={c.split('=', 1)[1]}" for c in config]
@@ -72,20 +73,24 @@ class Server:
                     f"--server.port={self.port}", "--server.address=127.0.0.1",
                     "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
                     *flags]
+        self.env = {**os.environ, **(env or {})}
         self.log = tempfile.TemporaryFile()
         self.proc = None
 
     def __enter__(self) -> Server:
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
                     if r.read().strip() == b"ok":
                         return self
             except OSError:
                 time.sleep(0.2)
+        self.__exit__()
         raise RuntimeError("server did not start")
 
     def __exit__(self, *exc) -> None:
@@ -94,6 +99,7 @@ class Server:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
         self.log.close()
 
     def cpu(self) -> float:

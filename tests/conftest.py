@@ -17,7 +17,9 @@ Browser tests need Debian's ``chromium`` on PATH. Without it they are skipped
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 
 import pytest
 
@@ -95,3 +97,17 @@ def pytest_terminal_summary(terminalreporter):
             red=True,
             bold=True,
         )
+
+
+@pytest.fixture(scope="module")
+def loop():
+    """An event loop in its own thread for a module's websocket clients: Playwright's sync
+    API (the browser tests) leaves a running loop in the main thread, where
+    run_until_complete would refuse to start."""
+    lp = asyncio.new_event_loop()
+    thread = threading.Thread(target=lp.run_forever, daemon=True)
+    thread.start()
+    yield lp
+    lp.call_soon_threadsafe(lp.stop)
+    thread.join(5)
+    lp.close()

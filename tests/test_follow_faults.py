@@ -29,7 +29,6 @@ import math
 import os
 import re
 import secrets
-import threading
 import time
 import urllib.parse
 
@@ -307,18 +306,6 @@ def _require(name: str, found: bool) -> None:
     print(f"\n!!! {msg} !!!")
     pytest.skip(msg)
 
-
-@pytest.fixture(scope="module")
-def loop():
-    """One event loop in its own thread for the module (Playwright's sync API may leave a
-    running loop in the main thread)."""
-    lp = asyncio.new_event_loop()
-    thread = threading.Thread(target=lp.run_forever, daemon=True)
-    thread.start()
-    yield lp
-    lp.call_soon_threadsafe(lp.stop)
-    thread.join(5)
-    lp.close()
 
 
 @pytest.fixture

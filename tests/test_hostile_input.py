@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import threading
 import urllib.parse
 from pathlib import Path
 
@@ -69,18 +68,6 @@ def hostile_state(draw, ids: list[str]) -> WidgetState:
         ws.json_value = draw(st.sampled_from(["{", "null", "[1e999]", '{"a": NaN}']))
     return ws
 
-
-@pytest.fixture(scope="module")
-def loop():
-    """An event loop in its own thread: Playwright's sync API (the browser tests) leaves a
-    running loop in the main thread, where run_until_complete would refuse to start."""
-    lp = asyncio.new_event_loop()
-    thread = threading.Thread(target=lp.run_forever, daemon=True)
-    thread.start()
-    yield lp
-    lp.call_soon_threadsafe(lp.stop)
-    thread.join(5)
-    lp.close()
 
 
 def _check(res, where) -> None:
