@@ -27,7 +27,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from bnsim.ui import rooms
 from bnsim.ui.control import Control
-from bnsim.ui.follow_push import WATCHER
+from bnsim.ui.follow_push import WATCHER, moved
 
 FOLLOW = "_bnsim_follow"  # session: {"room", "applied", "pending", "seen", "detached", …}
 PRESENT = "_bnsim_present"  # session: {"room", "token", "version", "view", "moved", …}
@@ -202,8 +202,7 @@ def settle(view: dict[str, Any]) -> None:
     state = st.session_state
     p = state.get(PRESENT)
     if p is not None:
-        if (p.get("dirty") or not _same(view, p.get("view"))
-                or view.get("preset") != p["view"].get("preset")):
+        if p.get("dirty") or not _same(view, p.get("view")):  # (the preset follows)
             p["view"], p["moved"] = view, time.monotonic()
             from bnsim.ui import present
 
@@ -234,13 +233,10 @@ def refresh(view_controls: Sequence[Control]) -> None:
     _poll_once(f)  # always: a view run cut short may have left an older pending view
     if f["pending"] is None:
         return
-    pending, seen = f["pending"], f["seen"] or {}
-    keys = {c.key for c in view_controls}
-    new, old = pending.get("values") or {}, seen.get("values") or {}
-    if (pending.get("page") != seen.get("page") or pending.get("tab") != seen.get("tab")
-            or any(new.get(k) != old.get(k) for k in set(new) | set(old) if k not in keys)):
+    changed = moved(f["seen"], f["pending"])
+    if changed is None or not changed <= {c.key for c in view_controls}:
         st.rerun()
-    good, _ = validated(pending, view_controls, ())
+    good, _ = validated(f["pending"], view_controls, ())
     for key, value in good.items():
         st.session_state[key] = value
 

@@ -106,16 +106,21 @@ class Watcher:
                 self.unregister(session_id)
 
 
+def moved(before: dict | None, after: dict | None) -> set[str] | None:
+    """The controls whose values differ between two views of a room, ``None`` when the page
+    or the open tab differs (or a view is missing): then the whole page must rerun."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return None
+    if before.get("page") != after.get("page") or before.get("tab") != after.get("tab"):
+        return None
+    a, b = before.get("values") or {}, after.get("values") or {}
+    return {k for k in set(a) | set(b) if a.get(k) != b.get(k)}
+
+
 def _only_view_moved(before: dict | None, after: dict | None) -> bool:
     """Whether the lecturer moved only controls that redraw the open tab's view."""
-    if not isinstance(before, dict) or not isinstance(after, dict):
-        return False
-    if before.get("page") != after.get("page") or before.get("tab") != after.get("tab"):
-        return False
-    keys = set(after.get("view_keys") or ())
-    a, b = before.get("values") or {}, after.get("values") or {}
-    changed = {k for k in set(a) | set(b) if a.get(k) != b.get(k)}
-    return bool(changed) and changed <= keys
+    changed = moved(before, after)
+    return bool(changed) and changed <= set((after or {}).get("view_keys") or ())
 
 
 def rerun(session_id: str, fragment_id: str | None = None) -> bool:
